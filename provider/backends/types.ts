@@ -1,0 +1,123 @@
+import type { ImageKind, MemberStatus, ProfileId } from "../rules/model";
+
+/**
+ * The one interface every backend implements: the embedded emulator and the real clouds.
+ *
+ * An instance acts as one identity in one region: an account (alicloud, tencentcloud) or a
+ * project of an account (huaweicloud, opentelekomcloud), as the clouds' own clients do.
+ * A recipient's calls (setMemberStatus) go through the recipient's own instance.
+ */
+export interface ImageService {
+  readonly profile: ProfileId;
+  readonly region: string;
+
+  /** Reads an image visible to the caller (owned, or shared with it). Throws `not-found`. */
+  getImage(imageId: string): Promise<ImageInfo>;
+
+  /** One page of an image's members (owner only). `pageToken` from the previous page. */
+  listMembers(imageId: string, page?: PageRequest): Promise<Page<Member>>;
+
+  /**
+   * Adds members, batched to the API's limit per call. Idempotent: a member already present
+   * is success. Returns how many calls it took.
+   */
+  addMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult>;
+
+  /** Removes members, batched; a member already gone is success. */
+  removeMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult>;
+
+  /**
+   * The caller, a member, accepts or rejects an image shared with it (huaweicloud,
+   * opentelekomcloud). `member` names the caller's project or account the share targets.
+   */
+  setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected"): Promise<void>;
+
+  /**
+   * Copies an image: to another region (cross-region copy), or within the region (huaweicloud /
+   * opentelekomcloud: replicate, e.g. an accepted shared image to a private one). Asynchronous.
+   */
+  copyImage(request: CopyRequest): Promise<Job>;
+
+  /** Reads an async job (a copy, or on huaweicloud a member change). */
+  getJob(jobId: string): Promise<Job>;
+
+  /** Deletes an image the caller owns. alicloud / tencentcloud refuse while it has members. */
+  deleteImage(imageId: string): Promise<void>;
+}
+
+export type ImageStatus = "creating" | "available" | "failed";
+
+export interface ImageInfo {
+  id: string;
+  region: string;
+  /** The owning account's id. */
+  owner: string;
+  /** huaweicloud / opentelekomcloud: the project holding the image. */
+  ownerProject?: string;
+  kind: ImageKind;
+  name: string;
+  description?: string;
+  status: ImageStatus;
+  /** The image the caller sees is owned by another account and shared with the caller. */
+  sharedWithCaller: boolean;
+  /** For a copy or replicate: the image it was made from. */
+  sourceImageId?: string;
+}
+
+/** huaweicloud shares with an account (domain) or a project; the others with an account. */
+export interface MemberTarget {
+  type: "account" | "project";
+  id: string;
+}
+
+export interface Member extends MemberTarget {
+  status: MemberStatus;
+}
+
+export interface PageRequest {
+  pageToken?: string;
+  pageSize?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+export interface BatchResult {
+  /** API calls made (batches, job polls excluded). */
+  calls: number;
+}
+
+export interface CopyRequest {
+  imageId: string;
+  /** Destination region; the image's own region means an in-region replicate. */
+  region: string;
+  name?: string;
+  description?: string;
+}
+
+export type JobStatus = "running" | "succeeded" | "failed";
+
+export interface Job {
+  id: string;
+  status: JobStatus;
+  /** The new image (known at once on alicloud and tencentcloud, at the end on huaweicloud). */
+  imageId?: string;
+  /** The cloud's reason for a failed job. */
+  reason?: string;
+  /** 0..100 where the cloud reports it. */
+  progress?: number;
+}
+
+/** Reads every page of an image's members. */
+export async function listAllMembers(service: ImageService, imageId: string): Promise<Member[]> {
+  const all: Member[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await service.listMembers(imageId, { pageToken });
+    all.push(...page.items);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return all;
+}

@@ -1,0 +1,11 @@
+import type { Command } from "./main";
+
+// Placeholder until this subcommand lands.
+export const command: Command = {
+  usage: "emulator",
+  summary: "(not yet available)",
+  async run() {
+    process.stderr.write("image-share emulator: not yet available\n");
+    return 2;
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * The `image-share` command. Each subcommand lives in a module of its own, loaded only when
+ * called (so `validate` never loads Pulumi or a cloud SDK). Exit codes (DESIGN.md): 0 no error,
+ * 1 a rule reported an error, 2 bad input.
+ */
+export interface Command {
+  usage: string;
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  validate: () => import("./validate"),
+  rules: () => import("./rules"),
+  plan: () => import("./plan"),
+  emulator: () => import("./emulator"),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const load = name === undefined ? undefined : commands[name];
+  if (!load) {
+    const asked = name === undefined || name === "--help" || name === "-h" || name === "help";
+    const out = asked ? process.stdout : process.stderr;
+    if (!asked) out.write(`image-share: unknown command "${name}"\n\n`);
+    out.write("usage: image-share <command> [options]\n\ncommands:\n");
+    for (const loadOne of Object.values(commands)) {
+      const { command } = await loadOne();
+      out.write(`  ${command.usage.padEnd(52)} ${command.summary}\n`);
+    }
+    return asked ? 0 : 2;
+  }
+  const { command } = await load();
+  return command.run(rest);
+}

@@ -1,0 +1,11 @@
+import type { Command } from "./main";
+
+// Placeholder until this subcommand lands.
+export const command: Command = {
+  usage: "validate",
+  summary: "(not yet available)",
+  async run() {
+    process.stderr.write("image-share validate: not yet available\n");
+    return 2;
+  },
+};
