@@ -1,0 +1,89 @@
+/**
+ * The plain-JSON shapes that cross from the Pulumi program (resource classes) to the provider
+ * (runtime.ts, loaded in the engine's dynamic-provider host by package name). Everything here is
+ * data the engine stores in state: never a credential value, only the names where to find one.
+ */
+import type { ImageKind, Limits, ProfileId } from "../rules/model";
+import type { MemberTarget } from "../backends/types";
+
+/** Where a credential is read at run time, inside the provider: an environment variable or a Pulumi config key. */
+export interface SecretRef {
+  env?: string;
+  /** A Pulumi config key, e.g. "image-share:hwSecretKey" (read through the provider's configure()). */
+  config?: string;
+}
+
+export interface ConnectionInputs {
+  /** "emulator" (the embedded default) or "cloud" (the real cloud API of `profile`). */
+  backend: "emulator" | "cloud";
+  /** emulator: its state file; default `.image-share/emulator.db` under the stack's directory. */
+  emulatorPath?: string;
+  /** cloud: an endpoint override (e.g. a private endpoint, or the served emulator in tests). */
+  endpoint?: string;
+  /** cloud: where to read the access key pair; default: the cloud's usual environment variables. */
+  credentials?: { accessKey?: SecretRef; secretKey?: SecretRef };
+}
+
+/** The acting identity: an account, and on huaweicloud / opentelekomcloud one of its projects. */
+export interface IdentityInputs {
+  profile: ProfileId;
+  region: string;
+  /** Account id the resource acts as. */
+  account: string;
+  /** Project id the resource acts in (huaweicloud / opentelekomcloud). */
+  project?: string;
+  connection: ConnectionInputs;
+}
+
+/** What the rest of the stack declares, for rules that span resources (limits summed, conflicts, acceptances). */
+export interface StackDeclarations {
+  shares: Array<{ resource: string; imageId: string; members: MemberTarget[] }>;
+  acceptances: Array<{ resource: string; imageId: string; member: MemberTarget; status: "accepted" | "rejected" }>;
+  copies: Array<{ resource: string; sourceImageId: string; region: string; account: string }>;
+  /** Rule settings of the stack. */
+  limits?: Limits;
+  trust?: string[];
+  strictTrust?: boolean;
+}
+
+export interface ImageShareInputs extends IdentityInputs {
+  imageId: string;
+  members: MemberTarget[];
+  /** Filled in by the resource class from the stack's other resources; absent = this resource alone. */
+  stack?: StackDeclarations;
+}
+
+export interface ImageShareOutputs extends ImageShareInputs {
+  /** Members this resource added (delete removes these only; members present before stay). */
+  addedMembers: MemberTarget[];
+  /** The image's kind and region as the cloud reports them. */
+  imageKind: ImageKind;
+}
+
+export interface ShareAcceptanceInputs extends IdentityInputs {
+  imageId: string;
+  /** The member the share targets: the acting account, or one of its projects. */
+  member: MemberTarget;
+  status: "accepted" | "rejected";
+  stack?: StackDeclarations;
+}
+
+export type ShareAcceptanceOutputs = ShareAcceptanceInputs & { owner: string };
+
+export interface CrossRegionCopyInputs extends IdentityInputs {
+  sourceImageId: string;
+  /** Destination region; `region` (the identity's) is the source's. */
+  targetRegion: string;
+  name?: string;
+  description?: string;
+  /** Job wait deadline. */
+  timeoutMinutes?: number;
+  stack?: StackDeclarations;
+}
+
+export interface CrossRegionCopyOutputs extends CrossRegionCopyInputs {
+  imageId: string;
+  imageRegion: string;
+  imageOwner: string;
+  jobId: string;
+}
