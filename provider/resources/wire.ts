@@ -35,11 +35,33 @@ export interface IdentityInputs {
   connection: ConnectionInputs;
 }
 
-/** What the rest of the stack declares, for rules that span resources (limits summed, conflicts, acceptances). */
+/**
+ * In `stack`, a value the program could not know when it declared the resource: an output of a
+ * resource not created yet (preview), or one this resource cannot wait for without making the
+ * stack's dependency graph cyclic. Any string of a `stack` entry (imageId, a member's id, status,
+ * region, account) may be this. Rules treat it as unknown: they never report a violation that
+ * rests on it (a sum of known members over a limit is still a violation).
+ */
+export const UNKNOWN_IN_STACK = "(unknown)";
+/** Pulumi's own unknown value, as it reaches `check` in top-level inputs during preview (`unknownValue` of @pulumi/pulumi/runtime/rpc). */
+export const PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Whether a value that reached the provider is not known yet (either marker). */
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN_IN_STACK || value === PULUMI_UNKNOWN;
+}
+
+/**
+ * What the rest of the stack declares, for rules that span resources (limits summed, conflicts,
+ * acceptances). Built by the resource classes (provider/resources/ledger.ts) once the program has
+ * declared its resources. The resource's own declaration is NOT in it: the provider adds its own
+ * inputs. Only declarations of the same profile are listed, in declaration order.
+ */
 export interface StackDeclarations {
-  shares: Array<{ resource: string; imageId: string; members: MemberTarget[] }>;
+  /** `membersUnknown`: the member list as a whole is not known (`members` is then empty). */
+  shares: Array<{ resource: string; imageId: string; members: MemberTarget[]; membersUnknown?: boolean }>;
   acceptances: Array<{ resource: string; imageId: string; member: MemberTarget; status: "accepted" | "rejected" }>;
-  copies: Array<{ resource: string; sourceImageId: string; region: string; account: string }>;
+  /** `region` is the destination; `imageId` the product (absent or unknown until the copy exists). */
+  copies: Array<{ resource: string; sourceImageId: string; region: string; account: string; imageId?: string }>;
   /** Rule settings of the stack. */
   limits?: Limits;
   trust?: string[];
