@@ -1,0 +1,108 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ImageKind, ProfileId } from "../rules/model";
+import type { MemberTarget } from "../backends/types";
+import type { ConnectionInputs, ImageShareInputs, ImageShareOutputs, StackDeclarations } from "./wire";
+import {
+  checkProfile,
+  connectionInput,
+  dependsOnOf,
+  inputError,
+  membersInput,
+  resourcesOf,
+  type IdentityArgs,
+  type MemberInput,
+} from "./common";
+import { register, stackFor, type Declaration } from "./ledger";
+
+/**
+ * The provider the engine loads from serialized text. It is thin on purpose: each method reaches
+ * the implementation by package name, lazily. The serializer keeps a `require` written in a
+ * method body as text, so the text holds nothing else of this package (no module copied by
+ * value, no __dirname, no credential). In this repository "image-share" resolves to the package
+ * itself (self-reference); in a user's stack to node_modules/image-share.
+ */
+export const imageShareProvider: pulumi.dynamic.ResourceProvider<ImageShareInputs, ImageShareOutputs> = {
+  async configure(req) {
+    const p = require("image-share/runtime").imageShareProvider;
+    if (p.configure) await p.configure(req);
+  },
+  async check(olds, news) {
+    const p = require("image-share/runtime").imageShareProvider;
+    return p.check ? p.check(olds, news) : { inputs: news };
+  },
+  async diff(id, olds, news) {
+    const p = require("image-share/runtime").imageShareProvider;
+    return p.diff ? p.diff(id, olds, news) : {};
+  },
+  async create(inputs) {
+    return require("image-share/runtime").imageShareProvider.create(inputs);
+  },
+  async read(id, props) {
+    const p = require("image-share/runtime").imageShareProvider;
+    return p.read ? p.read(id, props) : { id, props };
+  },
+  async update(id, olds, news) {
+    return require("image-share/runtime").imageShareProvider.update(id, olds, news);
+  },
+  async delete(id, props) {
+    const p = require("image-share/runtime").imageShareProvider;
+    if (p.delete) await p.delete(id, props);
+  },
+};
+
+export interface ImageShareArgs extends IdentityArgs {
+  /** The image to share; the acting account must own it. */
+  imageId: pulumi.Input<string>;
+  /** Account ids, or { type: "account" | "project", id } (huaweicloud: either; opentelekomcloud: projects). */
+  members: pulumi.Input<pulumi.Input<MemberInput>[]>;
+}
+
+/**
+ * One image shared with a list of members. A change of members adds and removes only the
+ * difference; delete removes only the members this resource added.
+ */
+export class ImageShare extends pulumi.dynamic.Resource {
+  declare public readonly profile: pulumi.Output<ProfileId>;
+  declare public readonly region: pulumi.Output<string>;
+  declare public readonly account: pulumi.Output<string>;
+  declare public readonly project: pulumi.Output<string | undefined>;
+  declare public readonly connection: pulumi.Output<ConnectionInputs>;
+  declare public readonly imageId: pulumi.Output<string>;
+  declare public readonly members: pulumi.Output<MemberTarget[]>;
+  /** Members this resource added (members present before it stay on delete). */
+  declare public readonly addedMembers: pulumi.Output<MemberTarget[]>;
+  declare public readonly imageKind: pulumi.Output<ImageKind>;
+  /** What the rest of the stack declared when this resource was checked. */
+  declare public readonly stack: pulumi.Output<StackDeclarations>;
+
+  constructor(name: string, args: ImageShareArgs, opts?: pulumi.CustomResourceOptions) {
+    if (!args) throw inputError(name, "arguments are required (profile, region, account, imageId, members)");
+    checkProfile(name, args.profile);
+    if (args.imageId === undefined || args.imageId === "") throw inputError(name, "imageId is required");
+    const members = membersInput(name, args.members);
+    const connection = connectionInput(name, args.connection);
+    const declaration: Declaration = {
+      kind: "share",
+      name,
+      profile: args.profile,
+      fields: { imageId: args.imageId, members },
+      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust },
+      deps: new Set([...resourcesOf(args), ...dependsOnOf(opts)]),
+    };
+    register(declaration);
+    const props: Record<keyof ImageShareOutputs, unknown> = {
+      profile: args.profile,
+      region: args.region,
+      account: args.account,
+      project: args.project,
+      connection,
+      imageId: args.imageId,
+      members,
+      stack: stackFor(declaration),
+      addedMembers: undefined,
+      imageKind: undefined,
+    };
+    super(imageShareProvider, name, props, opts, "image-share", "ImageShare");
+    declaration.resource = this;
+  }
+}
