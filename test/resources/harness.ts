@@ -5,8 +5,11 @@
  * unhandled rejection, so the harness listens for those and fails the run, and bounds the wait.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { waitForRPCs } from "@pulumi/pulumi/runtime/settings";
 import { resetDeclarations } from "../../provider/resources/ledger";
+
+// Internal to the SDK (absent from its typings): resolves once every outstanding RPC, resource
+// registrations included, has finished.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 export interface Registered {
   type: string;
