@@ -235,6 +235,9 @@ export function createAlibabaCloudDialect(emulator: AlibabaCloudEmulator, option
   const nonces = new NonceLog();
   // CopyImage ClientToken -> the copy's answer: a retried call returns the first copy.
   const copyTokens = new Map<string, { imageId: string }>();
+  // A copy's new image -> the model's job for it (the job carries progress and a failure reason,
+  // which DescribeImages reports as the image's Progress and Status).
+  const copyJobs = new Map<string, { jobId: string; region: string; account: string }>();
 
   /** Authenticates the request; returns the action, its parameters and the caller's key. */
   function authenticate(request: IncomingMessage, body: Buffer): ParsedRequest {
@@ -357,9 +360,10 @@ export function createAlibabaCloudDialect(emulator: AlibabaCloudEmulator, option
       }
     }
     const alias = p.ImageOwnerAlias;
-    const images = found
+    const resolved = await Promise.all(found.map(async (info) => ({ info, ...(await copyProgress(info)) })));
+    const images = resolved
       .filter((i) => all || statuses.has(STATUS[i.status]))
-      .filter((i) => !alias || alias === (i.sharedWithCaller ? "others" : "self"));
+      .filter((i) => !alias || alias === (i.info.sharedWithCaller ? "others" : "self"));
     const page = images.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
     return {
       RegionId: region,
@@ -367,12 +371,32 @@ export function createAlibabaCloudDialect(emulator: AlibabaCloudEmulator, option
       PageNumber: pageNumber,
       PageSize: pageSize,
       Images: {
-        Image: await Promise.all(page.map((i) => imageBody(i, account, service))),
+        Image: await Promise.all(page.map((i) => imageBody(i.info, i.status, i.progress, account, service))),
       },
     };
   }
 
-  async function imageBody(image: ImageInfo, account: string, service: ImageService): Promise<Record<string, unknown>> {
+  /** The copy job behind an image still being created, if this dialect started it. */
+  async function copyProgress(image: ImageInfo): Promise<{ status: ImageInfo["status"]; progress?: number }> {
+    const copy = copyJobs.get(image.id);
+    if (!copy || image.status !== "creating") return { status: image.status };
+    try {
+      const job = await emulator.service({ profile: "alicloud", region: copy.region, account: copy.account }).getJob(copy.jobId);
+      if (job.status === "failed") return { status: "failed", progress: job.progress };
+      if (job.status === "succeeded") return { status: "available", progress: 100 };
+      return { status: "creating", progress: job.progress };
+    } catch {
+      return { status: image.status };
+    }
+  }
+
+  async function imageBody(
+    image: ImageInfo,
+    status: ImageInfo["status"],
+    progress: number | undefined,
+    account: string,
+    service: ImageService,
+  ): Promise<Record<string, unknown>> {
     const owned = !image.sharedWithCaller;
     let shared = false;
     if (owned) {
@@ -392,8 +416,8 @@ export function createAlibabaCloudDialect(emulator: AlibabaCloudEmulator, option
       ImageId: image.id,
       ImageName: image.name,
       Description: image.description ?? "",
-      Status: STATUS[image.status],
-      Progress: image.status === "creating" ? "0%" : "100%",
+      Status: STATUS[status],
+      Progress: `${progress ?? (status === "creating" ? 0 : 100)}%`,
       ImageOwnerAlias: owned ? "self" : "others",
       IsSelfShared: owned ? String(shared) : "",
       IsCopied: image.sourceImageId !== undefined,
@@ -463,6 +487,7 @@ export function createAlibabaCloudDialect(emulator: AlibabaCloudEmulator, option
     );
     if (!job.imageId) throw err(500, "InternalError", "The request processing has failed due to some unknown error, exception or failure.");
     if (token) copyTokens.set(token, { imageId: job.imageId });
+    copyJobs.set(job.imageId, { jobId: job.id, region: request.params.RegionId, account });
     return { ImageId: job.imageId };
   }
 
