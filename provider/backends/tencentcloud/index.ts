@@ -164,18 +164,34 @@ export class TencentCloudImageService implements ImageService {
     }
     const counter: Counter = { calls: 0 };
     const doing = `copying image ${request.imageId} from ${this.region} to ${request.region}`;
-    let answer;
+    // SyncImages is not idempotent: after an answer that never came (a dropped connection, a
+    // 5xx, InternalError) the copy may have started. A retry of a named copy that the cloud then
+    // refuses with InvalidImageName.Duplicate adopts the copy of that name already syncing.
+    let uncertain = false;
+    let answer: { ImageSet?: { ImageId?: string; Region?: string }[]; RequestId?: string };
     try {
-      // One image per call ("该接口每次调用只支持同步一个镜像"); ImageSetRequired asks for the
-      // destination image id in the answer (SyncImagesResponse.ImageSet, newer API revisions).
-      answer = await this.request(this.region, "SyncImages", doing, counter, (client) =>
-        client.SyncImages({
-          ImageIds: [request.imageId],
-          DestinationRegions: [request.region],
-          ImageSetRequired: true,
-          ...(request.name ? { ImageName: request.name } : {}),
-        }),
-      );
+      answer = await withRetry(async () => {
+        counter.calls++;
+        try {
+          // One image per call ("该接口每次调用只支持同步一个镜像"); ImageSetRequired asks for the
+          // destination image id in the answer (SyncImagesResponse.ImageSet, newer API revisions).
+          return await this.send(this.region, "SyncImages", doing, (client) =>
+            client.SyncImages({
+              ImageIds: [request.imageId],
+              DestinationRegions: [request.region],
+              ImageSetRequired: true,
+              ...(request.name ? { ImageName: request.name } : {}),
+            }),
+          );
+        } catch (e) {
+          if (uncertain && request.name && tencentCode(e) === "InvalidImageName.Duplicate") {
+            const adopted = await this.findCopyByName(request.region, request.name, counter);
+            if (adopted) return { ImageSet: [{ ImageId: adopted, Region: request.region }] };
+          }
+          if (e instanceof ImageServiceError && e.kind === "transient") uncertain = true;
+          throw e;
+        }
+      }, this.options.retry);
     } catch (e) {
       throw await this.explainCopyRefusal(request, e);
     }
@@ -206,6 +222,22 @@ export class TencentCloudImageService implements ImageService {
       `Tencent Cloud cannot copy image ${request.imageId}: it is shared with this account by ${image.owner || "another account"}, and shared images cannot be copied (seed 004); ask the owner to copy it to ${request.region} and share that copy (rule copy-of-shared-image). Cloud said: ${error.message}`,
       { cloudCode: error.cloudCode, rule: "copy-of-shared-image", requestId: error.details.requestId },
     );
+  }
+
+  /** The newest private image of that exact name in a region that is still syncing (image-name filters fuzzily). */
+  private async findCopyByName(region: string, name: string, counter: Counter): Promise<string | undefined> {
+    const answer = await this.request(region, "DescribeImages", `looking for the copy named ${name} in ${region}`, counter, (client) =>
+      client.DescribeImages({
+        Filters: [
+          { Name: "image-type", Values: ["PRIVATE_IMAGE"] },
+          { Name: "image-name", Values: [name] },
+        ],
+        Limit: 100,
+      }),
+    );
+    const candidates = (answer.ImageSet ?? []).filter((i) => i.ImageName === name && i.ImageId && RUNNING_STATES.has(i.ImageState ?? ""));
+    candidates.sort((a, b) => (b.CreatedTime ?? "").localeCompare(a.CreatedTime ?? ""));
+    return candidates[0]?.ImageId;
   }
 
   /** A copy job is the destination image: polled with DescribeImages in the destination region. */

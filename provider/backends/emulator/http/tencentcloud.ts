@@ -56,12 +56,13 @@ interface Caller {
 export function createTencentCloudDialect(emulator: TencentDialectEmulator, options: TencentDialectOptions = {}): Dialect {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const maxSkew = options.maxSkewSeconds ?? 300;
+  const copies = new CopyJobs(emulator);
 
   const actions: Record<string, (caller: Caller, body: Body) => Promise<Answer>> = {
-    DescribeImages: (caller, body) => describeImages(caller, body),
+    DescribeImages: (caller, body) => describeImages(caller, body, copies),
     DescribeImageSharePermission: (caller, body) => describeImageSharePermission(caller, body),
     ModifyImageSharePermission: (caller, body) => modifyImageSharePermission(caller, body, options.maxAccountsPerCall),
-    SyncImages: (caller, body) => syncImages(caller, body),
+    SyncImages: (caller, body) => syncImages(caller, body, copies),
     DeleteImages: (caller, body) => deleteImages(caller, body),
   };
 
@@ -222,8 +223,40 @@ async function ownedImage(caller: Caller, imageId: string): Promise<ImageInfo> {
   return image;
 }
 
+interface CopyProgress {
+  status: ImageInfo["status"];
+  progress?: number;
+}
+
+/**
+ * The model's copy job behind each image a SyncImages call started: Tencent reports a copy's
+ * progress on the image itself (ImageState SYNCING, SyncPercent), the model on the job. Only a
+ * lookup: without it (e.g. after a restart) an image reports the model's image status.
+ */
+class CopyJobs {
+  private readonly jobs = new Map<string, { jobId: string; region: string; account: string }>();
+  constructor(private readonly emulator: TencentDialectEmulator) {}
+
+  remember(imageId: string, job: { jobId: string; region: string; account: string }): void {
+    this.jobs.set(imageId, job);
+  }
+
+  async progress(image: ImageInfo): Promise<CopyProgress | undefined> {
+    const copy = this.jobs.get(image.id);
+    if (!copy || image.status !== "creating") return undefined;
+    try {
+      const job = await this.emulator.service({ profile: "tencentcloud", region: copy.region, account: copy.account }).getJob(copy.jobId);
+      if (job.status === "failed") return { status: "failed", progress: job.progress };
+      if (job.status === "succeeded") return { status: "available", progress: 100 };
+      return { status: "creating", progress: job.progress };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 /** DescribeImages by ImageIds (the emulator does not answer Filters or whole-region listings). */
-async function describeImages(caller: Caller, body: Body): Promise<Answer> {
+async function describeImages(caller: Caller, body: Body, copies: CopyJobs): Promise<Answer> {
   const ids = strings(body, "ImageIds", false);
   if (body.Filters !== undefined && ids !== undefined) {
     throw new TencentError("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "ImageIds and Filters cannot be given together.");
@@ -236,12 +269,14 @@ async function describeImages(caller: Caller, body: Body): Promise<Answer> {
     const image = await findImage(caller, id);
     if (image) found.push(image);
   }
-  return { TotalCount: found.length, ImageSet: found.slice(offset, offset + limit).map((image) => toTencentImage(image)) };
+  const page = found.slice(offset, offset + limit);
+  return { TotalCount: found.length, ImageSet: await Promise.all(page.map(async (image) => toTencentImage(image, await copies.progress(image)))) };
 }
 
 /** The API's Image data type, from the emulator's image. */
-function toTencentImage(image: ImageInfo): Answer {
-  const state = image.status === "available" ? "NORMAL" : image.status === "failed" ? "CREATEFAILED" : image.sourceImageId ? "SYNCING" : "CREATING";
+function toTencentImage(image: ImageInfo, copy: CopyProgress | undefined): Answer {
+  const status = copy?.status ?? image.status;
+  const state = status === "available" ? "NORMAL" : status === "failed" ? "CREATEFAILED" : copy || image.sourceImageId ? "SYNCING" : "CREATING";
   // A whole-machine image carries data-disk snapshots besides the system disk's; CVM has no
   // data-disk-only images, which the emulator shows as DATA_DISK snapshots alone.
   const disks = image.kind === "full" ? ["SYSTEM_DISK", "DATA_DISK"] : image.kind === "data" ? ["DATA_DISK"] : ["SYSTEM_DISK"];
@@ -253,7 +288,7 @@ function toTencentImage(image: ImageInfo): Answer {
     ImageState: state,
     ImageCreator: image.owner,
     ImageSource: "CREATE_IMAGE",
-    ...(state === "SYNCING" ? { SyncPercent: 0 } : {}),
+    ...(state === "SYNCING" ? { SyncPercent: copy?.progress ?? 0 } : {}),
     SnapshotSet: disks.map((usage, i) => ({ SnapshotId: `snap-${image.id.replace(/^img-/, "")}${i}`, DiskUsage: usage, DiskSize: 50 })),
   };
 }
@@ -289,7 +324,7 @@ async function modifyImageSharePermission(caller: Caller, body: Body, maxAccount
   return {};
 }
 
-async function syncImages(caller: Caller, body: Body): Promise<Answer> {
+async function syncImages(caller: Caller, body: Body, copies: CopyJobs): Promise<Answer> {
   const imageIds = strings(body, "ImageIds", true)!;
   const regions = strings(body, "DestinationRegions", true)!;
   const name = body.ImageName === undefined ? undefined : str(body, "ImageName");
@@ -310,6 +345,7 @@ async function syncImages(caller: Caller, body: Body): Promise<Answer> {
   for (const region of regions) {
     const job = await caller.service.copyImage({ imageId, region, ...(name ? { name } : {}) });
     if (!job.imageId) throw new TencentError("InternalError", "The emulator's copy did not name its new image.");
+    copies.remember(job.imageId, { jobId: job.id, region: caller.region, account: caller.account });
     imageSet.push({ ImageId: job.imageId, Region: region });
   }
   return body.ImageSetRequired === true ? { ImageSet: imageSet } : {};
