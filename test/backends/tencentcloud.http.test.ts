@@ -1,0 +1,160 @@
+import assert = require("node:assert/strict");
+import { ImageServiceError } from "../../provider/backends/errors";
+import { listAllMembers } from "../../provider/backends/types";
+import type { Dialect } from "../../provider/backends/emulator/http/dialect";
+import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
+import { createTencentCloudDialect } from "../../provider/backends/emulator/http/tencentcloud";
+import { createTencentCloudImageService, type TencentCloudOptions } from "../../provider/backends/tencentcloud";
+import { TinyTencentModel } from "./tencentcloudModel";
+
+// Dialect-specific behaviour of the adapter over HTTP, on a small model of Tencent's rules.
+const PLATFORM = "100000000001";
+const TEAM = "100000000002";
+const instantRetry: TencentCloudOptions["retry"] = { baseDelayMs: 1, maxDelayMs: 5, deadlineMs: 10_000 };
+
+describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => {
+  let model: TinyTencentModel;
+  let server: EmulatorServer;
+  let maxAccountsPerCall: number | undefined;
+  const service = (account = PLATFORM, options: TencentCloudOptions = {}) =>
+    createTencentCloudImageService({
+      region: "ap-guangzhou",
+      endpoint: server.url,
+      secretId: account === PLATFORM ? "AKIDplatform" : "AKIDteam",
+      secretKey: account === PLATFORM ? "platform-secret" : "team-secret",
+      retry: instantRetry,
+      ...options,
+    });
+
+  beforeEach(async () => {
+    model = new TinyTencentModel();
+    model.addAccessKey("AKIDplatform", "platform-secret", PLATFORM);
+    model.addAccessKey("AKIDteam", "team-secret", TEAM);
+    model.addAccount(PLATFORM);
+    model.addAccount(TEAM);
+    for (let i = 0; i < 120; i++) model.addAccount(String(200000000000 + i));
+    model.addImage({ id: "img-golden01", region: "ap-guangzhou", owner: PLATFORM, kind: "system", name: "golden" });
+    model.addImage({ id: "img-wholevm1", region: "ap-guangzhou", owner: PLATFORM, kind: "full", name: "whole" });
+    maxAccountsPerCall = undefined;
+    const inner = createTencentCloudDialect(model, {
+      get maxAccountsPerCall() {
+        return maxAccountsPerCall;
+      },
+    });
+    // Counts requests per action on the wire.
+    const counting: Dialect = {
+      name: inner.name,
+      matches: (request) => inner.matches(request),
+      handle: (request, body, response) => {
+        model.count(String(request.headers["x-tc-action"]));
+        return inner.handle(request, body, response);
+      },
+    };
+    server = await startEmulatorServer({ dialects: [counting] });
+  });
+  afterEach(() => server.close());
+
+  const accounts = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ type: "account" as const, id: String(200000000000 + from + i) }));
+
+  it("reads an image's kind from its snapshots and its owner from ImageCreator", async () => {
+    const golden = await service().getImage("img-golden01");
+    assert.equal(golden.kind, "system");
+    assert.equal(golden.owner, PLATFORM);
+    assert.equal(golden.sharedWithCaller, false);
+    assert.equal(golden.status, "available");
+    assert.equal((await service().getImage("img-wholevm1")).kind, "full");
+    await assert.rejects(service().getImage("img-nothere1"), (e: unknown) => e instanceof ImageServiceError && e.kind === "not-found");
+  });
+
+  it("adds members in batches of batchSize, concurrently, and lists them in pages", async () => {
+    const result = await service(PLATFORM, { batchSize: 10 }).addMembers("img-golden01", accounts(45));
+    assert.equal(result.calls, 5);
+    assert.equal(model.requests("ModifyImageSharePermission"), 5);
+    const page1 = await service().listMembers("img-golden01", { pageSize: 20 });
+    assert.equal(page1.items.length, 20);
+    assert.ok(page1.nextPageToken);
+    assert.ok(page1.items.every((m) => m.status === "accepted" && m.type === "account"));
+    const all = await listAllMembers(service(), "img-golden01");
+    assert.deepEqual(all.map((m) => m.id).sort(), accounts(45).map((m) => m.id).sort());
+  });
+
+  it("is idempotent: re-adding present members costs one listing and no error; removing absent ones is success", async () => {
+    await service().addMembers("img-golden01", accounts(5));
+    const again = await service().addMembers("img-golden01", accounts(8));
+    // SHARE refused (AccountAlreadyExists) -> list -> SHARE the 3 new ones.
+    assert.equal(again.calls, 3);
+    assert.equal((await listAllMembers(service(), "img-golden01")).length, 8);
+    await service().removeMembers("img-golden01", accounts(3));
+    await service().removeMembers("img-golden01", accounts(3));
+    assert.equal((await listAllMembers(service(), "img-golden01")).length, 5);
+  });
+
+  it("splits a batch the cloud finds too large (InvalidParameterValue.LimitExceeded) in halves", async () => {
+    maxAccountsPerCall = 4;
+    const result = await service(PLATFORM, { batchSize: 10 }).addMembers("img-golden01", accounts(10));
+    assert.equal((await listAllMembers(service(), "img-golden01")).length, 10);
+    // 10 refused -> 5 refused -> 3 + 2, twice.
+    assert.equal(result.calls, 7);
+  });
+
+  it("surfaces OverQuota as quota-exceeded with rule member-limit, at once", async () => {
+    await assert.rejects(service(PLATFORM, { batchSize: 100 }).addMembers("img-golden01", accounts(51)), (e: unknown) => {
+      assert.ok(e instanceof ImageServiceError);
+      assert.equal(e.kind, "quota-exceeded");
+      assert.equal(e.rule, "member-limit");
+      assert.equal(e.cloudCode, "OverQuota");
+      assert.match(e.message, /limits\.member/);
+      return true;
+    });
+    assert.equal(model.requests("ModifyImageSharePermission"), 1);
+  });
+
+  it("refuses self-share, re-share and acceptance with their rule ids", async () => {
+    await assert.rejects(service().addMembers("img-golden01", [{ type: "account", id: PLATFORM }]), (e: unknown) => e instanceof ImageServiceError && e.rule === "self-share" && e.cloudCode === "FailedOperation.AccountIsYourSelf");
+    await service().addMembers("img-golden01", [{ type: "account", id: TEAM }]);
+    const team = service(TEAM);
+    const seen = await team.getImage("img-golden01");
+    assert.equal(seen.sharedWithCaller, true);
+    await assert.rejects(team.addMembers("img-golden01", accounts(1)), (e: unknown) => e instanceof ImageServiceError && e.rule === "reshare-forbidden" && e.kind === "forbidden");
+    await assert.rejects(team.setMemberStatus("img-golden01", { type: "account", id: TEAM }, "accepted"), (e: unknown) => e instanceof ImageServiceError && e.rule === "acceptance-unsupported");
+    await assert.rejects(service().addMembers("img-golden01", [{ type: "project", id: "p1" }]), /accounts only/);
+  });
+
+  it("refuses to delete a shared image (delete-while-shared), deletes it once unshared", async () => {
+    await service().addMembers("img-golden01", [{ type: "account", id: TEAM }]);
+    await assert.rejects(service().deleteImage("img-golden01"), (e: unknown) => e instanceof ImageServiceError && e.rule === "delete-while-shared" && e.cloudCode === "InvalidImageId.InShared");
+    await service().removeMembers("img-golden01", [{ type: "account", id: TEAM }]);
+    await service().deleteImage("img-golden01");
+    await assert.rejects(service().getImage("img-golden01"), (e: unknown) => e instanceof ImageServiceError && e.kind === "not-found");
+  });
+
+  it("copies to another region as a job polled to success; refuses same-region and shared-image copies", async () => {
+    const job = await service().copyImage({ imageId: "img-golden01", region: "ap-shanghai", name: "golden-sh" });
+    assert.equal(job.status, "running");
+    assert.ok(job.imageId);
+    let polled = await service().getJob(job.id);
+    while (polled.status === "running") polled = await service().getJob(job.id);
+    assert.equal(polled.status, "succeeded");
+    const copy = await service(PLATFORM, { region: "ap-shanghai" }).getImage(job.imageId!);
+    assert.equal(copy.name, "golden-sh");
+    await assert.rejects(service().copyImage({ imageId: "img-golden01", region: "ap-guangzhou" }), (e: unknown) => e instanceof ImageServiceError && e.rule === "copy-same-region");
+    await service().addMembers("img-golden01", [{ type: "account", id: TEAM }]);
+    await assert.rejects(service(TEAM).copyImage({ imageId: "img-golden01", region: "ap-shanghai" }), (e: unknown) => e instanceof ImageServiceError && e.rule === "copy-of-shared-image");
+  });
+
+  it("reports a failed copy with the cloud's state", async () => {
+    model.failNextCopy = true;
+    const job = await service().copyImage({ imageId: "img-golden01", region: "ap-shanghai" });
+    let polled = await service().getJob(job.id);
+    while (polled.status === "running") polled = await service().getJob(job.id);
+    assert.equal(polled.status, "failed");
+    assert.match(polled.reason ?? "", /CREATEFAILED/);
+  });
+
+  it("retries throttling and server errors to success", async () => {
+    model.faults = ["RequestLimitExceeded", "InternalError", "RequestLimitExceeded"];
+    const result = await service().addMembers("img-golden01", accounts(3));
+    assert.equal(result.calls, 4);
+    assert.equal((await listAllMembers(service(), "img-golden01")).length, 3);
+  });
+});
