@@ -185,7 +185,7 @@ export class TencentCloudImageService implements ImageService {
           );
         } catch (e) {
           if (uncertain && request.name && tencentCode(e) === "InvalidImageName.Duplicate") {
-            const adopted = await this.findCopyByName(request.region, request.name, counter);
+            const adopted = await this.findCopyByName(request.region, request.name, counter).catch(() => undefined);
             if (adopted) return { ImageSet: [{ ImageId: adopted, Region: request.region }] };
           }
           if (e instanceof ImageServiceError && e.kind === "transient") uncertain = true;
