@@ -3,7 +3,7 @@ import { ImageServiceError } from "../../provider/backends/errors";
 import { listAllMembers } from "../../provider/backends/types";
 import type { Dialect } from "../../provider/backends/emulator/http/dialect";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
-import { createTencentCloudDialect } from "../../provider/backends/emulator/http/tencentcloud";
+import { createTencentCloudDialect, type TencentFault } from "../../provider/backends/emulator/http/tencentcloud";
 import { createTencentCloudImageService, type TencentCloudOptions } from "../../provider/backends/tencentcloud";
 import { TinyTencentModel } from "./tencentcloudModel";
 
@@ -16,6 +16,7 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
   let model: TinyTencentModel;
   let server: EmulatorServer;
   let maxAccountsPerCall: number | undefined;
+  let wireFaults: TencentFault[] = [];
   const service = (account = PLATFORM, options: TencentCloudOptions = {}) =>
     createTencentCloudImageService({
       region: "ap-guangzhou",
@@ -36,10 +37,12 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
     model.addImage({ id: "img-golden01", region: "ap-guangzhou", owner: PLATFORM, kind: "system", name: "golden" });
     model.addImage({ id: "img-wholevm1", region: "ap-guangzhou", owner: PLATFORM, kind: "full", name: "whole" });
     maxAccountsPerCall = undefined;
+    wireFaults = [];
     const inner = createTencentCloudDialect(model, {
       get maxAccountsPerCall() {
         return maxAccountsPerCall;
       },
+      fault: () => wireFaults.shift(),
     });
     // Counts requests per action on the wire.
     const counting: Dialect = {
@@ -156,5 +159,25 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
     const result = await service().addMembers("img-golden01", accounts(3));
     assert.equal(result.calls, 4);
     assert.equal((await listAllMembers(service(), "img-golden01")).length, 3);
+  });
+
+  it("retries dropped connections, gateway 5xx, slow answers and API-shaped throttling to success", async () => {
+    wireFaults = [{ kind: "drop" }, { kind: "http-status", status: 503 }, { kind: "latency", ms: 20 }, { kind: "throttle" }, { kind: "internal-error" }];
+    const result = await service().addMembers("img-golden01", accounts(2));
+    // drop, 503, (slow but served: SHARE done)...
+    assert.equal((await listAllMembers(service(), "img-golden01")).length, 2);
+    assert.equal(result.calls, 3);
+    // ...the listing above met throttle and internal-error and was retried too.
+    assert.equal(wireFaults.length, 0);
+  });
+
+  it("gives up at the deadline with the retryable error's code", async () => {
+    wireFaults = Array.from({ length: 50 }, () => ({ kind: "throttle" as const }));
+    await assert.rejects(service(PLATFORM, { retry: { baseDelayMs: 1, maxDelayMs: 2, deadlineMs: 30 } }).getImage("img-golden01"), (e: unknown) => {
+      assert.ok(e instanceof ImageServiceError);
+      assert.equal(e.kind, "throttled");
+      assert.equal(e.cloudCode, "RequestLimitExceeded");
+      return true;
+    });
   });
 });

@@ -20,6 +20,8 @@ export interface TencentDialectEmulator {
   findAccessKey(id: string): { secret: string; account: string } | undefined;
   /** An ImageService acting as `account` in `region`. */
   service(options: { profile: "tencentcloud"; region: string; account: string }): ImageService;
+  /** The next fault the emulator schedules for this dialect and action, if it schedules any. */
+  takeFault?(action: string): TencentFault | undefined;
 }
 
 export interface TencentDialectOptions {
@@ -32,7 +34,24 @@ export interface TencentDialectOptions {
   maxAccountsPerCall?: number;
   /** Injected clock (seconds since the epoch) for tests. */
   now?: () => number;
+  /**
+   * Consulted once per authenticated request, before it is served: the fault to inject, if any.
+   * Default: the emulator's own fault schedule (`takeFault`), where it has one.
+   */
+  fault?: (action: string) => TencentFault | undefined;
 }
+
+/**
+ * Faults as Tencent's clients see them: throttling and server errors answered in the API's
+ * error shape (HTTP 200, RequestLimitExceeded / InternalError), a gateway's 5xx without a body
+ * the SDK reads, a slow answer, or a connection dropped without an answer.
+ */
+export type TencentFault =
+  | { kind: "throttle" }
+  | { kind: "internal-error" }
+  | { kind: "http-status"; status: number }
+  | { kind: "latency"; ms: number }
+  | { kind: "drop" };
 
 /** A refusal in Tencent's words. */
 class TencentError extends Error {
@@ -83,6 +102,18 @@ export function createTencentCloudDialect(emulator: TencentDialectEmulator, opti
         const region = header(request, "x-tc-region");
         if (!region) throw new TencentError("MissingParameter", "The request is missing a required parameter `Region` (X-TC-Region).");
         const account = emulator.findAccessKey(key)!.account;
+        const fault = (options.fault ?? emulator.takeFault?.bind(emulator))?.(action);
+        if (fault?.kind === "drop") {
+          request.socket.destroy();
+          return;
+        }
+        if (fault?.kind === "http-status") {
+          response.writeHead(fault.status, { "content-type": "text/plain" }).end(`emulated gateway error ${fault.status}`);
+          return;
+        }
+        if (fault?.kind === "latency") await new Promise((resolve) => setTimeout(resolve, fault.ms));
+        if (fault?.kind === "throttle") throw new TencentError("RequestLimitExceeded", "Your current request times equals to `10` in a second, which exceeds the frequency limit `10` for a second. Please reduce the frequency of calls.");
+        if (fault?.kind === "internal-error") throw new TencentError("InternalError", "An internal error has occurred. Retry your request, but if the problem persists, contact us.");
         const parsed = parseBody(body);
         const caller: Caller = { account, region, service: emulator.service({ profile: "tencentcloud", region, account }) };
         const answer = await handler(caller, parsed);
