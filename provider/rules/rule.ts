@@ -1,4 +1,4 @@
-import type { ProfileId, Severity } from "./model";
+import type { Observed, ProfileId, Severity } from "./model";
 
 /** Rule ids, verbatim from RULES.md: the public, stable names of the rules. */
 export const RULE_IDS = [
@@ -63,6 +63,8 @@ export interface RuleDefinition<Context = unknown> {
     /** A topology snippet (YAML) that fails, and one that passes. */
     failing: string;
     passing: string;
+    /** For rules that need the current state (plan / preview time): what the cloud holds beside each snippet. */
+    observed?: { failing?: Observed; passing?: Observed };
   };
   check(context: Context): Iterable<Finding>;
 }
