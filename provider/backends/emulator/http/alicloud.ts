@@ -26,7 +26,22 @@ export interface AlibabaCloudEmulator {
   findAccessKey(id: string): { secret: string; account: string } | undefined;
   /** An ImageService acting as `account` in `region`. */
   service(options: { profile: "alicloud"; region: string; account: string }): ImageService;
+  /** The next fault the emulator schedules for this dialect and action, if it schedules any. */
+  takeFault?(action: string): AlibabaFault | undefined;
 }
+
+/**
+ * Faults as Alibaba Cloud's clients see them: throttling (Throttling.User) and server errors
+ * (InternalError 500, ServiceUnavailable 503) in the API's error shape, a gateway's 5xx whose
+ * body is not the API's JSON, a slow answer, or a connection dropped without an answer.
+ */
+export type AlibabaFault =
+  | { kind: "throttle" }
+  | { kind: "internal-error" }
+  | { kind: "service-unavailable" }
+  | { kind: "http-status"; status: number }
+  | { kind: "latency"; ms: number }
+  | { kind: "drop" };
 
 const API_VERSION = "2014-05-26";
 /** Alibaba Cloud refuses requests whose timestamp is more than 15 minutes off. */
@@ -169,7 +184,8 @@ function fromModelError(e: ImageServiceError, action: string, imageId: string | 
   if (e.rule === "delete-while-shared") {
     return err(403, "ImageUseShared", "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.");
   }
-  if (e.kind === "not-found" && /account|member|user/i.test(`${e.cloudCode ?? ""} ${e.message}`) && !/image/i.test(e.cloudCode ?? "")) {
+  const aboutAccount = /account|member|domain|user/i.test(e.cloudCode ?? "") || (/\baccount\b/i.test(e.message) && !/\bimage\b/i.test(e.message));
+  if (e.kind === "not-found" && aboutAccount) {
     return err(404, "InvalidAccount.NotFound", `The specified parameter "AddAccount.n" or "RemoveAccount.n" does not exist.`);
   }
   if (e.kind === "not-found" || e.kind === "forbidden" || e.rule === "reshare-forbidden") {
@@ -227,6 +243,11 @@ function checkTimestamp(value: string | undefined, name: string, now: number): v
 export interface AlibabaCloudDialectOptions {
   /** Clock for timestamp checks (tests). */
   now?: () => number;
+  /**
+   * Consulted once per authenticated request, before it is served: the fault to inject, if any.
+   * Default: the emulator's own fault schedule (`takeFault`), where it has one.
+   */
+  fault?: (action: string) => AlibabaFault | undefined;
 }
 
 /** Alibaba Cloud ECS over HTTP, on top of the emulator. */
@@ -531,8 +552,21 @@ export function createAlibabaCloudDialect(emulator: AlibabaCloudEmulator, option
         if (parsed.version !== API_VERSION) {
           throw err(400, "InvalidVersion", `Specified parameter Version is not valid: this endpoint serves ECS ${API_VERSION}.`);
         }
-        const run = actions[parsed.action];
+        const run = Object.prototype.hasOwnProperty.call(actions, parsed.action) ? actions[parsed.action] : undefined;
         if (!run) throw err(404, "InvalidAction.NotFound", `Specified api is not found, please check your url and method.`);
+        const fault = (options.fault ?? emulator.takeFault?.bind(emulator))?.(parsed.action);
+        if (fault?.kind === "drop") {
+          request.socket.destroy();
+          return;
+        }
+        if (fault?.kind === "http-status") {
+          response.writeHead(fault.status, { "content-type": "text/html" }).end(`<html><body>emulated gateway error ${fault.status}</body></html>`);
+          return;
+        }
+        if (fault?.kind === "latency") await new Promise((resolve) => setTimeout(resolve, fault.ms));
+        if (fault?.kind === "throttle") throw err(400, "Throttling.User", "Request was denied due to user flow control.");
+        if (fault?.kind === "internal-error") throw err(500, "InternalError", "The request processing has failed due to some unknown error, exception or failure.");
+        if (fault?.kind === "service-unavailable") throw err(503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.");
         const result = await run(parsed);
         send(response, 200, { RequestId: requestId, ...result });
       } catch (e) {

@@ -1,0 +1,158 @@
+import { ImageServiceError } from "../../provider/backends/errors";
+import type { AlibabaCloudEmulator, AlibabaFault } from "../../provider/backends/emulator/http/alicloud";
+import type { BatchResult, CopyRequest, ImageInfo, ImageService, Job, Member, MemberTarget, Page, PageRequest } from "../../provider/backends/types";
+import type { ImageKind } from "../../provider/rules/model";
+
+/**
+ * A small model of Alibaba Cloud's image-sharing rules (seeds 002 / 003: 50 member accounts, no
+ * acceptance step, owner-only sharing, no sharing with oneself, no delete while shared; copies
+ * within a region or to another), behind the dialect, for tests of the dialect and the adapter
+ * until the emulator's own model serves them. Faults: `faults` is the schedule the dialect takes
+ * from (`takeFault`), one per request; `failNextCopy` makes the next copy end CreateFailed.
+ */
+interface StoredImage {
+  id: string;
+  region: string;
+  owner: string;
+  kind: ImageKind;
+  name: string;
+  status: ImageInfo["status"];
+  members: string[];
+  sourceImageId?: string;
+}
+
+interface StoredJob {
+  id: string;
+  imageId: string;
+  polls: number;
+  fails: boolean;
+}
+
+export class TinyAlibabaModel implements AlibabaCloudEmulator {
+  memberLimit = 50;
+  faults: AlibabaFault[] = [];
+  failNextCopy = false;
+  /** Job polls (getJob) before a copy ends. */
+  copyPollsToFinish = 2;
+  /** Every addMembers / removeMembers call the model received, with its account ids. */
+  readonly changes: { change: "add" | "remove"; ids: string[] }[] = [];
+  private readonly keys = new Map<string, { secret: string; account: string }>();
+  private readonly accounts = new Set<string>();
+  private readonly images = new Map<string, StoredImage>();
+  private readonly jobs = new Map<string, StoredJob>();
+  private nextId = 1;
+
+  addAccessKey(id: string, secret: string, account: string): void {
+    this.keys.set(id, { secret, account });
+    this.accounts.add(account);
+  }
+  addAccount(id: string): void {
+    this.accounts.add(id);
+  }
+  addImage(image: { id: string; region: string; owner: string; kind: ImageKind; name: string; members?: string[] }): void {
+    this.images.set(image.id, { ...image, status: "available", members: image.members ?? [] });
+  }
+  members(imageId: string): string[] {
+    return [...(this.images.get(imageId)?.members ?? [])];
+  }
+  findAccessKey(id: string) {
+    return this.keys.get(id);
+  }
+  takeFault(): AlibabaFault | undefined {
+    return this.faults.shift();
+  }
+
+  service(options: { profile: "alicloud"; region: string; account: string }): ImageService {
+    const model = this;
+    const { region, account } = options;
+    const visible = (id: string): StoredImage => {
+      const image = model.images.get(id);
+      if (!image || image.region !== region || (image.owner !== account && !image.members.includes(account))) {
+        throw new ImageServiceError("not-found", `no image ${id} in ${region}`);
+      }
+      return image;
+    };
+    const owned = (id: string): StoredImage => {
+      const image = visible(id);
+      if (image.owner !== account) throw new ImageServiceError("forbidden", `image ${id} is not owned by ${account}`, { rule: "reshare-forbidden" });
+      return image;
+    };
+    return {
+      profile: "alicloud",
+      region,
+      async getImage(id): Promise<ImageInfo> {
+        const image = visible(id);
+        return {
+          id: image.id,
+          region: image.region,
+          owner: image.owner,
+          kind: image.kind,
+          name: image.name,
+          status: image.status,
+          sharedWithCaller: image.owner !== account,
+          ...(image.sourceImageId ? { sourceImageId: image.sourceImageId } : {}),
+        };
+      },
+      async listMembers(id, page: PageRequest = {}): Promise<Page<Member>> {
+        const image = owned(id);
+        const offset = Number(page.pageToken ?? 0);
+        const size = page.pageSize ?? 100;
+        const items = image.members.slice(offset, offset + size).map((m): Member => ({ type: "account", id: m, status: "accepted" }));
+        return offset + size < image.members.length ? { items, nextPageToken: String(offset + size) } : { items };
+      },
+      async addMembers(id, members: MemberTarget[]): Promise<BatchResult> {
+        const image = owned(id);
+        model.changes.push({ change: "add", ids: members.map((m) => m.id) });
+        for (const m of members) {
+          if (m.id === account) throw new ImageServiceError("invalid", "cannot share with yourself", { rule: "self-share" });
+          if (!model.accounts.has(m.id)) throw new ImageServiceError("not-found", `no account ${m.id}`);
+        }
+        const next = new Set([...image.members, ...members.map((m) => m.id)]);
+        if (next.size > model.memberLimit) throw new ImageServiceError("quota-exceeded", "too many members", { rule: "member-limit" });
+        image.members = [...next];
+        return { calls: 1 };
+      },
+      async removeMembers(id, members: MemberTarget[]): Promise<BatchResult> {
+        const image = owned(id);
+        model.changes.push({ change: "remove", ids: members.map((m) => m.id) });
+        const gone = new Set(members.map((m) => m.id));
+        image.members = image.members.filter((m) => !gone.has(m));
+        return { calls: 1 };
+      },
+      async setMemberStatus(): Promise<void> {
+        throw new ImageServiceError("invalid", "no acceptance step", { rule: "acceptance-unsupported" });
+      },
+      async copyImage(request: CopyRequest): Promise<Job> {
+        const image = visible(request.imageId);
+        const newId = `m-copy${String(model.nextId++).padStart(4, "0")}`;
+        model.images.set(newId, {
+          id: newId,
+          region: request.region,
+          owner: account,
+          kind: image.kind,
+          name: request.name ?? image.name,
+          status: "creating",
+          members: [],
+          sourceImageId: image.id,
+        });
+        const job: StoredJob = { id: `job-${newId}`, imageId: newId, polls: 0, fails: model.failNextCopy };
+        model.failNextCopy = false;
+        model.jobs.set(job.id, job);
+        return { id: job.id, status: "running", imageId: newId };
+      },
+      async getJob(jobId): Promise<Job> {
+        const job = model.jobs.get(jobId);
+        if (!job) throw new ImageServiceError("not-found", `no job ${jobId}`);
+        const image = model.images.get(job.imageId);
+        if (++job.polls >= model.copyPollsToFinish && image && image.status === "creating") image.status = job.fails ? "failed" : "available";
+        const status = image?.status === "available" ? "succeeded" : image?.status === "failed" ? "failed" : "running";
+        return { id: jobId, status, imageId: job.imageId, progress: status === "running" ? 50 : 100, ...(status === "failed" ? { reason: "injected failure" } : {}) };
+      },
+      async deleteImage(id): Promise<void> {
+        const image = owned(id);
+        if (image.members.length > 0) throw new ImageServiceError("conflict", "still shared", { rule: "delete-while-shared" });
+        model.images.delete(id);
+      },
+    };
+  }
+}
