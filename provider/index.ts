@@ -5,3 +5,21 @@
  *   import { ImageShare, ShareAcceptance, CrossRegionCopy, ShareTopology } from "image-share";
  */
 export * from "./resources";
+export { validate, RULES, ruleById, PROFILES, memberLimit, RULE_IDS, PROFILE_IDS, IMAGE_KINDS } from "./rules";
+export type {
+  Topology,
+  Observed,
+  ObservedImage,
+  ObservedMember,
+  Violation,
+  RuleId,
+  RuleDefinition,
+  ProfileId,
+  ImageKind,
+  MemberRef,
+  MemberStatus,
+  Limits,
+  Severity,
+  Profile,
+} from "./rules";
+export type { MemberTarget } from "./backends/types";
