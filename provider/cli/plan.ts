@@ -1,11 +1,399 @@
+/**
+ * `image-share plan FILE... [--format text|json] [--emulator PATH]`: the read-only pull-request
+ * check. It reads what the backend holds for each image of the file (members and their status,
+ * the image's name), prints per resource what an apply would do (members to add, copies to make,
+ * acceptances to give), lists members present that the file does not declare ("outside the
+ * file": counted toward the limits, never removed), and every violation of the rules with what
+ * the cloud holds. It never writes. Exit codes as `validate`: 0 no error, 1 an error (a rule, or
+ * an image the backend cannot read), 2 bad input.
+ */
+import * as path from "node:path";
 import type { Command } from "./main";
+import type { MemberRef, MemberStatus, Observed, ObservedMember, Topology } from "../rules/model";
+import type { Violation } from "../rules/rule";
+import type { ImageInfo, ImageService, Member, MemberTarget } from "../backends/types";
+import { listAllMembers } from "../backends/types";
+import { mapTopology, MappingError, refLabel, type Actor, type TopologyMapping } from "../resources/mapping";
 
-// Placeholder until this subcommand lands.
+export interface PlannedMember {
+  /** As the file writes it (account key, or account/project keys). */
+  member: string;
+  target: MemberTarget;
+  /** The member's state in the cloud now (absent: not a member yet). */
+  status: MemberStatus | "absent";
+}
+
+export interface PlannedShare {
+  resource: string;
+  image: string;
+  /** Absent while the image is the product of a copy not made yet. */
+  imageId?: string;
+  region: string;
+  by: string;
+  add: PlannedMember[];
+  present: PlannedMember[];
+}
+
+export interface PlannedAcceptance {
+  resource: string;
+  image: string;
+  member: string;
+  status: "accepted" | "rejected";
+  /** The member's state in the cloud now. */
+  current: MemberStatus | "absent";
+  action: "accept" | "reject" | "none";
+}
+
+export interface PlannedCopy {
+  resource: string;
+  source: string;
+  sourceImageId?: string;
+  from: string;
+  region: string;
+  as: string;
+  by: string;
+}
+
+export interface OutsideMembers {
+  image: string;
+  imageId: string;
+  members: Member[];
+}
+
+export interface PlanResult {
+  file: string;
+  shares: PlannedShare[];
+  acceptances: PlannedAcceptance[];
+  copies: PlannedCopy[];
+  outside: OutsideMembers[];
+  violations: Violation[];
+  /** What the backend could not read (an image not found, access refused): errors of the plan. */
+  problems: Array<{ resource: string; message: string }>;
+  summary: { add: number; copy: number; accept: number; reject: number; outside: number; errors: number; warnings: number };
+}
+
+/** What a backend read about one image of the file. */
+export interface ImageReading {
+  info?: ImageInfo;
+  members?: Member[];
+  problem?: string;
+}
+
+/** Reads every image of the file that has an id, acting as its owner. */
+export async function readImages(
+  topology: Topology,
+  mapping: TopologyMapping,
+  serviceFor: (actor: Actor) => ImageService | Promise<ImageService>,
+): Promise<Record<string, ImageReading>> {
+  const out: Record<string, ImageReading> = {};
+  for (const [key, source] of Object.entries(mapping.images)) {
+    if (source.kind !== "id") continue;
+    const image = topology.images[key];
+    const profile = image.profile ?? topology.profile;
+    const owner = topology.accounts[image.owner];
+    if (!owner) continue;
+    const projectKey = image.project ?? onlyProject(topology, image.owner, image.region);
+    const actor: Actor = { accountKey: image.owner, account: owner.id, region: image.region, profile };
+    if (projectKey && owner.projects?.[projectKey]) {
+      actor.projectKey = projectKey;
+      actor.project = owner.projects[projectKey].id;
+    }
+    try {
+      const service = await serviceFor(actor);
+      const info = await service.getImage(source.id);
+      const members = await listAllMembers(service, source.id);
+      out[key] = { info, members };
+    } catch (e) {
+      out[key] = { problem: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out;
+}
+
+function onlyProject(t: Topology, accountKey: string, region: string): string | undefined {
+  const ps = Object.entries(t.accounts[accountKey]?.projects ?? {}).filter(([, p]) => p.region === region);
+  return ps.length === 1 ? ps[0][0] : undefined;
+}
+
+const sameTarget = (a: MemberTarget, b: MemberTarget) => a.type === b.type && a.id === b.id;
+
+/** The cloud's members in the file's words: a key where the file names the id. */
+export function observedFrom(topology: Topology, readings: Record<string, ImageReading>): Observed {
+  const accounts = new Map<string, string>();
+  const projects = new Map<string, { account: string; project: string }>();
+  for (const [key, a] of Object.entries(topology.accounts)) {
+    accounts.set(a.id, key);
+    for (const [pk, p] of Object.entries(a.projects ?? {})) projects.set(p.id, { account: key, project: pk });
+  }
+  const images: NonNullable<Observed["images"]> = {};
+  for (const [key, r] of Object.entries(readings)) {
+    if (!r.members && !r.info) continue;
+    const members: ObservedMember[] = [];
+    const otherMembers: ObservedMember[] = [];
+    for (const m of r.members ?? []) {
+      const ref: MemberRef | undefined = m.type === "account" ? accounts.get(m.id) : projects.get(m.id);
+      if (ref !== undefined) members.push({ member: ref, status: m.status });
+      else otherMembers.push({ member: m.id, status: m.status });
+    }
+    images[key] = { members, otherMembers };
+    if (r.info) {
+      images[key].name = r.info.name;
+      if (r.info.description !== undefined) images[key].description = r.info.description;
+    }
+  }
+  return { images };
+}
+
+/** What an apply of the file would do, given what the backend holds. Pure. */
+export function planTopology(
+  file: string,
+  topology: Topology,
+  mapping: TopologyMapping,
+  readings: Record<string, ImageReading>,
+  violations: Violation[],
+): PlanResult {
+  const problems: PlanResult["problems"] = [];
+  for (const [key, r] of Object.entries(readings)) if (r.problem) problems.push({ resource: `images.${key}`, message: r.problem });
+  const statusOf = (image: string, target: MemberTarget): MemberStatus | "absent" =>
+    readings[image]?.members?.find((m) => sameTarget(m, target))?.status ?? "absent";
+  const idOf = (image: string): string | undefined => {
+    const s = mapping.images[image];
+    return s?.kind === "id" ? s.id : undefined;
+  };
+
+  const shares: PlannedShare[] = mapping.shares.map((s) => {
+    const planned: PlannedShare = { resource: s.name, image: s.image, region: s.actor.region, by: s.actor.accountKey, add: [], present: [] };
+    const id = idOf(s.image);
+    if (id !== undefined) planned.imageId = id;
+    for (const m of s.members) {
+      const status = statusOf(s.image, m.target);
+      const line: PlannedMember = { member: refLabel(m.ref), target: m.target, status };
+      (status === "absent" ? planned.add : planned.present).push(line);
+    }
+    return planned;
+  });
+
+  const acceptances: PlannedAcceptance[] = mapping.acceptances.map((a) => {
+    const current = statusOf(a.image, a.member);
+    const action = current === a.status ? "none" : a.status === "accepted" ? "accept" : "reject";
+    const member = topology.acceptances.find((x) => x.name === a.name)?.member;
+    return { resource: a.name, image: a.image, member: member === undefined ? a.member.id : refLabel(member), status: a.status, current, action };
+  });
+
+  const copies: PlannedCopy[] = mapping.copies.map((c) => {
+    const planned: PlannedCopy = { resource: c.name, source: c.image, from: c.actor.region, region: c.targetRegion, as: c.as, by: c.actor.accountKey };
+    const id = idOf(c.image);
+    if (id !== undefined) planned.sourceImageId = id;
+    return planned;
+  });
+
+  // Members the cloud holds that no share of the file declares for the image.
+  const outside: OutsideMembers[] = [];
+  for (const [key, r] of Object.entries(readings)) {
+    if (!r.members) continue;
+    const declared = mapping.shares.filter((s) => s.image === key).flatMap((s) => s.members.map((m) => m.target));
+    const members = r.members.filter((m) => !declared.some((d) => sameTarget(d, m)));
+    if (members.length > 0) outside.push({ image: key, imageId: idOf(key) ?? "", members });
+  }
+
+  const errors = violations.filter((v) => v.severity === "error").length;
+  return {
+    file,
+    shares,
+    acceptances,
+    copies,
+    outside,
+    violations,
+    problems,
+    summary: {
+      add: shares.reduce((n, s) => n + s.add.length, 0),
+      copy: copies.length,
+      accept: acceptances.filter((a) => a.action === "accept").length,
+      reject: acceptances.filter((a) => a.action === "reject").length,
+      outside: outside.reduce((n, o) => n + o.members.length, 0),
+      errors: errors + problems.length,
+      warnings: violations.length - errors,
+    },
+  };
+}
+
+function memberText(m: { type: string; id: string }): string {
+  return `${m.type} ${m.id}`;
+}
+
+/** The plan as a person reads it in a terminal. */
+export function formatText(result: PlanResult): string {
+  const lines: string[] = [`${result.file}`];
+  for (const s of result.shares) {
+    lines.push(`  share ${s.resource}: image ${s.image}${s.imageId ? ` (${s.imageId})` : " (made by a copy of this plan)"} in ${s.region}, by ${s.by}`);
+    for (const m of s.add) lines.push(`    + add ${m.member} (${memberText(m.target)})`);
+    for (const m of s.present) lines.push(`    = ${m.member} (${memberText(m.target)}) already a member, ${m.status}`);
+    if (s.add.length === 0 && s.present.length === 0) lines.push("    (no members)");
+  }
+  for (const a of result.acceptances) {
+    const what = a.action === "none" ? `no change (already ${a.current})` : `${a.action} (now ${a.current === "absent" ? "not shared yet" : a.current})`;
+    lines.push(`  acceptance ${a.resource}: ${a.member} on image ${a.image}: ${what}`);
+  }
+  for (const c of result.copies) {
+    lines.push(`  copy ${c.resource}: + copy image ${c.source}${c.sourceImageId ? ` (${c.sourceImageId})` : ""} from ${c.from} to ${c.region} as ${c.as}, by ${c.by}`);
+  }
+  for (const o of result.outside) {
+    lines.push(`  image ${o.image} (${o.imageId}): ${o.members.length} member(s) outside the file, counted toward the limit, not removed:`);
+    for (const m of o.members) lines.push(`    ~ ${memberText(m)}, ${m.status}`);
+  }
+  for (const p of result.problems) lines.push(`  error ${p.resource}: ${p.message}`);
+  if (result.violations.length > 0) lines.push("  violations:");
+  for (const v of result.violations) {
+    lines.push(`    ${v.severity} [${v.rule}] ${v.resource}: ${v.message}`);
+    if (v.fix) lines.push(`      fix: ${v.fix}`);
+  }
+  const s = result.summary;
+  lines.push(
+    `  plan: ${s.add} member(s) to add, ${s.copy} cop${s.copy === 1 ? "y" : "ies"}, ${s.accept} acceptance(s), ${s.reject} rejection(s); ` +
+      `${s.outside} member(s) outside the file; ${s.errors} error(s), ${s.warnings} warning(s)`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+interface ParsedArgs {
+  files: string[];
+  format: "text" | "json";
+  emulatorPath: string;
+}
+
+const USAGE = "plan FILE... [--format text|json] [--emulator PATH]";
+
+function parseArgs(args: string[]): ParsedArgs | string {
+  const files: string[] = [];
+  let format: "text" | "json" = "text";
+  let emulatorPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (name: string): string | undefined => {
+      const eq = a.indexOf("=");
+      if (eq >= 0) return a.slice(eq + 1);
+      i++;
+      return args[i];
+    };
+    if (a === "--format" || a.startsWith("--format=")) {
+      const f = value("--format");
+      if (f !== "text" && f !== "json") return `--format must be text or json, not ${f === undefined ? "nothing" : `"${f}"`}`;
+      format = f;
+    } else if (a === "--emulator" || a.startsWith("--emulator=")) {
+      const p = value("--emulator");
+      if (!p) return "--emulator needs the emulator's state file";
+      emulatorPath = p;
+    } else if (a === "--help" || a === "-h") {
+      return "help";
+    } else if (a.startsWith("-")) {
+      return `unknown option ${a}`;
+    } else {
+      files.push(a);
+    }
+  }
+  if (files.length === 0) return "give at least one topology file";
+  return { files, format, emulatorPath: path.resolve(emulatorPath ?? process.env.IMAGE_SHARE_EMULATOR ?? DEFAULT_EMULATOR_PATH) };
+}
+
+const DEFAULT_EMULATOR_PATH = ".image-share/emulator.db";
+
+export interface PlanBackend {
+  serviceFor(actor: Actor): Promise<ImageService>;
+  close(): Promise<void>;
+}
+
+/**
+ * The emulator at `emulatorPath`, read through the package's backend factory, one ImageService per
+ * acting identity (as the provider builds them). Reads only: plan calls getImage and listMembers.
+ */
+export async function openBackend(emulatorPath: string): Promise<PlanBackend> {
+  // Required by path (not imported) so that this file compiles before the factory lands beside it.
+  const mod = require("../backends") as Record<string, unknown>;
+  const create = mod.createImageService as ((identity: Record<string, unknown>) => ImageService | Promise<ImageService>) | undefined;
+  if (typeof create !== "function") throw new Error("the backend factory (provider/backends createImageService) is missing");
+  const opened: ImageService[] = [];
+  return {
+    async serviceFor(actor) {
+      const identity = {
+        profile: actor.profile,
+        region: actor.region,
+        account: actor.account,
+        project: actor.project,
+        connection: { backend: "emulator", emulatorPath },
+      };
+      const made = await create(identity);
+      opened.push(made);
+      return made;
+    },
+    async close() {
+      for (const s of opened) await (s as unknown as { close?(): unknown }).close?.();
+    },
+  };
+}
+
 export const command: Command = {
-  usage: "plan",
-  summary: "(not yet available)",
-  async run() {
-    process.stderr.write("image-share plan: not yet available\n");
-    return 2;
+  usage: USAGE,
+  summary: "show what an apply would add, copy and accept, and every violation, reading the backend (read-only)",
+  async run(args) {
+    const parsed = parseArgs(args);
+    if (parsed === "help") {
+      process.stdout.write(`usage: image-share ${USAGE}\n`);
+      return 0;
+    }
+    if (typeof parsed === "string") {
+      process.stderr.write(`image-share plan: ${parsed}\nusage: image-share ${USAGE}\n`);
+      return 2;
+    }
+    // Loaded here, not at the top: `image-share --help` lists commands without loading backends.
+    const { loadTopologyFile } = await import("../resources/seed");
+    const { validate } = await import("../rules");
+    const results: PlanResult[] = [];
+    let inputError = false;
+    const backend = await openBackend(parsed.emulatorPath);
+    try {
+      for (const file of parsed.files) {
+        const loaded = loadTopologyFile(file);
+        if ("errors" in loaded && loaded.errors && loaded.errors.length > 0) {
+          inputError = true;
+          for (const e of loaded.errors) process.stderr.write(`${file}: ${describeLoadError(e)}\n`);
+          continue;
+        }
+        const topology = (loaded as { topology: Topology }).topology;
+        let mapping: TopologyMapping;
+        try {
+          mapping = mapTopology(topology);
+        } catch (e) {
+          if (!(e instanceof MappingError)) throw e;
+          inputError = true;
+          process.stderr.write(`${file}: ${e.message}\n`);
+          continue;
+        }
+        const readings = await readImages(topology, mapping, backend.serviceFor);
+        const violations = validate(topology, observedFrom(topology, readings));
+        results.push(planTopology(file, topology, mapping, readings, violations));
+      }
+    } finally {
+      await backend.close();
+    }
+    if (parsed.format === "json") {
+      const summary = { errors: 0, warnings: 0, add: 0, copy: 0, accept: 0, reject: 0, outside: 0 };
+      for (const r of results) for (const k of Object.keys(summary) as Array<keyof typeof summary>) summary[k] += r.summary[k];
+      const out = results.length === 1 && parsed.files.length === 1 ? { ...results[0] } : { files: results };
+      process.stdout.write(JSON.stringify({ ...out, violations: results.flatMap((r) => r.violations), summary }, null, 2) + "\n");
+    } else {
+      for (const r of results) process.stdout.write(formatText(r));
+    }
+    if (inputError) return 2;
+    return results.some((r) => r.summary.errors > 0) ? 1 : 0;
   },
 };
+
+function describeLoadError(e: unknown): string {
+  if (typeof e === "string") return e;
+  if (e && typeof e === "object" && "message" in e) {
+    const p = (e as { path?: unknown }).path;
+    const where = typeof p === "string" ? p : Array.isArray(p) ? p.join(".") : "";
+    return where ? `${where}: ${(e as { message: string }).message}` : String((e as { message: string }).message);
+  }
+  return String(e);
+}

@@ -1,0 +1,136 @@
+import { strict as assert } from "node:assert";
+import type { Topology } from "../../provider/rules/model";
+import { validate } from "../../provider/rules";
+import type { ImageInfo, ImageService, Member } from "../../provider/backends/types";
+import { ImageServiceError } from "../../provider/backends/errors";
+import { mapTopology } from "../../provider/resources/mapping";
+import { formatText, observedFrom, planTopology, readImages } from "../../provider/cli/plan";
+
+const ID = {
+  platform: "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  platformBj: "1a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  platformGz: "2a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  teamA: "3a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  teamAGz: "5a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  teamB: "6a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  teamBBj: "7a1b2c3d4e5f60718293a4b5c6d7e8f9",
+  stranger: "9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f",
+  golden: "8a1e9c2b-3d4f-4a6b-8c7d-9e0f1a2b3c4d",
+};
+
+function topology(limit?: number): Topology {
+  return {
+    profile: "huaweicloud",
+    ...(limit === undefined ? {} : { limits: { member: limit } }),
+    accounts: {
+      platform: { id: ID.platform, site: "cn", projects: { "platform-bj": { id: ID.platformBj, region: "cn-north-4" }, "platform-gz": { id: ID.platformGz, region: "cn-south-1" } } },
+      "team-a": { id: ID.teamA, site: "cn", projects: { "team-a-gz": { id: ID.teamAGz, region: "cn-south-1" } } },
+      "team-b": { id: ID.teamB, site: "cn", projects: { "team-b-bj": { id: ID.teamBBj, region: "cn-north-4" } } },
+    },
+    images: { golden: { id: ID.golden, region: "cn-north-4", owner: "platform", project: "platform-bj", kind: "system", name: "golden-ubuntu" } },
+    shares: [
+      { name: "golden-to-teams", image: "golden", members: ["team-a", { account: "team-b", project: "team-b-bj" }] },
+      { name: "gz-to-team-a", image: "golden-gz", members: [{ account: "team-a", project: "team-a-gz" }] },
+    ],
+    acceptances: [
+      { name: "team-a-accepts", image: "golden", member: "team-a", status: "accepted" },
+      { name: "team-a-gz-accepts", image: "golden-gz", member: { account: "team-a", project: "team-a-gz" }, status: "accepted" },
+    ],
+    copies: [{ name: "golden-to-gz", source: "golden", region: "cn-south-1", as: "golden-gz" }],
+  };
+}
+
+/** A read-only cloud in memory: only what plan calls (getImage, listMembers) answers. */
+function cloud(images: Record<string, { info: ImageInfo; members: Member[] }>, calls: string[]) {
+  return (actor: { account: string; project?: string }): ImageService => {
+    const refuse = () => {
+      throw new Error("plan must not write");
+    };
+    return {
+      profile: "huaweicloud",
+      region: "cn-north-4",
+      async getImage(id) {
+        calls.push(`getImage ${id} as ${actor.account}/${actor.project}`);
+        const i = images[id];
+        if (!i) throw new ImageServiceError("not-found", `image ${id} not found`, { cloudCode: "IMG.0027" });
+        return i.info;
+      },
+      async listMembers(id, page) {
+        calls.push(`listMembers ${id}`);
+        // Two pages, to check that plan reads them all.
+        const all = images[id].members;
+        const start = page?.pageToken ? Number(page.pageToken) : 0;
+        const items = all.slice(start, start + 1);
+        return { items, ...(start + 1 < all.length ? { nextPageToken: String(start + 1) } : {}) };
+      },
+      addMembers: refuse,
+      removeMembers: refuse,
+      setMemberStatus: refuse,
+      copyImage: refuse,
+      getJob: refuse,
+      deleteImage: refuse,
+    };
+  };
+}
+
+const goldenInfo: ImageInfo = { id: ID.golden, region: "cn-north-4", owner: ID.platform, ownerProject: ID.platformBj, kind: "system", name: "golden-ubuntu", status: "available", sharedWithCaller: false };
+
+describe("plan: what an apply would do, with what the cloud holds", () => {
+  it("adds only absent members, accepts what is not accepted, copies, and lists members outside the file", async () => {
+    const t = topology();
+    const calls: string[] = [];
+    const service = cloud({ [ID.golden]: { info: goldenInfo, members: [{ type: "account", id: ID.teamA, status: "accepted" }, { type: "account", id: ID.stranger, status: "pending" }] } }, calls);
+    const mapping = mapTopology(t);
+    const readings = await readImages(t, mapping, service);
+    assert.deepEqual(calls, [`getImage ${ID.golden} as ${ID.platform}/${ID.platformBj}`, `listMembers ${ID.golden}`, `listMembers ${ID.golden}`]);
+    const observed = observedFrom(t, readings);
+    assert.deepEqual(observed.images?.golden.members, [{ member: "team-a", status: "accepted" }]);
+    assert.deepEqual(observed.images?.golden.otherMembers, [{ member: ID.stranger, status: "pending" }]);
+
+    const result = planTopology("topology.yaml", t, mapping, readings, validate(t, observed));
+    const teams = result.shares.find((s) => s.resource === "golden-to-teams")!;
+    assert.deepEqual(teams.add.map((m) => m.member), ["team-b/team-b-bj"]);
+    assert.deepEqual(teams.present.map((m) => [m.member, m.status]), [["team-a", "accepted"]]);
+    const gz = result.shares.find((s) => s.resource === "gz-to-team-a")!;
+    assert.equal(gz.imageId, undefined);
+    assert.deepEqual(gz.add.map((m) => m.target), [{ type: "project", id: ID.teamAGz }]);
+    assert.deepEqual(result.acceptances.map((a) => [a.resource, a.action, a.current]), [["team-a-accepts", "none", "accepted"], ["team-a-gz-accepts", "accept", "absent"]]);
+    assert.deepEqual(result.copies.map((c) => [c.resource, c.from, c.region, c.as]), [["golden-to-gz", "cn-north-4", "cn-south-1", "golden-gz"]]);
+    assert.deepEqual(result.outside, [{ image: "golden", imageId: ID.golden, members: [{ type: "account", id: ID.stranger, status: "pending" }] }]);
+    assert.deepEqual({ ...result.summary, warnings: 0 }, { add: 2, copy: 1, accept: 1, reject: 0, outside: 1, errors: 0, warnings: 0 });
+
+    const text = formatText(result);
+    assert.match(text, /share golden-to-teams: image golden \(8a1e9c2b-[^)]*\) in cn-north-4, by platform/);
+    assert.match(text, /\+ add team-b\/team-b-bj \(project 7a1b/);
+    assert.match(text, /= team-a \(account 3a1b[^)]*\) already a member, accepted/);
+    assert.match(text, /1 member\(s\) outside the file, counted toward the limit, not removed/);
+    assert.match(text, /copy golden-to-gz: \+ copy image golden .* from cn-north-4 to cn-south-1 as golden-gz, by platform/);
+    assert.match(text, /acceptance team-a-gz-accepts: team-a\/team-a-gz on image golden-gz: accept \(now not shared yet\)/);
+  });
+
+  it("counts members outside the file toward the limit", async () => {
+    const members: Member[] = [{ type: "account", id: ID.stranger, status: "accepted" }];
+    const t = topology(2); // golden: 2 declared + 1 outside > 2
+    const mapping = mapTopology(t);
+    const readings = await readImages(t, mapping, cloud({ [ID.golden]: { info: goldenInfo, members } }, []));
+    const result = planTopology("f", t, mapping, readings, validate(t, observedFrom(t, readings)));
+    assert.ok(result.violations.some((v) => v.rule === "member-limit" && v.severity === "error"), JSON.stringify(result.violations));
+    assert.ok(result.summary.errors >= 1);
+    assert.match(formatText(result), /error \[member-limit\]/);
+
+    const ok = topology(3);
+    const readings3 = await readImages(ok, mapTopology(ok), cloud({ [ID.golden]: { info: goldenInfo, members } }, []));
+    const r3 = planTopology("f", ok, mapTopology(ok), readings3, validate(ok, observedFrom(ok, readings3)));
+    assert.ok(!r3.violations.some((v) => v.rule === "member-limit"), "exactly at the limit passes");
+  });
+
+  it("reports an image the backend cannot read as an error of the plan", async () => {
+    const t = topology();
+    const mapping = mapTopology(t);
+    const readings = await readImages(t, mapping, cloud({}, []));
+    const result = planTopology("f", t, mapping, readings, validate(t, observedFrom(t, readings)));
+    assert.deepEqual(result.problems, [{ resource: "images.golden", message: `image ${ID.golden} not found` }]);
+    assert.ok(result.summary.errors >= 1);
+    assert.match(formatText(result), /error images\.golden: image .* not found/);
+  });
+});
