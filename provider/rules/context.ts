@@ -30,6 +30,12 @@ export const STATUS_PENDING = 1;
 export const STATUS_ACCEPTED = 2;
 export const STATUS_REJECTED = 3;
 export type StatusCode = 0 | 1 | 2 | 3;
+/** edgeStatus flag: the topology declares an acceptance for the edge's (image, member). */
+export const EDGE_ACCEPTANCE = 4;
+/** Mask of the status bits of edgeStatus. */
+export const STATUS_MASK = 3;
+/** edgeStatus flag: the (image, member) was declared by an earlier edge (see firstEdge). */
+export const EDGE_DUPLICATE = 8;
 
 /** Member ids below 0: a member reference that names no member. */
 /** An unknown account or project key. */
@@ -95,14 +101,14 @@ export interface RuleContext {
   profilesPresent: Set<ProfileId>;
 
   accounts: ResolvedAccount[];
-  accountIndex: Map<string, number>;
+  accountIndex: KeyIndex;
   /** Per member id: its account index, and its project key (undefined for an account member). */
   memberAccount: Int32Array;
   memberProject: (string | undefined)[];
   memberRegion: (string | undefined)[];
 
   images: ResolvedImage[];
-  imageIndex: Map<string, number>;
+  imageIndex: KeyIndex;
 
   /** Per share: image index (-1 dangling), sharing account index (-1 dangling) and key. */
   shareImage: Int32Array;
@@ -111,21 +117,21 @@ export interface RuleContext {
   /** Edges of share s: [shareEdgeStart[s], shareEdgeStart[s + 1]), in file order. */
   shareEdgeStart: Int32Array;
 
-  /** Per edge (one member of one share), in file order. */
+  /**
+   * Per edge (one member of one share), in file order: the edges of share s are
+   * [shareEdgeStart[s], shareEdgeStart[s + 1]), edge e is member e - shareEdgeStart[s] of it.
+   */
   edgeCount: number;
-  edgeShare: Int32Array;
-  /** Position in the share's members array. */
-  edgePos: Int32Array;
-  edgeImage: Int32Array;
   /** Member id, or MEMBER_DANGLING / MEMBER_NO_PROJECT / MEMBER_AMBIGUOUS. */
   edgeMember: Int32Array;
-  /** -1 for the first declaration of its (image, member), else the first declaring edge. */
-  edgeFirst: Int32Array;
-  /** The acceptance of the topology for the (image, member), or -1. */
-  edgeAcceptance: Int32Array;
-  /** What the cloud reports for the (image, member), or STATUS_NONE. */
-  edgeObserved: Uint8Array;
-  /** Effective status: the topology's acceptance, else the cloud's, else pending (accepted on clouds without acceptance). */
+  /** Edge -> the edge that declared its (image, member) first, for the edges flagged EDGE_DUPLICATE only. */
+  duplicates: Map<number, number>;
+  /**
+   * Effective status of the (image, member) in the low two bits (STATUS_*: the topology's
+   * acceptance, else the cloud's, else pending; accepted on clouds without acceptance), and
+   * EDGE_ACCEPTANCE when the topology declares an acceptance for it, EDGE_DUPLICATE when an
+   * earlier edge declares the same (image, member).
+   */
   edgeStatus: Uint8Array;
 
   /** Edges grouped by image (file order within an image): imageEdges[imageEdgeStart[i] .. imageEdgeStart[i + 1]). */
@@ -144,16 +150,14 @@ export interface RuleContext {
   /** Per image: declaredCounting + existing. */
   memberTotal: Int32Array;
 
-  /** Per acceptance: image, member id, accepting account (-1 when dangling). */
+  /** Per acceptance: image and member id (negative when dangling), status (STATUS_ACCEPTED / STATUS_REJECTED). */
   accImage: Int32Array;
   accMember: Int32Array;
-  accAccount: Int32Array;
+  accStatus: Uint8Array;
   /** 1 when a share of the topology grants the (image, member), 2 when only the cloud does, 0 when nothing does. */
   accGranted: Uint8Array;
-  /** What the cloud reports for the (image, member), or STATUS_NONE. */
-  accObserved: Uint8Array;
-  /** An earlier acceptance of the same (image, member), or -1. */
-  accDuplicateOf: Int32Array;
+  /** Acceptance -> an earlier acceptance of the same (image, member), for those that have one. */
+  accDuplicates: Map<number, number>;
 
   /** Per copy: source image, copying account, product image (-1 when any is dangling). */
   copySource: Int32Array;
@@ -171,6 +175,24 @@ export interface RuleContext {
   hasTrustList: boolean;
 }
 
+/**
+ * String key -> index, on a prototype-less object: V8 looks such keys up faster than a Map's
+ * when the key strings are fresh copies (as parsed input is), and no key can clash with a
+ * prototype's property.
+ */
+export class KeyIndex {
+  private readonly index: Record<string, number> = Object.create(null) as Record<string, number>;
+  get(key: string): number | undefined {
+    return this.index[key];
+  }
+  set(key: string, value: number): void {
+    this.index[key] = value;
+  }
+  has(key: string): boolean {
+    return this.index[key] !== undefined;
+  }
+}
+
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 function statusCode(s: MemberStatus | undefined): StatusCode {
@@ -185,24 +207,61 @@ function isKind(k: unknown): k is ImageKind {
   return typeof k === "string" && (IMAGE_KINDS as readonly string[]).includes(k);
 }
 
-/** Counting sort of items 0..n-1 by a key in 0..buckets-1 (keys < 0 left out); stable. */
-function group(n: number, buckets: number, keyOf: (i: number) => number): { start: Int32Array; items: Int32Array } {
+/** Counting sort of 0..n-1 by keys[i] in 0..buckets-1 (keys < 0 left out); stable. */
+function group(n: number, buckets: number, keys: ArrayLike<number>, items0?: (n: number) => Int32Array): { start: Int32Array; items: Int32Array } {
   const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) {
-    const k = keyOf(i);
-    if (k >= 0) start[k + 1]++;
-  }
+  for (let i = 0; i < n; i++) if (keys[i] >= 0) start[keys[i] + 1]++;
   for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
-  const fill = start.slice(0, buckets);
-  const items = new Int32Array(start[buckets]);
-  for (let i = 0; i < n; i++) {
-    const k = keyOf(i);
-    if (k >= 0) items[fill[k]++] = i;
-  }
+  const next = start.slice(0, buckets);
+  const items = items0 ? items0(start[buckets]) : new Int32Array(start[buckets]);
+  for (let i = 0; i < n; i++) if (keys[i] >= 0) items[next[keys[i]]++] = i;
   return { start, items };
 }
 
-export function buildContext(topology: Topology, observed?: Observed): RuleContext {
+/**
+ * Reusable typed arrays for `validate`: the per-edge and per-acceptance arrays of one run are
+ * garbage after it, and allocating tens of megabytes of them on every run makes V8 collect the
+ * whole heap (the topology included) again and again. `validate` keeps one Scratch and hands out
+ * views of it; `buildContext` without one allocates fresh arrays (its context may be kept).
+ */
+export class Scratch {
+  private readonly int32 = new Map<string, Int32Array>();
+  private readonly uint8 = new Map<string, Uint8Array>();
+  i32(role: string, n: number, zero: boolean): Int32Array {
+    let buf = this.int32.get(role);
+    if (!buf || buf.length < n) {
+      buf = new Int32Array(Math.max(n, 16));
+      this.int32.set(role, buf);
+      return buf.subarray(0, n);
+    }
+    const view = buf.subarray(0, n);
+    if (zero) view.fill(0);
+    return view;
+  }
+  u8(role: string, n: number, zero: boolean): Uint8Array {
+    let buf = this.uint8.get(role);
+    if (!buf || buf.length < n) {
+      buf = new Uint8Array(Math.max(n, 16));
+      this.uint8.set(role, buf);
+      return buf.subarray(0, n);
+    }
+    const view = buf.subarray(0, n);
+    if (zero) view.fill(0);
+    return view;
+  }
+}
+
+const TARGET_ACCOUNT = 0; // alicloud / tencentcloud: members are accounts (a project is ignored)
+const TARGET_EITHER = 1; // huaweicloud: the account, or one of its projects
+const TARGET_PROJECT = 2; // opentelekomcloud: a project; a bare account means its project in the region
+function targetOf(profile: ProfileId): number {
+  const t = PROFILES[profile].shareTarget;
+  return t === "account" ? TARGET_ACCOUNT : t === "project" ? TARGET_PROJECT : TARGET_EITHER;
+}
+
+export function buildContext(topology: Topology, observed?: Observed, scratch?: Scratch): RuleContext {
+  const i32 = (role: string, n: number, zero: boolean): Int32Array => (scratch ? scratch.i32(role, n, zero) : new Int32Array(n));
+  const u8 = (role: string, n: number, zero: boolean): Uint8Array => (scratch ? scratch.u8(role, n, zero) : new Uint8Array(n));
   const defaultProfile: ProfileId = isProfile(topology.profile) ? topology.profile : "huaweicloud";
   const accountsIn: Record<string, Account> = topology.accounts ?? {};
   const imagesIn = topology.images ?? {};
@@ -212,7 +271,7 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
 
   // Accounts and the member table: one id per account, one per project.
   const accounts: ResolvedAccount[] = [];
-  const accountIndex = new Map<string, number>();
+  const accountIndex = new KeyIndex();
   const memberAccountList: number[] = [];
   const memberProject: (string | undefined)[] = [];
   const memberRegion: (string | undefined)[] = [];
@@ -260,7 +319,7 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
 
   // Declared images.
   const images: ResolvedImage[] = [];
-  const imageIndex = new Map<string, number>();
+  const imageIndex = new KeyIndex();
   for (const key of Object.keys(imagesIn)) {
     const d = imagesIn[key];
     if (!d || typeof d !== "object") continue;
@@ -273,7 +332,11 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
       kind: isKind(d.kind) ? d.kind : "system",
       ownerKey: d.owner,
       owner,
+      projectKey: undefined,
       projectMember: -1,
+      id: d.id,
+      name: d.name,
+      description: d.description,
       existingMembers: typeof d.existingMembers === "number" && d.existingMembers > 0 ? Math.floor(d.existingMembers) : 0,
       declared: true,
       copy: -1,
@@ -283,9 +346,6 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
       resource: `images.${key}`,
       path: ["images", key],
     };
-    if (d.id !== undefined) img.id = d.id;
-    if (d.name !== undefined) img.name = d.name;
-    if (d.description !== undefined) img.description = d.description;
     setProject(img, d.project);
     images.push(img);
     imageIndex.set(key, img.index);
@@ -332,7 +392,11 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
               kind: source.kind,
               ownerKey: byKey,
               owner: copyBy[c],
+              projectKey: undefined,
               projectMember: -1,
+              id: undefined,
+              name: undefined,
+              description: undefined,
               existingMembers: 0,
               declared: false,
               copy: c,
@@ -370,26 +434,45 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
   const profilesPresent = new Set<ProfileId>();
   for (const img of images) profilesPresent.add(img.profile);
 
-  // Resolves a member reference on an image's cloud and in its region to a member id.
-  const resolveMember = (ref: MemberRef, projectOnly: boolean, accountOnly: boolean, region: string): number => {
-    let accountKey: string;
-    let projectKey: string | undefined;
+  // Project key -> member id, when only one account has a project of that key (MEMBER_AMBIGUOUS
+  // otherwise): a project member then costs one Map lookup and a key comparison.
+  const projectIndex = new KeyIndex();
+  for (const account of accounts) {
+    for (const [pk, id] of account.projects) projectIndex.set(pk, projectIndex.has(pk) ? MEMBER_AMBIGUOUS : id);
+  }
+
+  // Resolves a member reference on an image's cloud and in its region to a member id. Hot: one
+  // call per edge and per acceptance; no allocation.
+  const resolveMember = (ref: MemberRef, target: number, region: string): number => {
     if (typeof ref === "string") {
-      accountKey = ref;
-    } else if (ref !== null && typeof ref === "object") {
-      accountKey = ref.account;
-      projectKey = ref.project;
-    } else {
-      return MEMBER_DANGLING;
+      const a = accountIndex.get(ref);
+      if (a === undefined) return MEMBER_DANGLING;
+      if (target !== TARGET_PROJECT) return accounts[a].member;
+      return accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
     }
-    const a = accountIndex.get(accountKey);
+    if (ref === null || typeof ref !== "object") return MEMBER_DANGLING;
+    const projectKey = ref.project;
+    if (projectKey !== undefined && target !== TARGET_ACCOUNT) {
+      const p = projectIndex.get(projectKey);
+      if (p === undefined) return MEMBER_DANGLING;
+      if (p >= 0) return accounts[memberAccount[p]].key === ref.account ? p : MEMBER_DANGLING;
+    }
+    const a = accountIndex.get(ref.account);
     if (a === undefined) return MEMBER_DANGLING;
-    const account = accounts[a];
-    if (accountOnly) return account.member; // alicloud / tencentcloud: members are accounts
-    if (projectKey !== undefined) return account.projects.get(projectKey) ?? MEMBER_DANGLING;
-    if (!projectOnly) return account.member;
-    return account.projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
+    if (projectKey !== undefined && target !== TARGET_ACCOUNT) return accounts[a].projects.get(projectKey) ?? MEMBER_DANGLING;
+    if (target !== TARGET_PROJECT) return accounts[a].member;
+    return accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
   };
+  // Image key -> index, remembering the last key: the shares or acceptances of one image usually follow each other.
+  let lastImageKey: unknown;
+  let lastImage = -1;
+  const imageOf = (key: unknown): number => {
+    if (key === lastImageKey) return lastImage;
+    lastImageKey = key;
+    lastImage = typeof key === "string" ? (imageIndex.get(key) ?? -1) : -1;
+    return lastImage;
+  };
+  const targets = images.map((img) => targetOf(img.profile));
 
   // Shares and their edges.
   const ns = sharesIn.length;
@@ -403,51 +486,56 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
     shareEdgeStart[s + 1] = shareEdgeStart[s] + members;
   }
   const edgeCount = shareEdgeStart[ns];
-  const edgeShare = new Int32Array(edgeCount);
-  const edgePos = new Int32Array(edgeCount);
-  const edgeImage = new Int32Array(edgeCount);
-  const edgeMember = new Int32Array(edgeCount);
+  const edgeMember = i32("edgeMember", edgeCount, false);
+  const imageEdgeStart = new Int32Array(ni + 1);
   for (let s = 0; s < ns; s++) {
     const share = sharesIn[s];
     const start = shareEdgeStart[s];
     const end = shareEdgeStart[s + 1];
-    const i = share && typeof share.image === "string" ? (imageIndex.get(share.image) ?? -1) : -1;
+    const i = share ? imageOf(share.image) : -1;
     shareImage[s] = i;
     const byKey = share?.by ?? (i >= 0 ? images[i].ownerKey : "");
     shareByKey[s] = byKey;
     shareBy[s] = accountIndex.get(byKey) ?? -1;
-    const target = i >= 0 ? PROFILES[images[i].profile].shareTarget : "account";
-    const region = i >= 0 ? images[i].region : "";
-    for (let e = start; e < end; e++) {
-      edgeShare[e] = s;
-      edgePos[e] = e - start;
-      edgeImage[e] = i;
-      edgeMember[e] = i >= 0 ? resolveMember(share.members[e - start], target === "project", target === "account", region) : MEMBER_DANGLING;
+    if (i < 0) {
+      edgeMember.fill(MEMBER_DANGLING, start, end);
+      continue;
+    }
+    imageEdgeStart[i + 1] += end - start;
+    const target = targets[i];
+    const region = images[i].region;
+    const members = share.members;
+    for (let e = start; e < end; e++) edgeMember[e] = resolveMember(members[e - start], target, region);
+  }
+  // Edges grouped by image (a counting sort over the shares; file order within an image).
+  for (let i = 0; i < ni; i++) imageEdgeStart[i + 1] += imageEdgeStart[i];
+  const imageEdges = i32("imageEdges", imageEdgeStart[ni], false);
+  {
+    const next = imageEdgeStart.slice(0, ni);
+    for (let s = 0; s < ns; s++) {
+      const i = shareImage[s];
+      if (i >= 0) for (let e = shareEdgeStart[s]; e < shareEdgeStart[s + 1]; e++) imageEdges[next[i]++] = e;
     }
   }
-  const byImage = group(edgeCount, ni, (e) => edgeImage[e]);
-  const imageEdgeStart = byImage.start;
-  const imageEdges = byImage.items;
 
-  // Acceptances.
+  // Acceptances: image, member and status, each object read once.
   const na = acceptancesIn.length;
-  const accImage = new Int32Array(na).fill(-1);
-  const accMember = new Int32Array(na).fill(MEMBER_DANGLING);
-  const accAccount = new Int32Array(na).fill(-1);
+  const accImage = i32("accImage", na, false);
+  const accMember = i32("accMember", na, false);
+  const accStatus = u8("accStatus", na, true);
   for (let a = 0; a < na; a++) {
     const acc = acceptancesIn[a];
-    if (!acc || typeof acc !== "object") continue;
-    const i = typeof acc.image === "string" ? (imageIndex.get(acc.image) ?? -1) : -1;
-    accImage[a] = i;
-    const ref = acc.member;
-    const accountKey = typeof ref === "string" ? ref : ref && typeof ref === "object" ? ref.account : undefined;
-    accAccount[a] = accountKey === undefined ? -1 : (accountIndex.get(accountKey) ?? -1);
-    if (i >= 0) {
-      const target = PROFILES[images[i].profile].shareTarget;
-      accMember[a] = resolveMember(ref, target === "project", target === "account", images[i].region);
+    if (!acc || typeof acc !== "object") {
+      accImage[a] = -1;
+      accMember[a] = MEMBER_DANGLING;
+      continue;
     }
+    const i = imageOf(acc.image);
+    accImage[a] = i;
+    accMember[a] = i >= 0 ? resolveMember(acc.member, targets[i], images[i].region) : MEMBER_DANGLING;
+    accStatus[a] = acc.status === "accepted" ? STATUS_ACCEPTED : acc.status === "rejected" ? STATUS_REJECTED : STATUS_NONE;
   }
-  const accByImage = group(na, ni, (a) => accImage[a]);
+  const accByImage = group(na, ni, accImage, (n) => i32("accByImage", n, false));
 
   // What the cloud holds, per image.
   const observedImages = observed?.images ?? {};
@@ -462,11 +550,9 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
     if (i === undefined || !o || typeof o !== "object") continue;
     if (o.members === undefined && o.otherMembers === undefined) continue; // only name / description read
     imageObserved[i] = 1;
-    const img = images[i];
-    const target = PROFILES[img.profile].shareTarget;
     for (const m of (o.members ?? []) as ObservedMember[]) {
       if (!m) continue;
-      const id = resolveMember(m.member, target === "project", target === "account", img.region);
+      const id = resolveMember(m.member, targets[i], images[i].region);
       const st = statusCode(m.status);
       if (id < 0) {
         // Named in the cloud but not resolvable here: it still holds a place on the image.
@@ -479,52 +565,52 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
     }
     for (const m of (o.otherMembers ?? []) as ObservedMember[]) if (m && statusCode(m.status) !== STATUS_REJECTED) otherCounting[i]++;
   }
-  const obsByImage = group(obsImage.length, ni, (k) => obsImage[k]);
+  const obsByImage = group(obsImage.length, ni, obsImage);
 
   // Copies grouped by source, to stamp what the copier holds of the source.
-  const copiesBySource = group(nc, ni, (c) => copySource[c]);
+  const copiesBySource = group(nc, ni, copySource);
 
-  // The per-image pass: stamps over member ids (and account indexes) answer per-(image, member) questions.
+  // The per-image pass: stamps over member ids (and account indexes) answer per-(image, member)
+  // questions in O(edges + acceptances + observed members) with no per-pair allocation.
   const nm = memberAccount.length;
   const nAcc = accounts.length;
-  const seenStamp = new Int32Array(nm);
-  const seenEdge = new Int32Array(nm);
-  const accStamp = new Int32Array(nm);
-  const accIdx = new Int32Array(nm);
-  const obsStamp = new Int32Array(nm);
-  const obsSt = new Uint8Array(nm);
+  const seenStamp = i32("seenStamp", nm, true);
+  const seenEdge = i32("seenEdge", nm, false);
+  const accStamp = i32("accStamp", nm, true);
+  const accIdx = i32("accIdx", nm, false);
+  const obsStamp = i32("obsStamp", nm, true);
+  const obsSt = u8("obsSt", nm, false);
   const acceptedAccountStamp = new Int32Array(nAcc);
   const grantedAccountStamp = new Int32Array(nAcc);
 
-  const edgeFirst = new Int32Array(edgeCount).fill(-1);
-  const edgeAcceptance = new Int32Array(edgeCount).fill(-1);
-  const edgeObserved = new Uint8Array(edgeCount);
-  const edgeStatus = new Uint8Array(edgeCount);
+  const edgeStatus = u8("edgeStatus", edgeCount, true);
+  const duplicates = new Map<number, number>();
   const declaredMembers = new Int32Array(ni);
   const declaredCounting = new Int32Array(ni);
   const observedUndeclared = new Int32Array(ni);
   const existing = new Int32Array(ni);
   const memberTotal = new Int32Array(ni);
-  const accGranted = new Uint8Array(na);
-  const accObserved = new Uint8Array(na);
-  const accDuplicateOf = new Int32Array(na).fill(-1);
+  const accGranted = u8("accGranted", na, true);
+  const accDuplicates = new Map<number, number>();
   const copyAccepted = new Uint8Array(nc);
   const copyGranted = new Uint8Array(nc);
 
   for (let i = 0; i < ni; i++) {
     const stamp = i + 1;
     const withAcceptance = PROFILES[images[i].profile].acceptance;
-    for (let k = accByImage.start[i]; k < accByImage.start[i + 1]; k++) {
+    const accFrom = accByImage.start[i];
+    const accTo = accByImage.start[i + 1];
+    for (let k = accFrom; k < accTo; k++) {
       const a = accByImage.items[k];
       const m = accMember[a];
       if (m < 0) continue;
       if (accStamp[m] === stamp) {
-        accDuplicateOf[a] = accIdx[m];
+        accDuplicates.set(a, accIdx[m]);
       } else {
         accStamp[m] = stamp;
         accIdx[m] = a;
       }
-      if (acceptancesIn[a].status === "accepted" && accAccount[a] >= 0) acceptedAccountStamp[accAccount[a]] = stamp;
+      if (accStatus[a] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
     }
     for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
       const o = obsByImage.items[k];
@@ -541,19 +627,17 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
       const m = edgeMember[e];
       if (m < 0) continue;
       const acceptance = accStamp[m] === stamp ? accIdx[m] : -1;
-      const seen = obsStamp[m] === stamp ? obsSt[m] : STATUS_NONE;
-      edgeAcceptance[e] = acceptance;
-      edgeObserved[e] = seen;
       let status: number;
       if (!withAcceptance) status = STATUS_ACCEPTED;
-      else if (acceptance >= 0) status = acceptancesIn[acceptance].status === "rejected" ? STATUS_REJECTED : STATUS_ACCEPTED;
-      else if (seen !== STATUS_NONE) status = seen;
+      else if (acceptance >= 0) status = accStatus[acceptance] === STATUS_REJECTED ? STATUS_REJECTED : STATUS_ACCEPTED;
+      else if (obsStamp[m] === stamp) status = obsSt[m];
       else status = STATUS_PENDING;
-      edgeStatus[e] = status;
       if (seenStamp[m] === stamp) {
-        edgeFirst[e] = seenEdge[m];
+        duplicates.set(e, seenEdge[m]);
+        edgeStatus[e] = status | EDGE_DUPLICATE | (acceptance >= 0 ? EDGE_ACCEPTANCE : 0);
         continue;
       }
+      edgeStatus[e] = acceptance >= 0 ? status | EDGE_ACCEPTANCE : status;
       seenStamp[m] = stamp;
       seenEdge[m] = e;
       grantedAccountStamp[memberAccount[m]] = stamp;
@@ -562,12 +646,10 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
     }
     declaredMembers[i] = unique;
     declaredCounting[i] = counting;
-    for (let k = accByImage.start[i]; k < accByImage.start[i + 1]; k++) {
+    for (let k = accFrom; k < accTo; k++) {
       const a = accByImage.items[k];
       const m = accMember[a];
-      if (m < 0) continue;
-      accGranted[a] = seenStamp[m] === stamp ? 1 : obsStamp[m] === stamp ? 2 : 0;
-      accObserved[a] = obsStamp[m] === stamp ? obsSt[m] : STATUS_NONE;
+      if (m >= 0) accGranted[a] = seenStamp[m] === stamp ? 1 : obsStamp[m] === stamp ? 2 : 0;
     }
     let undeclared = 0;
     for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
@@ -623,13 +705,8 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
     shareByKey,
     shareEdgeStart,
     edgeCount,
-    edgeShare,
-    edgePos,
-    edgeImage,
     edgeMember,
-    edgeFirst,
-    edgeAcceptance,
-    edgeObserved,
+    duplicates,
     edgeStatus,
     imageEdgeStart,
     imageEdges,
@@ -641,10 +718,9 @@ export function buildContext(topology: Topology, observed?: Observed): RuleConte
     memberTotal,
     accImage,
     accMember,
-    accAccount,
+    accStatus,
     accGranted,
-    accObserved,
-    accDuplicateOf,
+    accDuplicates,
     copySource,
     copyBy,
     copyByKey,
@@ -670,4 +746,22 @@ export type ContextRule = RuleDefinition<RuleContext>;
 /** Whether a profile is one of a rule's. */
 export function applies(profiles: readonly ProfileId[], profile: ProfileId): boolean {
   return profiles.includes(profile);
+}
+
+/** The share an edge belongs to (binary search over shareEdgeStart; for findings, not hot loops). */
+export function shareOfEdge(ctx: RuleContext, e: number): number {
+  const starts = ctx.shareEdgeStart;
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= e) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The edge that declared an edge's (image, member) first, or -1 when the edge is the first. */
+export function firstEdge(ctx: RuleContext, e: number): number {
+  return (ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 ? (ctx.duplicates.get(e) ?? -1) : -1;
 }

@@ -5,7 +5,7 @@
 import type { Observed, ProfileId, Severity, Topology } from "./model";
 import type { RuleDefinition, RuleId, Violation } from "./rule";
 import { RULE_IDS } from "./rule";
-import { buildContext, type ContextRule } from "./context";
+import { Scratch, buildContext, type ContextRule } from "./context";
 import { RULE_DEFINITIONS } from "./rules";
 
 /** Every rule of RULES.md, in RULE_IDS order. */
@@ -32,8 +32,12 @@ export function severityFor(rule: Pick<RuleDefinition, "severity">, profile: Pro
  * order: by rule (RULE_IDS order), then in the order of the topology file (images, shares and
  * their members, acceptances, copies, as each rule walks them).
  */
+// The context of a run is dropped when validate() returns (it is synchronous and never hands the
+// context out), so its big arrays can be reused by the next run.
+const scratch = new Scratch();
+
 export function validate(topology: Topology, observed?: Observed): Violation[] {
-  const ctx = buildContext(topology, observed);
+  const ctx = buildContext(topology, observed, scratch);
   const out: Violation[] = [];
   for (const rule of RULES) {
     if (!rule.profiles.some((p) => ctx.profilesPresent.has(p))) continue;

@@ -1,7 +1,7 @@
 /** Wording shared by the rules' messages. Called only when a finding is made (never per edge). */
 import type { MemberRef } from "./model";
 import { PROFILES } from "./profiles";
-import type { ResolvedImage, RuleContext } from "./context";
+import { type ResolvedImage, type RuleContext, shareOfEdge } from "./context";
 
 /** A member reference as the file writes it: `team-a` or `team-b/team-b-bj`. */
 export function refLabel(ref: MemberRef | undefined): string {
@@ -10,10 +10,20 @@ export function refLabel(ref: MemberRef | undefined): string {
   return String(ref);
 }
 
+/** Position of an edge in its share's members. */
+export function edgePos(ctx: RuleContext, e: number): number {
+  return e - ctx.shareEdgeStart[shareOfEdge(ctx, e)];
+}
+
+/** The member reference of an edge, as the file writes it. */
+export function edgeRef(ctx: RuleContext, e: number): MemberRef {
+  const s = shareOfEdge(ctx, e);
+  return ctx.shares[s].members[e - ctx.shareEdgeStart[s]];
+}
+
 /** The member of an edge as written, with the project it stands for when a bare account resolves to one. */
 export function edgeMemberLabel(ctx: RuleContext, e: number): string {
-  const ref = ctx.shares[ctx.edgeShare[e]].members[ctx.edgePos[e]];
-  return withResolvedProject(ctx, ref, ctx.edgeMember[e]);
+  return withResolvedProject(ctx, edgeRef(ctx, e), ctx.edgeMember[e]);
 }
 
 export function withResolvedProject(ctx: RuleContext, ref: MemberRef, member: number): string {
@@ -49,19 +59,20 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 
 /** Path of an edge in a topology file: ["shares", s, "members", k]. */
 export function edgePath(ctx: RuleContext, e: number): (string | number)[] {
-  return ["shares", ctx.edgeShare[e], "members", ctx.edgePos[e]];
+  const s = shareOfEdge(ctx, e);
+  return ["shares", s, "members", e - ctx.shareEdgeStart[s]];
 }
 
 /** Names of the shares declaring members of image i, in file order. */
 export function sharesOf(ctx: RuleContext, i: number): string[] {
   const names: string[] = [];
-  let last = -1;
+  let end = -1; // end of the last share seen: edges of one share are consecutive
   for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1]; k++) {
-    const s = ctx.edgeShare[ctx.imageEdges[k]];
-    if (s !== last) {
-      names.push(ctx.shares[s].name);
-      last = s;
-    }
+    const e = ctx.imageEdges[k];
+    if (e < end) continue;
+    const s = shareOfEdge(ctx, e);
+    names.push(ctx.shares[s].name);
+    end = ctx.shareEdgeStart[s + 1];
   }
   return names;
 }

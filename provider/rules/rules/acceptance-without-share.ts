@@ -1,5 +1,5 @@
 import type { ContextRule } from "../context";
-import { refLabel } from "../text";
+import { edgeRef, refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "acceptance-without-share",
@@ -50,7 +50,7 @@ acceptances:
       for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1] && near === undefined; k++) {
         const e = ctx.imageEdges[k];
         const other = ctx.edgeMember[e];
-        if (other >= 0 && ctx.memberAccount[other] === ctx.memberAccount[m]) near = refLabel(ctx.shares[ctx.edgeShare[e]].members[ctx.edgePos[e]]);
+        if (other >= 0 && ctx.memberAccount[other] === ctx.memberAccount[m]) near = refLabel(edgeRef(ctx, e));
       }
       yield {
         message: `acceptance ${acceptances[a].name}: no share grants image ${img.key} to ${label}, in the topology or in the cloud${near !== undefined ? ` (it is shared with ${near}, a different member)` : ""}`,

@@ -1,6 +1,6 @@
 import { PROFILE_IDS } from "../model";
 import { type ContextRule, MEMBER_NO_PROJECT } from "../context";
-import { edgeMemberLabel, edgePath, refLabel } from "../text";
+import { edgeMemberLabel, edgePath, edgeRef, refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "cross-region-share",
@@ -36,37 +36,40 @@ shares:
   },
   *check(ctx) {
     const { images, memberRegion } = ctx;
-    for (let e = 0; e < ctx.edgeCount; e++) {
-      const m = ctx.edgeMember[e];
-      if (m >= 0 ? memberRegion[m] === undefined || memberRegion[m] === images[ctx.edgeImage[e]].region : m !== MEMBER_NO_PROJECT) continue;
-      const img = images[ctx.edgeImage[e]];
-      const share = ctx.shares[ctx.edgeShare[e]];
-      const label = edgeMemberLabel(ctx, e);
-      if (m === MEMBER_NO_PROJECT) {
-        const account = refLabel(share.members[ctx.edgePos[e]]);
+    for (let s = 0; s < ctx.shares.length; s++) {
+      if (ctx.shareImage[s] < 0) continue;
+      const img = images[ctx.shareImage[s]];
+      const share = ctx.shares[s];
+      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
+        const m = ctx.edgeMember[e];
+        if (m >= 0 ? memberRegion[m] === undefined || memberRegion[m] === img.region : m !== MEMBER_NO_PROJECT) continue;
+        const label = edgeMemberLabel(ctx, e);
+        if (m === MEMBER_NO_PROJECT) {
+          const account = refLabel(edgeRef(ctx, e));
+          yield {
+            message: `share ${share.name}: member ${account} has no project in ${img.region}, the region of image ${img.key}; on ${img.profile} a member is a project of the image's region`,
+            resource: share.name,
+            path: edgePath(ctx, e),
+            profile: img.profile,
+            fix: `give ${account} a project in ${img.region} (accounts.${account}.projects), or copy image ${img.key} to a region where ${account} has a project first, then share the copy`,
+          };
+          continue;
+        }
+        const region = memberRegion[m]!;
         yield {
-          message: `share ${share.name}: member ${account} has no project in ${img.region}, the region of image ${img.key}; on ${img.profile} a member is a project of the image's region`,
+          message: `share ${share.name}: member ${label} is in ${region}, image ${img.key} is in ${img.region}; an image is shared only within its region`,
           resource: share.name,
           path: edgePath(ctx, e),
           profile: img.profile,
-          fix: `give ${account} a project in ${img.region} (accounts.${account}.projects), or copy image ${img.key} to a region where ${account} has a project first, then share the copy`,
+          fix: `copy image ${img.key} to ${region} first (a copy with source: ${img.key}, region: ${region}), then share the copy with ${label}`,
         };
-        continue;
       }
-      const region = memberRegion[m]!;
-      yield {
-        message: `share ${share.name}: member ${label} is in ${region}, image ${img.key} is in ${img.region}; an image is shared only within its region`,
-        resource: share.name,
-        path: edgePath(ctx, e),
-        profile: img.profile,
-        fix: `copy image ${img.key} to ${region} first (a copy with source: ${img.key}, region: ${region}), then share the copy with ${label}`,
-      };
     }
     const acceptances = ctx.acceptances;
     for (let a = 0; a < acceptances.length; a++) {
       const i = ctx.accImage[a];
       const m = ctx.accMember[a];
-      if (i < 0) continue;
+      if (i < 0 || (m !== MEMBER_NO_PROJECT && (m < 0 || memberRegion[m] === undefined || memberRegion[m] === images[i].region))) continue;
       const img = images[i];
       const label = refLabel(acceptances[a].member);
       if (m === MEMBER_NO_PROJECT) {
@@ -77,7 +80,7 @@ shares:
           profile: img.profile,
           fix: `give ${label} a project in ${img.region}, or accept a copy of ${img.key} in a region where ${label} has a project`,
         };
-      } else if (m >= 0 && memberRegion[m] !== undefined && memberRegion[m] !== img.region) {
+      } else {
         yield {
           message: `acceptance ${acceptances[a].name}: project ${label} is in ${memberRegion[m]}, image ${img.key} is in ${img.region}; a shared image is usable only in its region`,
           resource: acceptances[a].name,

@@ -44,26 +44,30 @@ acceptances:
   },
   *check(ctx) {
     const { images, accounts, memberAccount } = ctx;
-    for (let e = 0; e < ctx.edgeCount; e++) {
-      const m = ctx.edgeMember[e];
-      if (m < 0) continue;
-      const img = images[ctx.edgeImage[e]];
+    for (let s = 0; s < ctx.shares.length; s++) {
+      if (ctx.shareImage[s] < 0) continue;
+      const img = images[ctx.shareImage[s]];
       if (img.profile !== "huaweicloud" || img.owner < 0) continue;
       const ownerSite = accounts[img.owner].site;
-      const memberSite = accounts[memberAccount[m]].site;
-      if (ownerSite === undefined || memberSite === undefined || ownerSite === memberSite) continue;
-      const lacking = regionOnSite(img.region, ownerSite) === false ? ownerSite : regionOnSite(img.region, memberSite) === false ? memberSite : undefined;
-      if (lacking === undefined) continue;
-      const share = ctx.shares[ctx.edgeShare[e]];
-      const label = edgeMemberLabel(ctx, e);
-      const title = HUAWEICLOUD_REGION_SITES[img.region]?.title;
-      yield {
-        message: `share ${share.name}: image ${img.key} in ${img.region}${title ? ` (${title})` : ""} is shared from ${img.ownerKey} on the ${SITE_NAME[ownerSite]} with ${label} on the ${SITE_NAME[memberSite]}; the ${SITE_NAME[lacking]} does not have ${img.region}, and images cross sites only in regions both have`,
-        resource: share.name,
-        path: edgePath(ctx, e),
-        profile: img.profile,
-        fix: `copy image ${img.key} to a region that both the China and the international site offer, then share the copy with ${label} there`,
-      };
+      if (ownerSite === undefined) continue;
+      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
+        const m = ctx.edgeMember[e];
+        if (m < 0) continue;
+        const memberSite = accounts[memberAccount[m]].site;
+        if (memberSite === undefined || ownerSite === memberSite) continue;
+        const lacking = regionOnSite(img.region, ownerSite) === false ? ownerSite : regionOnSite(img.region, memberSite) === false ? memberSite : undefined;
+        if (lacking === undefined) continue;
+        const share = ctx.shares[s];
+        const label = edgeMemberLabel(ctx, e);
+        const title = HUAWEICLOUD_REGION_SITES[img.region]?.title;
+        yield {
+          message: `share ${share.name}: image ${img.key} in ${img.region}${title ? ` (${title})` : ""} is shared from ${img.ownerKey} on the ${SITE_NAME[ownerSite]} with ${label} on the ${SITE_NAME[memberSite]}; the ${SITE_NAME[lacking]} does not have ${img.region}, and images cross sites only in regions both have`,
+          resource: share.name,
+          path: edgePath(ctx, e),
+          profile: img.profile,
+          fix: `copy image ${img.key} to a region that both the China and the international site offer, then share the copy with ${label} there`,
+        };
+      }
     }
   },
 };

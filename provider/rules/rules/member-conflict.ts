@@ -1,5 +1,5 @@
 import { PROFILE_IDS } from "../model";
-import type { ContextRule } from "../context";
+import { type ContextRule, shareOfEdge } from "../context";
 import { edgeMemberLabel, edgePath, refLabel } from "../text";
 
 export const rule: ContextRule = {
@@ -37,13 +37,17 @@ shares:
   },
   *check(ctx) {
     const shares = ctx.shares;
-    for (let e = 0; e < ctx.edgeCount; e++) {
-      const first = ctx.edgeFirst[e];
-      if (first < 0 || ctx.edgeShare[first] === ctx.edgeShare[e]) continue;
-      const img = ctx.images[ctx.edgeImage[e]];
+    // Duplicates are few: walk them (in file order), not every edge.
+    const dups = [...ctx.duplicates.keys()].sort((x, y) => x - y);
+    for (const e of dups) {
+      const first = ctx.duplicates.get(e)!;
+      const sa = shareOfEdge(ctx, first);
+      const sb = shareOfEdge(ctx, e);
+      if (sa === sb) continue; // listed twice in one share: harmless
+      const img = ctx.images[ctx.shareImage[sb]];
       const label = edgeMemberLabel(ctx, e);
-      const a = shares[ctx.edgeShare[first]].name;
-      const b = shares[ctx.edgeShare[e]].name;
+      const a = shares[sa].name;
+      const b = shares[sb].name;
       yield {
         message: `image ${img.key} is granted to ${label} by shares ${a} and ${b}; destroying either would revoke the other's grant`,
         resource: b,
@@ -53,9 +57,9 @@ shares:
       };
     }
     const acceptances = ctx.acceptances;
-    for (let x = 0; x < acceptances.length; x++) {
-      const first = ctx.accDuplicateOf[x];
-      if (first < 0) continue;
+    const accDups = [...ctx.accDuplicates.keys()].sort((x, y) => x - y);
+    for (const x of accDups) {
+      const first = ctx.accDuplicates.get(x)!;
       const img = ctx.images[ctx.accImage[x]];
       const label = refLabel(acceptances[x].member);
       yield {

@@ -1,5 +1,5 @@
 import { PROFILE_IDS } from "../model";
-import { type ContextRule, limitOf } from "../context";
+import { type ContextRule, limitOf, shareOfEdge } from "../context";
 import { imageLabel, plural } from "../text";
 
 export const rule: ContextRule = {
@@ -55,7 +55,7 @@ shares:
       const img = ctx.images[i];
       // Blame the image's last declaring share: it is the one that brings the image this close.
       const last = ctx.imageEdgeStart[i + 1] - 1;
-      const s = last >= ctx.imageEdgeStart[i] ? ctx.edgeShare[ctx.imageEdges[last]] : -1;
+      const s = last >= ctx.imageEdgeStart[i] ? shareOfEdge(ctx, ctx.imageEdges[last]) : -1;
       yield {
         message: `${imageLabel(img)} would have ${plural(total, "member")} of its limit of ${limit} (${Math.floor((total * 100) / limit)} %): ${plural(limit - total, "place")} left`,
         resource: s >= 0 ? ctx.shares[s].name : img.resource,

@@ -1,6 +1,6 @@
 import { PROFILE_IDS } from "../model";
 import { PROFILES } from "../profiles";
-import { type ContextRule, STATUS_REJECTED, limitOf } from "../context";
+import { type ContextRule, EDGE_DUPLICATE, STATUS_MASK, STATUS_REJECTED, limitOf, shareOfEdge } from "../context";
 import type { Finding } from "../rule";
 import { edgePath, imageLabel, listNames, plural, sharesOf } from "../text";
 
@@ -85,9 +85,9 @@ function limitFinding(ctx: Parameters<ContextRule["check"]>[0], i: number, limit
     let n = 0;
     for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1]; k++) {
       const e = ctx.imageEdges[k];
-      if (ctx.edgeMember[e] < 0 || ctx.edgeFirst[e] >= 0 || ctx.edgeStatus[e] === STATUS_REJECTED) continue;
+      if (ctx.edgeMember[e] < 0 || (ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 || (ctx.edgeStatus[e] & STATUS_MASK) === STATUS_REJECTED) continue;
       if (n++ === target) {
-        resource = ctx.shares[ctx.edgeShare[e]].name;
+        resource = ctx.shares[shareOfEdge(ctx, e)].name;
         path = edgePath(ctx, e);
         break;
       }

@@ -1,5 +1,5 @@
 import type { ContextRule } from "../context";
-import { STATUS_PENDING, STATUS_REJECTED } from "../context";
+import { EDGE_ACCEPTANCE, EDGE_DUPLICATE, STATUS_MASK, STATUS_PENDING, STATUS_REJECTED } from "../context";
 import { edgeMemberLabel, edgePath, listNames, plural } from "../text";
 
 export const rule: ContextRule = {
@@ -50,10 +50,10 @@ acceptances:
       for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
         const m = ctx.edgeMember[e];
         if (m < 0 || m === ownerMember || m === img.projectMember) continue;
-        if (ctx.edgeFirst[e] >= 0 && ctx.edgeShare[ctx.edgeFirst[e]] === s) continue; // listed twice in this share
+        if ((ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 && ctx.duplicates.get(e)! >= ctx.shareEdgeStart[s]) continue; // listed twice in this share
         total++;
-        const st = ctx.edgeStatus[e];
-        const waiting = st === STATUS_PENDING || (st === STATUS_REJECTED && ctx.edgeAcceptance[e] < 0);
+        const st = ctx.edgeStatus[e] & STATUS_MASK;
+        const waiting = st === STATUS_PENDING || (st === STATUS_REJECTED && (ctx.edgeStatus[e] & EDGE_ACCEPTANCE) === 0);
         if (!waiting) continue;
         if (st === STATUS_PENDING) pending++;
         else rejected++;

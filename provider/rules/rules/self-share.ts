@@ -42,25 +42,29 @@ acceptances:
   },
   *check(ctx) {
     const { images, accounts } = ctx;
-    for (let e = 0; e < ctx.edgeCount; e++) {
-      const m = ctx.edgeMember[e];
-      if (m < 0) continue;
-      const img = images[ctx.edgeImage[e]];
-      if (img.owner < 0 || (m !== accounts[img.owner].member && m !== img.projectMember)) continue;
-      const share = ctx.shares[ctx.edgeShare[e]];
-      const label = edgeMemberLabel(ctx, e);
-      const what = m === img.projectMember ? `the project ${img.projectKey} that holds it` : `its owner ${img.ownerKey}`;
-      const other = img.profile === "huaweicloud" || img.profile === "opentelekomcloud" ? otherProject(ctx, img.owner, img.region, img.projectKey) : undefined;
-      yield {
-        message: `share ${share.name}: image ${img.key} is shared with ${label}, ${what}`,
-        resource: share.name,
-        path: edgePath(ctx, e),
-        profile: img.profile,
-        fix:
-          other !== undefined
-            ? `remove ${label} from the members; to move the image to another project of ${img.ownerKey}, name that project (e.g. { account: ${img.ownerKey}, project: ${other} })`
-            : `remove ${label} from the members: the owner has the image already`,
-      };
+    for (let s = 0; s < ctx.shares.length; s++) {
+      if (ctx.shareImage[s] < 0) continue;
+      const img = images[ctx.shareImage[s]];
+      if (img.owner < 0) continue;
+      const ownerMember = accounts[img.owner].member;
+      const share = ctx.shares[s];
+      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
+        const m = ctx.edgeMember[e];
+        if (m < 0 || (m !== ownerMember && m !== img.projectMember)) continue;
+        const label = edgeMemberLabel(ctx, e);
+        const what = m === img.projectMember ? `the project ${img.projectKey} that holds it` : `its owner ${img.ownerKey}`;
+        const other = img.profile === "huaweicloud" || img.profile === "opentelekomcloud" ? otherProject(ctx, img.owner, img.region, img.projectKey) : undefined;
+        yield {
+          message: `share ${share.name}: image ${img.key} is shared with ${label}, ${what}`,
+          resource: share.name,
+          path: edgePath(ctx, e),
+          profile: img.profile,
+          fix:
+            other !== undefined
+              ? `remove ${label} from the members; to move the image to another project of ${img.ownerKey}, name that project (e.g. { account: ${img.ownerKey}, project: ${other} })`
+              : `remove ${label} from the members: the owner has the image already`,
+        };
+      }
     }
   },
 };

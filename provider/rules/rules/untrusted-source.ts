@@ -1,5 +1,5 @@
 import { PROFILE_IDS } from "../model";
-import type { ContextRule, RuleContext } from "../context";
+import { type ContextRule, type RuleContext, STATUS_ACCEPTED } from "../context";
 import { refLabel } from "../text";
 
 export const rule: ContextRule = {
@@ -47,10 +47,13 @@ acceptances:
     const acceptances = ctx.acceptances;
     for (let a = 0; a < acceptances.length; a++) {
       const i = ctx.accImage[a];
-      if (i < 0 || acceptances[a].status !== "accepted") continue;
+      if (i < 0 || ctx.accStatus[a] !== STATUS_ACCEPTED) continue;
       const img = ctx.images[i];
-      const accepter = ctx.accAccount[a];
-      if (img.owner < 0 || accepter === img.owner || trusted(ctx, img.owner)) continue;
+      if (img.owner < 0 || trusted(ctx, img.owner)) continue;
+      const m = ctx.accMember[a];
+      const ref = acceptances[a].member;
+      const accepterKey = m >= 0 ? ctx.accounts[ctx.memberAccount[m]].key : typeof ref === "string" ? ref : ref?.account;
+      if (accepterKey === img.ownerKey) continue;
       yield {
         message: `acceptance ${acceptances[a].name}: ${refLabel(acceptances[a].member)} accepts image ${img.key}, owned by ${img.ownerKey}, ${why(ctx)}`,
         resource: acceptances[a].name,
