@@ -1,4 +1,5 @@
 import assert = require("node:assert/strict");
+import fc = require("fast-check");
 import { ImageServiceError } from "../../provider/backends/errors";
 import { listAllMembers } from "../../provider/backends/types";
 import type { Dialect } from "../../provider/backends/emulator/http/dialect";
@@ -179,5 +180,38 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
       assert.equal(e.cloudCode, "RequestLimitExceeded");
       return true;
     });
+  });
+});
+
+describe("tencentcloud adapter over HTTP: member changes converge (property)", () => {
+  it("any sequence of adds and removes, at any batch size and cloud batch limit, leaves exactly the expected members", async () => {
+    const PLATFORM_ID = "100000000001";
+    const ids = Array.from({ length: 30 }, (_, i) => String(300000000000 + i));
+    const step = fc.record({ add: fc.boolean(), members: fc.subarray(ids, { minLength: 0, maxLength: 30 }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 12 }), fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }), async (steps, batchSize, cloudLimit) => {
+        const model = new TinyTencentModel();
+        model.addAccessKey("AKIDplatform", "platform-secret", PLATFORM_ID);
+        for (const id of ids) model.addAccount(id);
+        model.addImage({ id: "img-prop0001", region: "ap-guangzhou", owner: PLATFORM_ID, kind: "system", name: "p" });
+        const server = await startEmulatorServer({ dialects: [createTencentCloudDialect(model, { maxAccountsPerCall: cloudLimit })] });
+        try {
+          const service = createTencentCloudImageService({ region: "ap-guangzhou", endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret", batchSize, retry: instantRetry });
+          const expected = new Set<string>();
+          for (const s of steps) {
+            const members = s.members.map((id) => ({ type: "account" as const, id }));
+            const result = s.add ? await service.addMembers("img-prop0001", members) : await service.removeMembers("img-prop0001", members);
+            for (const id of s.members) s.add ? expected.add(id) : expected.delete(id);
+            if (s.members.length === 0) assert.equal(result.calls, 0);
+          }
+          const actual = (await listAllMembers(service, "img-prop0001")).map((m) => m.id);
+          assert.deepEqual(new Set(actual), expected);
+          assert.equal(actual.length, expected.size);
+        } finally {
+          await server.close();
+        }
+      }),
+      { numRuns: 30 },
+    );
   });
 });
