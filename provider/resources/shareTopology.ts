@@ -27,10 +27,18 @@ export interface ShareTopologyArgs {
   connection?: ConnectionArgs;
   /** Shortcut for connection.emulatorPath. */
   emulatorPath?: string;
-  /** backend "cloud": per account key of the file, where that account's credentials are (names, never values). */
-  credentials?: Record<string, { accessKey?: SecretRefArgs; secretKey?: SecretRefArgs }>;
+  /**
+   * backend "cloud": per account key of the file, where that account's credentials are (names,
+   * never values): a map, or a function of the account key (e.g. to environment variable names).
+   */
+  credentials?: Record<string, AccountCredentials> | ((accountKey: string) => AccountCredentials | undefined);
   /** Seed the emulator with the file's accounts and existing images before anything reads it. */
   seedEmulator?: boolean;
+}
+
+export interface AccountCredentials {
+  accessKey?: SecretRefArgs;
+  secretKey?: SecretRefArgs;
 }
 
 export class ShareTopology extends pulumi.ComponentResource {
@@ -75,7 +83,7 @@ export class ShareTopology extends pulumi.ComponentResource {
     const connectionFor = (a: Actor): pulumi.Input<ConnectionArgs> => {
       const c: ConnectionArgs = { ...(args.connection ?? {}) };
       if (args.emulatorPath !== undefined) c.emulatorPath = args.emulatorPath;
-      const creds = args.credentials?.[a.accountKey];
+      const creds = typeof args.credentials === "function" ? args.credentials(a.accountKey) : args.credentials?.[a.accountKey];
       if (creds) c.credentials = creds;
       return seeded ? pulumi.output(seeded.then(() => c)) : c;
     };
