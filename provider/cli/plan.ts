@@ -7,6 +7,7 @@
  * the cloud holds. It never writes. Exit codes as `validate`: 0 no error, 1 an error (a rule, or
  * an image the backend cannot read), 2 bad input.
  */
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Command } from "./main";
 import type { MemberRef, MemberStatus, Observed, ObservedMember, Topology } from "../rules/model";
@@ -292,7 +293,7 @@ function parseArgs(args: string[]): ParsedArgs | string {
     }
   }
   if (files.length === 0) return "give at least one topology file";
-  return { files, format, emulatorPath: path.resolve(emulatorPath ?? process.env.IMAGE_SHARE_EMULATOR ?? DEFAULT_EMULATOR_PATH) };
+  return { files, format, emulatorPath: path.resolve(emulatorPath ?? DEFAULT_EMULATOR_PATH) };
 }
 
 const DEFAULT_EMULATOR_PATH = ".image-share/emulator.db";
@@ -349,6 +350,11 @@ export const command: Command = {
     const { validate } = await import("../rules");
     const results: PlanResult[] = [];
     let inputError = false;
+    // Read-only: never let the backend create an empty emulator where none is.
+    if (!existsSync(parsed.emulatorPath)) {
+      process.stderr.write(`image-share plan: no emulator state at ${parsed.emulatorPath} (seed it: image-share emulator seed FILE, or give --emulator PATH)\n`);
+      return 2;
+    }
     const backend = await openBackend(parsed.emulatorPath);
     try {
       for (const file of parsed.files) {
