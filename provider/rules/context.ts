@@ -176,20 +176,19 @@ export interface RuleContext {
 }
 
 /**
- * String key -> index, on a prototype-less object: V8 looks such keys up faster than a Map's
- * when the key strings are fresh copies (as parsed input is), and no key can clash with a
- * prototype's property.
+ * String key -> index. A Map: with fresh key strings (as parsed input has) V8 hashes each once,
+ * where a plain object's keyed lookups go through the string table and are slower on a cold run.
  */
 export class KeyIndex {
-  private readonly index: Record<string, number> = Object.create(null) as Record<string, number>;
+  private readonly index = new Map<string, number>();
   get(key: string): number | undefined {
-    return this.index[key];
+    return this.index.get(key);
   }
   set(key: string, value: number): void {
-    this.index[key] = value;
+    this.index.set(key, value);
   }
   has(key: string): boolean {
-    return this.index[key] !== undefined;
+    return this.index.has(key);
   }
 }
 
@@ -441,37 +440,9 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
     for (const [pk, id] of account.projects) projectIndex.set(pk, projectIndex.has(pk) ? MEMBER_AMBIGUOUS : id);
   }
 
-  // Resolves a member reference on an image's cloud and in its region to a member id. Hot: one
-  // call per edge and per acceptance; no allocation.
-  const resolveMember = (ref: MemberRef, target: number, region: string): number => {
-    if (typeof ref === "string") {
-      const a = accountIndex.get(ref);
-      if (a === undefined) return MEMBER_DANGLING;
-      if (target !== TARGET_PROJECT) return accounts[a].member;
-      return accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
-    }
-    if (ref === null || typeof ref !== "object") return MEMBER_DANGLING;
-    const projectKey = ref.project;
-    if (projectKey !== undefined && target !== TARGET_ACCOUNT) {
-      const p = projectIndex.get(projectKey);
-      if (p === undefined) return MEMBER_DANGLING;
-      if (p >= 0) return accounts[memberAccount[p]].key === ref.account ? p : MEMBER_DANGLING;
-    }
-    const a = accountIndex.get(ref.account);
-    if (a === undefined) return MEMBER_DANGLING;
-    if (projectKey !== undefined && target !== TARGET_ACCOUNT) return accounts[a].projects.get(projectKey) ?? MEMBER_DANGLING;
-    if (target !== TARGET_PROJECT) return accounts[a].member;
-    return accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
-  };
-  // Image key -> index, remembering the last key: the shares or acceptances of one image usually follow each other.
-  let lastImageKey: unknown;
-  let lastImage = -1;
-  const imageOf = (key: unknown): number => {
-    if (key === lastImageKey) return lastImage;
-    lastImageKey = key;
-    lastImage = typeof key === "string" ? (imageIndex.get(key) ?? -1) : -1;
-    return lastImage;
-  };
+  const resolver = new MemberResolver(accounts, accountIndex, projectIndex, memberAccount);
+  const resolveMember = (ref: MemberRef, target: number, region: string): number => resolver.resolve(ref, target, region);
+  const imageOf = new ImageLookup(imageIndex);
   const targets = images.map((img) => targetOf(img.profile));
 
   // Shares and their edges.
@@ -492,7 +463,7 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
     const share = sharesIn[s];
     const start = shareEdgeStart[s];
     const end = shareEdgeStart[s + 1];
-    const i = share ? imageOf(share.image) : -1;
+    const i = share ? imageOf.get(share.image) : -1;
     shareImage[s] = i;
     const byKey = share?.by ?? (i >= 0 ? images[i].ownerKey : "");
     shareByKey[s] = byKey;
@@ -502,10 +473,7 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
       continue;
     }
     imageEdgeStart[i + 1] += end - start;
-    const target = targets[i];
-    const region = images[i].region;
-    const members = share.members;
-    for (let e = start; e < end; e++) edgeMember[e] = resolveMember(members[e - start], target, region);
+    resolveEdges(resolver, share.members, targets[i], images[i].region, edgeMember, start, end);
   }
   // Edges grouped by image (a counting sort over the shares; file order within an image).
   for (let i = 0; i < ni; i++) imageEdgeStart[i + 1] += imageEdgeStart[i];
@@ -523,18 +491,7 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
   const accImage = i32("accImage", na, false);
   const accMember = i32("accMember", na, false);
   const accStatus = u8("accStatus", na, true);
-  for (let a = 0; a < na; a++) {
-    const acc = acceptancesIn[a];
-    if (!acc || typeof acc !== "object") {
-      accImage[a] = -1;
-      accMember[a] = MEMBER_DANGLING;
-      continue;
-    }
-    const i = imageOf(acc.image);
-    accImage[a] = i;
-    accMember[a] = i >= 0 ? resolveMember(acc.member, targets[i], images[i].region) : MEMBER_DANGLING;
-    accStatus[a] = acc.status === "accepted" ? STATUS_ACCEPTED : acc.status === "rejected" ? STATUS_REJECTED : STATUS_NONE;
-  }
+  resolveAcceptances(resolver, imageOf, acceptancesIn, images, targets, accImage, accMember, accStatus);
   const accByImage = group(na, ni, accImage, (n) => i32("accByImage", n, false));
 
   // What the cloud holds, per image.
@@ -595,85 +552,42 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
   const copyAccepted = new Uint8Array(nc);
   const copyGranted = new Uint8Array(nc);
 
-  for (let i = 0; i < ni; i++) {
-    const stamp = i + 1;
-    const withAcceptance = PROFILES[images[i].profile].acceptance;
-    const accFrom = accByImage.start[i];
-    const accTo = accByImage.start[i + 1];
-    for (let k = accFrom; k < accTo; k++) {
-      const a = accByImage.items[k];
-      const m = accMember[a];
-      if (m < 0) continue;
-      if (accStamp[m] === stamp) {
-        accDuplicates.set(a, accIdx[m]);
-      } else {
-        accStamp[m] = stamp;
-        accIdx[m] = a;
-      }
-      if (accStatus[a] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
-    }
-    for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
-      const o = obsByImage.items[k];
-      const m = obsMember[o];
-      obsStamp[m] = stamp;
-      obsSt[m] = obsStatus[o];
-      grantedAccountStamp[memberAccount[m]] = stamp;
-      if (obsStatus[o] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
-    }
-    let unique = 0;
-    let counting = 0;
-    for (let k = imageEdgeStart[i]; k < imageEdgeStart[i + 1]; k++) {
-      const e = imageEdges[k];
-      const m = edgeMember[e];
-      if (m < 0) continue;
-      const acceptance = accStamp[m] === stamp ? accIdx[m] : -1;
-      let status: number;
-      if (!withAcceptance) status = STATUS_ACCEPTED;
-      else if (acceptance >= 0) status = accStatus[acceptance] === STATUS_REJECTED ? STATUS_REJECTED : STATUS_ACCEPTED;
-      else if (obsStamp[m] === stamp) status = obsSt[m];
-      else status = STATUS_PENDING;
-      if (seenStamp[m] === stamp) {
-        duplicates.set(e, seenEdge[m]);
-        edgeStatus[e] = status | EDGE_DUPLICATE | (acceptance >= 0 ? EDGE_ACCEPTANCE : 0);
-        continue;
-      }
-      edgeStatus[e] = acceptance >= 0 ? status | EDGE_ACCEPTANCE : status;
-      seenStamp[m] = stamp;
-      seenEdge[m] = e;
-      grantedAccountStamp[memberAccount[m]] = stamp;
-      unique++;
-      if (status !== STATUS_REJECTED) counting++;
-    }
-    declaredMembers[i] = unique;
-    declaredCounting[i] = counting;
-    for (let k = accFrom; k < accTo; k++) {
-      const a = accByImage.items[k];
-      const m = accMember[a];
-      if (m >= 0) accGranted[a] = seenStamp[m] === stamp ? 1 : obsStamp[m] === stamp ? 2 : 0;
-    }
-    let undeclared = 0;
-    for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
-      const o = obsByImage.items[k];
-      const m = obsMember[o];
-      if (seenStamp[m] !== stamp && obsStatus[o] !== STATUS_REJECTED) {
-        undeclared++;
-        seenStamp[m] = stamp; // a member listed twice by the cloud counts once
-      }
-    }
-    observedUndeclared[i] = undeclared;
-    // existingMembers and the cloud's undeclared members describe the same members (those present
-    // that no share declares): with a reading, count the larger of the two, never their sum.
-    const fromCloud = undeclared + otherCounting[i];
-    existing[i] = imageObserved[i] ? Math.max(images[i].existingMembers, fromCloud) : images[i].existingMembers;
-    memberTotal[i] = counting + existing[i];
-    for (let k = copiesBySource.start[i]; k < copiesBySource.start[i + 1]; k++) {
-      const c = copiesBySource.items[k];
-      const by = copyBy[c];
-      if (by < 0) continue;
-      copyAccepted[c] = acceptedAccountStamp[by] === stamp ? 1 : 0;
-      copyGranted[c] = grantedAccountStamp[by] === stamp ? 1 : 0;
-    }
-  }
+  imagePass({
+    images,
+    memberAccount,
+    accByImage,
+    accMember,
+    accStatus,
+    obsByImage,
+    obsMember,
+    obsStatus,
+    imageEdgeStart,
+    imageEdges,
+    edgeMember,
+    copiesBySource,
+    copyBy,
+    otherCounting,
+    imageObserved,
+    seenStamp,
+    seenEdge,
+    accStamp,
+    accIdx,
+    obsStamp,
+    obsSt,
+    acceptedAccountStamp,
+    grantedAccountStamp,
+    edgeStatus,
+    duplicates,
+    declaredMembers,
+    declaredCounting,
+    observedUndeclared,
+    existing,
+    memberTotal,
+    accGranted,
+    accDuplicates,
+    copyAccepted,
+    copyGranted,
+  });
 
   // Trust: the topology's list, and the accounts the stack acts as (it shares or copies as them).
   const trustListed = new Uint8Array(nAcc);
@@ -764,4 +678,243 @@ export function shareOfEdge(ctx: RuleContext, e: number): number {
 /** The edge that declared an edge's (image, member) first, or -1 when the edge is the first. */
 export function firstEdge(ctx: RuleContext, e: number): number {
   return (ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 ? (ctx.duplicates.get(e) ?? -1) : -1;
+}
+
+/** The arrays of the per-image pass (see imagePass). */
+interface ImagePassData {
+  images: ResolvedImage[];
+  memberAccount: Int32Array;
+  accByImage: { start: Int32Array; items: Int32Array };
+  accMember: Int32Array;
+  accStatus: Uint8Array;
+  obsByImage: { start: Int32Array; items: Int32Array };
+  obsMember: number[];
+  obsStatus: number[];
+  imageEdgeStart: Int32Array;
+  imageEdges: Int32Array;
+  edgeMember: Int32Array;
+  copiesBySource: { start: Int32Array; items: Int32Array };
+  copyBy: Int32Array;
+  otherCounting: Int32Array;
+  imageObserved: Uint8Array;
+  seenStamp: Int32Array;
+  seenEdge: Int32Array;
+  accStamp: Int32Array;
+  accIdx: Int32Array;
+  obsStamp: Int32Array;
+  obsSt: Uint8Array;
+  acceptedAccountStamp: Int32Array;
+  grantedAccountStamp: Int32Array;
+  edgeStatus: Uint8Array;
+  duplicates: Map<number, number>;
+  declaredMembers: Int32Array;
+  declaredCounting: Int32Array;
+  observedUndeclared: Int32Array;
+  existing: Int32Array;
+  memberTotal: Int32Array;
+  accGranted: Uint8Array;
+  accDuplicates: Map<number, number>;
+  copyAccepted: Uint8Array;
+  copyGranted: Uint8Array;
+}
+
+/**
+ * The per-image pass: stamps over member ids (and account indexes) answer per-(image, member)
+ * questions in O(edges + acceptances + observed members) with no per-pair allocation. A function
+ * of its own so that V8 optimizes its loops early.
+ */
+function imagePass(d: ImagePassData): void {
+  const {
+    images,
+    memberAccount,
+    accByImage,
+    accMember,
+    accStatus,
+    obsByImage,
+    obsMember,
+    obsStatus,
+    imageEdgeStart,
+    imageEdges,
+    edgeMember,
+    copiesBySource,
+    copyBy,
+    otherCounting,
+    imageObserved,
+    seenStamp,
+    seenEdge,
+    accStamp,
+    accIdx,
+    obsStamp,
+    obsSt,
+    acceptedAccountStamp,
+    grantedAccountStamp,
+    edgeStatus,
+    duplicates,
+    declaredMembers,
+    declaredCounting,
+    observedUndeclared,
+    existing,
+    memberTotal,
+    accGranted,
+    accDuplicates,
+    copyAccepted,
+    copyGranted,
+  } = d;
+  const ni = images.length;
+  for (let i = 0; i < ni; i++) {
+    const stamp = i + 1;
+    const withAcceptance = PROFILES[images[i].profile].acceptance;
+    const accFrom = accByImage.start[i];
+    const accTo = accByImage.start[i + 1];
+    for (let k = accFrom; k < accTo; k++) {
+      const a = accByImage.items[k];
+      const m = accMember[a];
+      if (m < 0) continue;
+      if (accStamp[m] === stamp) {
+        accDuplicates.set(a, accIdx[m]);
+      } else {
+        accStamp[m] = stamp;
+        accIdx[m] = a;
+      }
+      if (accStatus[a] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
+    }
+    for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
+      const o = obsByImage.items[k];
+      const m = obsMember[o];
+      obsStamp[m] = stamp;
+      obsSt[m] = obsStatus[o];
+      grantedAccountStamp[memberAccount[m]] = stamp;
+      if (obsStatus[o] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
+    }
+    let unique = 0;
+    let counting = 0;
+    for (let k = imageEdgeStart[i]; k < imageEdgeStart[i + 1]; k++) {
+      const e = imageEdges[k];
+      const m = edgeMember[e];
+      if (m < 0) continue;
+      const acceptance = accStamp[m] === stamp ? accIdx[m] : -1;
+      let status: number;
+      if (!withAcceptance) status = STATUS_ACCEPTED;
+      else if (acceptance >= 0) status = accStatus[acceptance] === STATUS_REJECTED ? STATUS_REJECTED : STATUS_ACCEPTED;
+      else if (obsStamp[m] === stamp) status = obsSt[m];
+      else status = STATUS_PENDING;
+      if (seenStamp[m] === stamp) {
+        duplicates.set(e, seenEdge[m]);
+        edgeStatus[e] = status | EDGE_DUPLICATE | (acceptance >= 0 ? EDGE_ACCEPTANCE : 0);
+        continue;
+      }
+      edgeStatus[e] = acceptance >= 0 ? status | EDGE_ACCEPTANCE : status;
+      seenStamp[m] = stamp;
+      seenEdge[m] = e;
+      grantedAccountStamp[memberAccount[m]] = stamp;
+      unique++;
+      if (status !== STATUS_REJECTED) counting++;
+    }
+    declaredMembers[i] = unique;
+    declaredCounting[i] = counting;
+    for (let k = accFrom; k < accTo; k++) {
+      const a = accByImage.items[k];
+      const m = accMember[a];
+      if (m >= 0) accGranted[a] = seenStamp[m] === stamp ? 1 : obsStamp[m] === stamp ? 2 : 0;
+    }
+    let undeclared = 0;
+    for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
+      const o = obsByImage.items[k];
+      const m = obsMember[o];
+      if (seenStamp[m] !== stamp && obsStatus[o] !== STATUS_REJECTED) {
+        undeclared++;
+        seenStamp[m] = stamp; // a member listed twice by the cloud counts once
+      }
+    }
+    observedUndeclared[i] = undeclared;
+    // existingMembers and the cloud's undeclared members describe the same members (those present
+    // that no share declares): with a reading, count the larger of the two, never their sum.
+    const fromCloud = undeclared + otherCounting[i];
+    existing[i] = imageObserved[i] ? Math.max(images[i].existingMembers, fromCloud) : images[i].existingMembers;
+    memberTotal[i] = counting + existing[i];
+    for (let k = copiesBySource.start[i]; k < copiesBySource.start[i + 1]; k++) {
+      const c = copiesBySource.items[k];
+      const by = copyBy[c];
+      if (by < 0) continue;
+      copyAccepted[c] = acceptedAccountStamp[by] === stamp ? 1 : 0;
+      copyGranted[c] = grantedAccountStamp[by] === stamp ? 1 : 0;
+    }
+  }
+
+}
+
+/** Resolves the members of one share (edges start .. end). Hot: one call per share. */
+function resolveEdges(resolver: MemberResolver, members: MemberRef[], target: number, region: string, edgeMember: Int32Array, start: number, end: number): void {
+  for (let e = start; e < end; e++) edgeMember[e] = resolver.resolve(members[e - start], target, region);
+}
+
+/** Image, member and status of every acceptance, each acceptance object read once. */
+function resolveAcceptances(
+  resolver: MemberResolver,
+  imageOf: ImageLookup,
+  acceptances: Acceptance[],
+  images: ResolvedImage[],
+  targets: number[],
+  accImage: Int32Array,
+  accMember: Int32Array,
+  accStatus: Uint8Array,
+): void {
+  for (let a = 0; a < acceptances.length; a++) {
+    const acc = acceptances[a];
+    if (!acc || typeof acc !== "object") {
+      accImage[a] = -1;
+      accMember[a] = MEMBER_DANGLING;
+      continue;
+    }
+    const i = imageOf.get(acc.image);
+    accImage[a] = i;
+    accMember[a] = i >= 0 ? resolver.resolve(acc.member, targets[i], images[i].region) : MEMBER_DANGLING;
+    accStatus[a] = acc.status === "accepted" ? STATUS_ACCEPTED : acc.status === "rejected" ? STATUS_REJECTED : STATUS_NONE;
+  }
+}
+
+/** Resolves a member reference, on an image's cloud and in its region, to a member id. Hot; no allocation. */
+class MemberResolver {
+  constructor(
+    private readonly accounts: ResolvedAccount[],
+    private readonly accountIndex: KeyIndex,
+    /** Project key -> member id, or MEMBER_AMBIGUOUS when several accounts have a project of that key. */
+    private readonly projectIndex: KeyIndex,
+    private readonly memberAccount: Int32Array,
+  ) {}
+
+  resolve(ref: MemberRef, target: number, region: string): number {
+    if (typeof ref === "string") {
+      const a = this.accountIndex.get(ref);
+      if (a === undefined) return MEMBER_DANGLING;
+      if (target !== TARGET_PROJECT) return this.accounts[a].member;
+      return this.accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
+    }
+    if (ref === null || typeof ref !== "object") return MEMBER_DANGLING;
+    const projectKey = ref.project;
+    if (projectKey !== undefined && target !== TARGET_ACCOUNT) {
+      // One lookup and a key comparison when the project key is unique in the topology.
+      const p = this.projectIndex.get(projectKey);
+      if (p === undefined) return MEMBER_DANGLING;
+      if (p >= 0) return this.accounts[this.memberAccount[p]].key === ref.account ? p : MEMBER_DANGLING;
+    }
+    const a = this.accountIndex.get(ref.account);
+    if (a === undefined) return MEMBER_DANGLING;
+    if (projectKey !== undefined && target !== TARGET_ACCOUNT) return this.accounts[a].projects.get(projectKey) ?? MEMBER_DANGLING;
+    if (target !== TARGET_PROJECT) return this.accounts[a].member;
+    return this.accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
+  }
+}
+
+/** Image key -> index, remembering the last key: the shares or acceptances of one image usually follow each other. */
+class ImageLookup {
+  private lastKey: unknown = undefined;
+  private last = -1;
+  constructor(private readonly index: KeyIndex) {}
+  get(key: unknown): number {
+    if (key === this.lastKey) return this.last;
+    this.lastKey = key;
+    this.last = typeof key === "string" ? (this.index.get(key) ?? -1) : -1;
+    return this.last;
+  }
 }

@@ -1,6 +1,6 @@
 import type { ContextRule } from "../context";
 import { EDGE_ACCEPTANCE, EDGE_DUPLICATE, STATUS_MASK, STATUS_PENDING, STATUS_REJECTED } from "../context";
-import { edgeMemberLabel, edgePath, listNames, plural } from "../text";
+import { listNames, plural, withResolvedProject } from "../text";
 
 export const rule: ContextRule = {
   id: "pending-acceptance",
@@ -47,7 +47,9 @@ acceptances:
       let total = 0;
       let first = -1;
       const labels: string[] = [];
-      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
+      const share = shares[s];
+      const start = ctx.shareEdgeStart[s];
+      for (let e = start; e < ctx.shareEdgeStart[s + 1]; e++) {
         const m = ctx.edgeMember[e];
         if (m < 0 || m === ownerMember || m === img.projectMember) continue;
         if ((ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 && ctx.duplicates.get(e)! >= ctx.shareEdgeStart[s]) continue; // listed twice in this share
@@ -58,7 +60,7 @@ acceptances:
         if (st === STATUS_PENDING) pending++;
         else rejected++;
         if (first < 0) first = e;
-        if (labels.length < 6) labels.push(edgeMemberLabel(ctx, e) + (st === STATUS_REJECTED ? " (rejected in the cloud)" : ""));
+        if (labels.length < 6) labels.push(withResolvedProject(ctx, share.members[e - start], m) + (st === STATUS_REJECTED ? " (rejected in the cloud)" : ""));
       }
       const n = pending + rejected;
       if (n === 0) continue;
@@ -66,7 +68,7 @@ acceptances:
       yield {
         message: `share ${shares[s].name}: ${n} of ${plural(total, "member")} ${n === 1 ? "has" : "have"} not accepted image ${img.key}: ${names}; ${n === 1 ? "it" : "they"} cannot use it until ${n === 1 ? "it accepts" : "they accept"}`,
         resource: shares[s].name,
-        path: edgePath(ctx, first),
+        path: ["shares", s, "members", first - start],
         profile: img.profile,
         fix: `declare an acceptance (status: accepted) of image ${img.key} for each, or have them accept it in the console (Images Shared with Me)`,
       };
