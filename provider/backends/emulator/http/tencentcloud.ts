@@ -396,7 +396,10 @@ async function deleteImages(caller: Caller, body: Body): Promise<Answer> {
   return {};
 }
 
-/** The model's refusal, in the cloud's code: by our rule id first, then by the kind of error. */
+/**
+ * The model's refusal, in the cloud's code: the model's own Tencent code where it gives one
+ * (emulator/model.ts CODES), else by our rule id, else by the kind of error.
+ */
 function toTencentError(e: unknown): TencentError {
   if (!(e instanceof ImageServiceError)) return new TencentError("InternalError", `An internal error occurred: ${e instanceof Error ? e.message : String(e)}`);
   const byRule: Partial<Record<string, string>> = {
@@ -409,6 +412,7 @@ function toTencentError(e: unknown): TencentError {
     "acceptance-unsupported": "UnsupportedOperation",
   };
   const code =
+    (e.cloudCode && /^[A-Z][A-Za-z]+(\.[A-Za-z0-9]+)*$/.test(e.cloudCode) ? e.cloudCode : undefined) ??
     (e.rule && byRule[e.rule]) ??
     {
       "not-found": "InvalidAccountId.NotFound",
