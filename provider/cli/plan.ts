@@ -346,7 +346,7 @@ export const command: Command = {
       return 2;
     }
     // Loaded here, not at the top: `image-share --help` lists commands without loading backends.
-    const { loadTopologyFile } = await import("../resources/seed");
+    const { describeLoadError, loadTopologyFile } = await import("../resources/seed");
     const { validate } = await import("../rules");
     const results: PlanResult[] = [];
     let inputError = false;
@@ -361,7 +361,7 @@ export const command: Command = {
         const loaded = loadTopologyFile(file);
         if ("errors" in loaded && loaded.errors && loaded.errors.length > 0) {
           inputError = true;
-          for (const e of loaded.errors) process.stderr.write(`${file}: ${describeLoadError(e)}\n`);
+          for (const e of loaded.errors) process.stderr.write(`${describeLoadError(e)}\n`);
           continue;
         }
         const topology = (loaded as { topology: Topology }).topology;
@@ -393,13 +393,3 @@ export const command: Command = {
     return results.some((r) => r.summary.errors > 0) ? 1 : 0;
   },
 };
-
-function describeLoadError(e: unknown): string {
-  if (typeof e === "string") return e;
-  if (e && typeof e === "object" && "message" in e) {
-    const p = (e as { path?: unknown }).path;
-    const where = typeof p === "string" ? p : Array.isArray(p) ? p.join(".") : "";
-    return where ? `${where}: ${(e as { message: string }).message}` : String((e as { message: string }).message);
-  }
-  return String(e);
-}

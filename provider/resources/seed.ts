@@ -17,6 +17,17 @@ export function loadTopologyFile(file: string): LoadResult {
   return load(file);
 }
 
+/** A loader error as `file:line:col path: message`. */
+export function describeLoadError(e: unknown): string {
+  const mod = require("../topology/load") as Record<string, unknown>;
+  if (typeof mod.formatInputError === "function" && e && typeof e === "object") return (mod.formatInputError as (x: unknown) => string)(e);
+  if (e && typeof e === "object" && "message" in e) {
+    const where = (e as { path?: unknown }).path;
+    return typeof where === "string" && where !== "" ? `${where}: ${(e as { message: string }).message}` : String((e as { message: string }).message);
+  }
+  return String(e);
+}
+
 interface EmulatorLike {
   addAccount(...args: unknown[]): unknown;
   addImage(...args: unknown[]): unknown;
@@ -29,18 +40,21 @@ interface EmulatorLike {
  */
 export async function seedEmulatorFile(file: string, topology: Topology): Promise<void> {
   const mod = require("../backends/emulator") as Record<string, unknown>;
-  if (typeof mod.seedTopology === "function") {
-    await (mod.seedTopology as (f: string, t: Topology) => unknown)(file, topology);
-    return;
-  }
   const open = mod.openEmulator as ((f: string) => EmulatorLike | Promise<EmulatorLike>) | undefined;
   if (typeof open !== "function") throw new Error("image-share: the emulator is missing (provider/backends/emulator)");
   const emulator = await open(file);
   try {
     for (const [key, account] of Object.entries(topology.accounts)) {
-      await emulator.addAccount({ key, id: account.id, site: account.site, projects: account.projects ?? {} });
+      // An account's cloud: the profile of its images where they name one, else the file's.
+      const own = Object.values(topology.images).find((i) => i.owner === key && i.profile !== undefined);
+      await emulator.addAccount({
+        id: account.id,
+        profile: own?.profile ?? topology.profile,
+        ...(account.site ? { site: account.site } : {}),
+        projects: Object.values(account.projects ?? {}),
+      });
     }
-    for (const [, image] of Object.entries(topology.images)) {
+    for (const image of Object.values(topology.images)) {
       if (image.id === undefined) continue;
       const owner = topology.accounts[image.owner];
       await emulator.addImage({
@@ -48,10 +62,10 @@ export async function seedEmulatorFile(file: string, topology: Topology): Promis
         profile: image.profile ?? topology.profile,
         region: image.region,
         owner: owner.id,
-        ownerProject: image.project ? owner.projects?.[image.project]?.id : undefined,
+        ...(image.project && owner.projects?.[image.project] ? { ownerProject: owner.projects[image.project].id } : {}),
         kind: image.kind,
         name: image.name,
-        description: image.description,
+        ...(image.description !== undefined ? { description: image.description } : {}),
       });
     }
   } finally {

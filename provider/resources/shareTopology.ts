@@ -16,7 +16,7 @@ import { ImageShare } from "./imageShare";
 import { ShareAcceptance } from "./shareAcceptance";
 import { configDefaults, inputError, type ConnectionArgs, type SecretRefArgs } from "./common";
 import { mapTopology, MappingError, type Actor, type TopologyMapping } from "./mapping";
-import { DEFAULT_EMULATOR_PATH, loadTopologyFile, seedEmulatorFile } from "./seed";
+import { DEFAULT_EMULATOR_PATH, describeLoadError, loadTopologyFile, seedEmulatorFile } from "./seed";
 
 export interface ShareTopologyArgs {
   /** A topology file (YAML or JSON), relative to the program's working directory (the project's). */
@@ -159,19 +159,9 @@ function topologyOf(name: string, args: ShareTopologyArgs): Topology {
   const file = path.resolve(args.file!);
   const loaded = loadTopologyFile(file);
   if ("errors" in loaded && loaded.errors && loaded.errors.length > 0) {
-    throw inputError(name, `${args.file} is not a valid topology file:\n${loaded.errors.map((e) => `  ${formatLoadError(e)}`).join("\n")}`);
+    throw inputError(name, `${args.file} is not a valid topology file:\n${loaded.errors.map((e) => `  ${describeLoadError(e)}`).join("\n")}`);
   }
   return (loaded as { topology: Topology }).topology;
-}
-
-function formatLoadError(e: unknown): string {
-  if (typeof e === "string") return e;
-  if (e && typeof e === "object" && "message" in e) {
-    const p = (e as { path?: unknown }).path;
-    const where = typeof p === "string" ? p : Array.isArray(p) ? p.join(".") : "";
-    return where ? `${where}: ${(e as { message: string }).message}` : String((e as { message: string }).message);
-  }
-  return String(e);
 }
 
 type Node =

@@ -118,3 +118,35 @@ describe("ShareTopology under mocks", () => {
     assert.deepEqual(run.byName("hw-golden-to-teams").inputs.connection, { backend: "emulator" });
   });
 });
+
+describe("ShareTopology from a file", () => {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const os = require("node:os") as typeof import("node:os");
+  const path = require("node:path") as typeof import("node:path");
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-topology-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("reads a topology file (JSON here) and declares its resources", async () => {
+    const file = path.join(dir, "ok.json");
+    fs.writeFileSync(file, JSON.stringify(topology()));
+    const run = await runProgram(() => new ShareTopology("hw", { file }));
+    assert.deepEqual(run.errors, []);
+    assert.ok(run.resources.some((r) => r.name === "hw-golden-to-teams"));
+  });
+
+  it("names each input error of a bad file, with its path, and declares nothing", async () => {
+    const t = topology();
+    t.shares[0].members.push("team-x");
+    const file = path.join(dir, "bad.json");
+    fs.writeFileSync(file, JSON.stringify(t));
+    const run = await runProgram(() => new ShareTopology("hw", { file }));
+    assert.equal(run.errors.length, 1);
+    const message = String((run.errors[0] as Error).message);
+    assert.match(message, /is not a valid topology file/);
+    assert.match(message, /shares\[0\]\.members\[2\].*team-x/);
+    assert.deepEqual(run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")), []);
+  });
+});
