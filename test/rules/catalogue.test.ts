@@ -1,6 +1,7 @@
 import assert = require("node:assert/strict");
 import { parse } from "yaml";
 import { PROFILE_IDS, RULES, RULE_IDS, ruleById, severityFor, validate, type Topology } from "../../provider/rules";
+import { formatInputError, loadTopologyText } from "../../provider/topology/load";
 
 describe("rules catalogue", () => {
   it("has one RuleDefinition for every id of RULES.md, in RULE_IDS order", () => {
@@ -33,6 +34,15 @@ describe("rules catalogue", () => {
         for (const v of hits) {
           assert.ok(v.message.length > 0 && v.resource.length > 0);
           assert.ok(rule.profiles.includes(v.profile));
+        }
+      });
+
+      it("documents topologies that the topology loader accepts, and that behave the same once loaded", () => {
+        for (const which of ["failing", "passing"] as const) {
+          const loaded = loadTopologyText(rule.docs[which], `${rule.id}.${which}.yaml`);
+          if ("errors" in loaded) assert.fail(`${rule.id} docs.${which}: ${loaded.errors.map(formatInputError).join("; ")}`);
+          const hits = validate(loaded.topology, rule.docs.observed?.[which]).filter((v) => v.rule === rule.id);
+          assert.equal(hits.length > 0, which === "failing", `${rule.id} docs.${which}`);
         }
       });
 
