@@ -145,7 +145,7 @@ export interface RuleContext {
   imageObserved: Uint8Array;
   /** Per image: members in the cloud that no share declares and that count (pending / accepted). */
   observedUndeclared: Int32Array;
-  /** Per image: members present that no share declares, as counted (see `existingCount`). */
+  /** Per image: members present that no share declares: existingMembers, or with a reading of the cloud the larger of that and the cloud's undeclared members (they are the same members). */
   existing: Int32Array;
   /** Per image: declaredCounting + existing. */
   memberTotal: Int32Array;
@@ -361,17 +361,11 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
     const copy = copiesIn[c];
     if (copy && typeof copy.as === "string" && !producer.has(copy.as)) producer.set(copy.as, c);
   }
-  const copyState = new Uint8Array(nc); // 0 new, 1 resolving, 2 done
-  const resolveKey = (key: string): number => {
-    const c = producer.get(key);
-    if (c !== undefined) resolveCopy(c);
-    return imageIndex.get(key) ?? -1;
-  };
-  const resolveCopy = (c: number): void => {
-    if (copyState[c] !== 0) return; // done, or a cycle: leave it unresolved
-    copyState[c] = 1;
+  const copyState = new Uint8Array(nc); // 0 new, 1 waiting for its source's copy, 2 done
+  // Once the copy producing its source (if any) is done: the copy's product.
+  const finishCopy = (c: number): void => {
     const copy = copiesIn[c];
-    const src = typeof copy.source === "string" ? resolveKey(copy.source) : -1;
+    const src = typeof copy.source === "string" ? (imageIndex.get(copy.source) ?? -1) : -1;
     const byKey = copy.by ?? (src >= 0 ? images[src].ownerKey : "");
     copyByKey[c] = byKey;
     copyBy[c] = accountIndex.get(byKey) ?? -1;
@@ -425,9 +419,30 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
       }
       copyProduct[c] = img.index;
     }
-    copyState[c] = 2;
   };
-  for (let c = 0; c < nc; c++) if (copiesIn[c] && typeof copiesIn[c] === "object") resolveCopy(c);
+  // Depth first with an explicit stack (a long chain of copies must not exhaust the call stack);
+  // a cycle of copies leaves its members unresolved.
+  const stack: number[] = [];
+  for (let c0 = 0; c0 < nc; c0++) {
+    if (!copiesIn[c0] || typeof copiesIn[c0] !== "object" || copyState[c0] === 2) continue;
+    stack.push(c0);
+    while (stack.length > 0) {
+      const c = stack[stack.length - 1];
+      if (copyState[c] === 0) {
+        copyState[c] = 1;
+        const source = copiesIn[c].source;
+        const dep = typeof source === "string" ? producer.get(source) : undefined;
+        if (dep !== undefined && copyState[dep] === 0 && copiesIn[dep] && typeof copiesIn[dep] === "object") {
+          stack.push(dep);
+          continue;
+        }
+      }
+      stack.pop();
+      if (copyState[c] === 2) continue;
+      finishCopy(c);
+      copyState[c] = 2;
+    }
+  }
 
   const ni = images.length;
   const profilesPresent = new Set<ProfileId>();

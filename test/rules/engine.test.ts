@@ -82,6 +82,20 @@ describe("rules engine", () => {
     assert.ok(Array.isArray(validate(t)));
   });
 
+  it("resolves a long chain of copies, declared in any order, without exhausting the stack", () => {
+    const t = topology("alicloud");
+    const n = 20000;
+    for (let k = n; k >= 1; k--) t.copies.push({ name: `c${k}`, source: k === 1 ? "golden" : `p${k - 1}`, region: k % 2 ? "cn-shanghai" : "cn-hangzhou", as: `p${k}` });
+    t.shares.push({ name: "last", image: `p${n}`, members: ["platform"] });
+    const found = validate(t);
+    assert.deepEqual(
+      found.map((v) => [v.rule, v.resource]),
+      [["self-share", "last"]],
+    );
+    const ctx = buildContext(t);
+    assert.equal(ctx.images[ctx.imageIndex.get(`p${n}`)!].ownerKey, "platform");
+  });
+
   it("builds its indexes in one pass: duplicates and totals per image", () => {
     const t = topology("huaweicloud");
     const keys = addAccounts(t, 5);
