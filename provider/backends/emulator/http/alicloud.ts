@@ -162,7 +162,31 @@ const missing = (name: string) => err(400, "MissingParameter", `The input parame
  * The model's typed errors, as the API reports them. Codes and statuses from the API reference
  * pages (ModifyImageSharePermission error table; DeleteImage: 403 ImageUseShared; common codes).
  */
+/**
+ * Alibaba Cloud codes the emulator's model may carry (its alicloud refusals), with their HTTP
+ * statuses and the API's own messages where it has fixed ones.
+ */
+const KNOWN_CODES: Record<string, { status: number; message?: string }> = {
+  "InvalidImageId.NotFound": { status: 404, message: "The specified ImageId does not exist." },
+  "QuotaExceed.ShareImageUser": { status: 403, message: "The shared Image user Quota exceeds." },
+  "InvalidAccount.Forbbiden": { status: 404, message: "The specified Account does not yourself." },
+  "InvalidAccount.NotFound": { status: 404, message: `The specified parameter "AddAccount.n" or "RemoveAccount.n" does not exist.` },
+  ImageUseShared: { status: 403, message: "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared." },
+  IncorrectImageStatus: { status: 403, message: "The current status of the image does not support this operation." },
+  "InvalidRegionId.NotFound": { status: 404, message: "The specified RegionId does not exist." },
+  "InvalidRegionId.Malformed": { status: 400, message: "The specified parameter RegionId is not valid." },
+  "InvalidImageName.Duplicated": { status: 400, message: "The specified Image name has already been used." },
+  OperationDenied: { status: 403 },
+  InvalidParameter: { status: 400 },
+  "Throttling.User": { status: 400, message: "Request was denied due to user flow control." },
+  ServiceUnavailable: { status: 503, message: "The request has failed due to a temporary failure of the server." },
+  InternalError: { status: 500, message: "The request processing has failed due to some unknown error, exception or failure." },
+};
+
 function fromModelError(e: ImageServiceError, action: string, imageId: string | undefined): AlibabaCloudApiError {
+  // The model's own Alibaba Cloud code, where it gives one, passes through.
+  const known = e.cloudCode !== undefined ? KNOWN_CODES[e.cloudCode] : undefined;
+  if (known && e.cloudCode) return err(known.status, e.cloudCode, known.message ?? e.message);
   switch (e.kind) {
     case "throttled":
       // The SDK classes any code containing "Throttling" as throttling, whatever the status.
