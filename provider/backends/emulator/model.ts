@@ -1,0 +1,762 @@
+/**
+ * The emulator's model: the whole emulated cloud as plain JSON data, and the clouds' rules as
+ * functions over it. No I/O and no clock: every function takes the state (and `now`) and
+ * mutates the state in place; the store (store.ts) runs each one as a read-modify-write under
+ * its lock, so a call sees and leaves a consistent state whatever other processes do.
+ *
+ * Refusals are ImageServiceErrors carrying the cloud's own error code (`cloudCode`) and our rule
+ * id where one applies. Codes come from FINDINGS.md (checked in the clouds' API references):
+ * - Huawei Cloud / Open Telekom Cloud IMS: IMG.0088 share quota, IMG.0027 image not found,
+ *   IMG.0047 not the owner, IMG.0076 share with self, IMG.0196 replicate before accepting,
+ *   IMG.0060 flow control. Codes marked "emulator's choice" below are not in the docs we could
+ *   read; the dialects may map them by kind and rule.
+ * - Alibaba Cloud ECS: QuotaExceed.ShareImageUser, InvalidAccount.NotFound,
+ *   InvalidAccount.Forbbiden (sic, self-share), InvalidImageId.NotFound (also for another
+ *   account's image), ImageUseShared (DeleteImage while shared), Throttling.User.
+ * - Tencent Cloud CVM: OverQuota, InvalidAccountId.NotFound, FailedOperation.AccountIsYourSelf,
+ *   UnauthorizedOperation.ImageNotBelongToAccount, InvalidImageId.InShared,
+ *   RequestLimitExceeded.
+ */
+import { ImageServiceError, type ImageServiceErrorKind } from "../errors";
+import type { Member, MemberTarget } from "../types";
+import type { ImageKind, MemberStatus, ProfileId, Site } from "../../rules/model";
+import { PROFILE_IDS } from "../../rules/model";
+import type { RuleId } from "../../rules/rule";
+import { PROFILES } from "../../rules/profiles";
+
+export const STATE_VERSION = 1;
+
+export interface AccountRecord {
+  id: string;
+  profile: ProfileId;
+  /** huaweicloud only. */
+  site?: Site;
+  /** huaweicloud / opentelekomcloud: the account's projects, each in one region. */
+  projects: { id: string; region: string }[];
+}
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secret: string;
+  account: string;
+  /** huaweicloud / opentelekomcloud: the project the key acts in by default. */
+  project?: string;
+}
+
+export interface MemberRecord {
+  type: "account" | "project";
+  id: string;
+  status: MemberStatus;
+  /** ms since the epoch. */
+  createdAt: number;
+}
+
+export interface ImageRecord {
+  id: string;
+  profile: ProfileId;
+  region: string;
+  owner: string;
+  ownerProject?: string;
+  kind: ImageKind;
+  name: string;
+  description?: string;
+  status: "creating" | "available" | "failed";
+  /** Why a copy failed. */
+  reason?: string;
+  sourceImageId?: string;
+  createdAt: number;
+  members: MemberRecord[];
+}
+
+export type JobKind = "copy" | "replicate";
+
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  profile: ProfileId;
+  /** Who started it (jobs are read by the account that started them). */
+  account: string;
+  project?: string;
+  /** The region the job runs in (the destination). */
+  region: string;
+  sourceImageId: string;
+  imageId: string;
+  status: "running" | "succeeded" | "failed";
+  createdAt: number;
+  /** The job finishes at createdAt + durationMs (computed from timestamps, no timers). */
+  durationMs: number;
+  /** Decided when the job starts (a failed-job fault); applied when it finishes. */
+  willFail?: string;
+  reason?: string;
+  finishedAt?: number;
+}
+
+/** Faults, part of the state so that every process using the store sees them. */
+export interface FaultSettings {
+  /** Seed of the PRNG that draws probabilistic faults. */
+  seed?: number;
+  /** Probability (0..1) that a call is throttled. */
+  throttle?: number;
+  /** Every Nth call is throttled. */
+  throttleEvery?: number;
+  /** Probability (0..1) that a call fails with a transient server error. */
+  serverError?: number;
+  serverErrorEvery?: number;
+  /** Added to every call, in ms. */
+  latencyMs?: number;
+  /** HTTP layer only: probability / every Nth request whose connection is dropped without an answer. */
+  drop?: number;
+  dropEvery?: number;
+  /** The next N copy jobs fail. */
+  failJobs?: number;
+  /** Probability (0..1) that a copy job fails. */
+  failJobRate?: number;
+  /** The reason a failed job reports. */
+  failJobReason?: string;
+  /** The next N member batches (add or remove) apply their first half, then fail with a transient error. */
+  halfBatch?: number;
+  /** Only these operations draw call faults (e.g. ["addMembers"]); default all. */
+  operations?: string[];
+}
+
+export interface EmulatorSettings {
+  /** How long a copy / replicate job runs. */
+  copyDurationMs: number;
+  /** Members per add / remove call, per profile (alicloud's API takes at most 10). */
+  batchSize: Record<ProfileId, number>;
+  /** Member limits raised above the profile's (a raised quota), per profile. */
+  memberLimits?: Partial<Record<ProfileId, { member?: number; fullMember?: number }>>;
+}
+
+export interface EmulatorState {
+  version: number;
+  /** Counter for ids. */
+  seq: number;
+  accounts: Record<string, AccountRecord>;
+  accessKeys: Record<string, AccessKeyRecord>;
+  images: Record<string, ImageRecord>;
+  jobs: Record<string, JobRecord>;
+  settings: EmulatorSettings;
+  faults: FaultSettings;
+  /** PRNG state and call counter for the faults. */
+  faultState: { rng: number; calls: number };
+}
+
+/**
+ * Members per add / remove call. alicloud: ModifyImageSharePermission "processes only the first
+ * 10 account IDs; the excess account IDs are ignored" (API reference). tencentcloud: the
+ * reference documents no maximum of AccountIds (only InvalidParameterValue.LimitExceeded); 100
+ * as CVM's batch APIs take. huaweicloud / opentelekomcloud: none documented; the console takes
+ * 100 projects at a time.
+ */
+export const DEFAULT_BATCH_SIZE: Record<ProfileId, number> = { huaweicloud: 100, opentelekomcloud: 100, alicloud: 10, tencentcloud: 100 };
+export const DEFAULT_COPY_DURATION_MS = 500;
+
+export function emptyState(): EmulatorState {
+  return {
+    version: STATE_VERSION,
+    seq: 0,
+    accounts: {},
+    accessKeys: {},
+    images: {},
+    jobs: {},
+    settings: { copyDurationMs: DEFAULT_COPY_DURATION_MS, batchSize: { ...DEFAULT_BATCH_SIZE } },
+    faults: {},
+    faultState: { rng: 1, calls: 0 },
+  };
+}
+
+/** Who calls: an account in a region, on huaweicloud / opentelekomcloud in one of its projects. */
+export interface Identity {
+  profile: ProfileId;
+  region: string;
+  account: string;
+  project?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors in the clouds' words.
+
+type Codes = Record<ProfileId, string>;
+const ims = (code: string, ali: string, tencent: string): Codes => ({ huaweicloud: code, opentelekomcloud: code, alicloud: ali, tencentcloud: tencent });
+
+export const CODES = {
+  imageNotFound: ims("IMG.0027", "InvalidImageId.NotFound", "InvalidImageId.NotFound"),
+  // Alibaba Cloud answers "not found" for an image of another account.
+  notOwner: ims("IMG.0047", "InvalidImageId.NotFound", "UnauthorizedOperation.ImageNotBelongToAccount"),
+  quota: ims("IMG.0088", "QuotaExceed.ShareImageUser", "OverQuota"),
+  self: ims("IMG.0076", "InvalidAccount.Forbbiden", "FailedOperation.AccountIsYourSelf"),
+  // IMS: emulator's choice (IMG.0010, "invalid member"), not found in the docs we could read.
+  unknownMember: ims("IMG.0010", "InvalidAccount.NotFound", "InvalidAccountId.NotFound"),
+  // IMS: emulator's choice; a project of another region is refused by the cloud as not found.
+  memberRegion: ims("IMG.0010", "InvalidAccount.NotFound", "InvalidAccountId.NotFound"),
+  replicateBeforeAccept: ims("IMG.0196", "InvalidImageId.NotFound", "InvalidImageId.NotFound"),
+  deleteWhileShared: ims("IMG.0100", "ImageUseShared", "InvalidImageId.InShared"),
+  copyOfShared: ims("IMG.0195", "InvalidImageId.NotFound", "UnauthorizedOperation.ImageNotBelongToAccount"),
+  copySameRegion: ims("IMG.0001", "InvalidRegionId.Malformed", "InvalidParameterValue.InvalidRegion"),
+  acceptanceUnsupported: ims("IMG.0001", "OperationDenied", "UnsupportedOperation"),
+  notMember: ims("IMG.0047", "InvalidImageId.NotFound", "UnauthorizedOperation"),
+  notMemberStatus: ims("IMG.0009", "InvalidParameter", "InvalidParameterValue"),
+  sharedImmutable: ims("IMG.0001", "InvalidImageName.Duplicated", "InvalidImageId.InShared"),
+  notReady: ims("IMG.0030", "IncorrectImageStatus", "InvalidImageId.IncorrectState"),
+  invalid: ims("IMG.0001", "InvalidParameter", "InvalidParameterValue"),
+  throttled: ims("IMG.0060", "Throttling.User", "RequestLimitExceeded"),
+  serverError: ims("IMG.0999", "ServiceUnavailable", "InternalError"),
+  unknownRegion: ims("IMG.0001", "InvalidRegionId.NotFound", "InvalidParameterValue.InvalidRegion"),
+} as const;
+
+function refuse(kind: ImageServiceErrorKind, profile: ProfileId, codes: Codes, message: string, rule?: RuleId): ImageServiceError {
+  return new ImageServiceError(kind, message, { cloudCode: codes[profile], ...(rule ? { rule } : {}) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids.
+
+function nextSeq(state: EmulatorState): number {
+  state.seq += 1;
+  return state.seq;
+}
+
+/** A hex string derived from a counter (stable across runs of a test). */
+function hexOf(n: number, salt: string, length: number): string {
+  let out = "";
+  let h = 2166136261 ^ n;
+  for (let i = 0; out.length < length; i++) {
+    for (const c of `${salt}:${n}:${i}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+    out += h.toString(16).padStart(8, "0");
+  }
+  return out.slice(0, length);
+}
+
+/** An image id in the cloud's own format. */
+export function newImageId(state: EmulatorState, profile: ProfileId): string {
+  for (;;) {
+    const n = nextSeq(state);
+    const hex = hexOf(n, "image", 32);
+    const id =
+      profile === "alicloud"
+        ? `m-${hex.slice(0, 20)}`
+        : profile === "tencentcloud"
+          ? `img-${hex.slice(0, 8)}`
+          : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    if (!state.images[id]) return id;
+  }
+}
+
+function newJobId(state: EmulatorState, profile: ProfileId): string {
+  const n = nextSeq(state);
+  const hex = hexOf(n, "job", 32);
+  // IMS job ids are 32 hex digits; the others have no job objects of their own (the dialects
+  // report copies on the new image), so any unique id serves.
+  return profile === "huaweicloud" || profile === "opentelekomcloud" ? hex : `job-${hex.slice(0, 16)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeding.
+
+export interface AccountInput {
+  id: string;
+  profile: ProfileId;
+  site?: Site;
+  projects?: { id: string; region: string }[] | Record<string, { id: string; region: string }>;
+}
+
+function checkProfile(profile: unknown, where: string): ProfileId {
+  if (typeof profile !== "string" || !(PROFILE_IDS as readonly string[]).includes(profile)) {
+    throw new ImageServiceError("invalid", `${where}: profile must be one of ${PROFILE_IDS.join(", ")}, got ${JSON.stringify(profile)}`);
+  }
+  return profile as ProfileId;
+}
+
+function checkText(value: unknown, where: string): string {
+  if (typeof value !== "string" || value === "") throw new ImageServiceError("invalid", `${where} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Adds an account, or merges its projects into the one already there. Returns whether anything changed. */
+export function addAccount(state: EmulatorState, input: AccountInput): boolean {
+  const id = checkText(input.id, "account id");
+  const profile = checkProfile(input.profile, `account ${id}`);
+  const projects = Array.isArray(input.projects) ? input.projects : Object.values(input.projects ?? {});
+  for (const p of projects) {
+    checkText(p?.id, `account ${id}: project id`);
+    checkText(p?.region, `account ${id}: project ${p.id} region`);
+  }
+  const existing = state.accounts[id];
+  if (existing) {
+    if (existing.profile !== profile) throw new ImageServiceError("conflict", `account ${id} exists already on ${existing.profile}, not ${profile}`);
+    let changed = false;
+    for (const p of projects) {
+      const other = existing.projects.find((q) => q.id === p.id);
+      if (other && other.region !== p.region) throw new ImageServiceError("conflict", `account ${id}: project ${p.id} is in ${other.region}, not ${p.region}`);
+      if (!other) {
+        existing.projects.push({ id: p.id, region: p.region });
+        changed = true;
+      }
+    }
+    if (input.site && existing.site !== input.site) {
+      existing.site = input.site;
+      changed = true;
+    }
+    return changed;
+  }
+  for (const other of Object.values(state.accounts)) {
+    for (const p of projects) {
+      if (other.projects.some((q) => q.id === p.id)) throw new ImageServiceError("conflict", `project ${p.id} belongs to account ${other.id} already`);
+    }
+  }
+  state.accounts[id] = { id, profile, ...(input.site ? { site: input.site } : {}), projects: projects.map((p) => ({ id: p.id, region: p.region })) };
+  return true;
+}
+
+export function addAccessKey(state: EmulatorState, input: AccessKeyRecord): void {
+  checkText(input.accessKeyId, "access key id");
+  checkText(input.secret, `access key ${input.accessKeyId}: secret`);
+  const account = state.accounts[checkText(input.account, `access key ${input.accessKeyId}: account`)];
+  if (!account) throw new ImageServiceError("invalid", `access key ${input.accessKeyId}: no account ${input.account} (add the account first)`);
+  if (input.project !== undefined && !account.projects.some((p) => p.id === input.project)) {
+    throw new ImageServiceError("invalid", `access key ${input.accessKeyId}: account ${input.account} has no project ${input.project}`);
+  }
+  state.accessKeys[input.accessKeyId] = { accessKeyId: input.accessKeyId, secret: input.secret, account: input.account, ...(input.project ? { project: input.project } : {}) };
+}
+
+export interface ImageInput {
+  id?: string;
+  profile?: ProfileId;
+  region: string;
+  owner: string;
+  ownerProject?: string;
+  kind: ImageKind;
+  name: string;
+  description?: string;
+  status?: "creating" | "available" | "failed";
+  sourceImageId?: string;
+}
+
+/**
+ * Adds an image (seeding: an image that exists in the cloud already). An image with the given
+ * id already there is left as it is (idempotent seeding) and reported as not added.
+ */
+export function addImage(state: EmulatorState, input: ImageInput, now: number): { id: string; added: boolean } {
+  const owner = state.accounts[checkText(input.owner, "image owner")];
+  if (!owner) throw new ImageServiceError("invalid", `image ${input.id ?? input.name}: no account ${input.owner} (add the account first)`);
+  const profile = input.profile ? checkProfile(input.profile, `image ${input.id ?? input.name}`) : owner.profile;
+  if (profile !== owner.profile) throw new ImageServiceError("invalid", `image ${input.id ?? input.name}: owner ${owner.id} is a ${owner.profile} account, not ${profile}`);
+  const region = checkText(input.region, `image ${input.id ?? input.name}: region`);
+  if (!["system", "data", "full"].includes(input.kind)) throw new ImageServiceError("invalid", `image ${input.id ?? input.name}: kind must be system, data or full, got ${JSON.stringify(input.kind)}`);
+  let ownerProject = input.ownerProject;
+  if (usesProjects(profile)) {
+    if (ownerProject === undefined) {
+      const inRegion = owner.projects.filter((p) => p.region === region);
+      if (inRegion.length === 1) ownerProject = inRegion[0].id;
+      else if (inRegion.length > 1) throw new ImageServiceError("invalid", `image ${input.id ?? input.name}: owner ${owner.id} has several projects in ${region}; name ownerProject`);
+    } else {
+      const project = owner.projects.find((p) => p.id === ownerProject);
+      if (!project) throw new ImageServiceError("invalid", `image ${input.id ?? input.name}: owner ${owner.id} has no project ${ownerProject}`);
+      if (project.region !== region) throw new ImageServiceError("invalid", `image ${input.id ?? input.name}: project ${ownerProject} is in ${project.region}, not ${region}`);
+    }
+  }
+  if (input.id !== undefined) {
+    checkText(input.id, "image id");
+    const existing = state.images[input.id];
+    if (existing) {
+      if (existing.owner !== owner.id || existing.region !== region) {
+        throw new ImageServiceError("conflict", `image ${input.id} exists already (owner ${existing.owner}, region ${existing.region})`);
+      }
+      return { id: input.id, added: false };
+    }
+  }
+  const id = input.id ?? newImageId(state, profile);
+  state.images[id] = {
+    id,
+    profile,
+    region,
+    owner: owner.id,
+    ...(ownerProject ? { ownerProject } : {}),
+    kind: input.kind,
+    name: checkText(input.name, `image ${id}: name`),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    status: input.status ?? "available",
+    ...(input.sourceImageId ? { sourceImageId: input.sourceImageId } : {}),
+    createdAt: now,
+    members: [],
+  };
+  return { id, added: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules.
+
+export function usesProjects(profile: ProfileId): boolean {
+  return profile === "huaweicloud" || profile === "opentelekomcloud";
+}
+
+export function hasAcceptance(profile: ProfileId): boolean {
+  return PROFILES[profile].acceptance;
+}
+
+/** The member limit in force for an image. */
+export function memberLimitOf(state: EmulatorState, image: ImageRecord): number {
+  const raised = state.settings.memberLimits?.[image.profile];
+  const override = image.kind === "full" ? raised?.fullMember : raised?.member;
+  const limit = override ?? PROFILES[image.profile].memberLimit[image.kind];
+  return limit === "unknown" ? Number.POSITIVE_INFINITY : limit;
+}
+
+function ownedBy(image: ImageRecord, who: Identity): boolean {
+  if (image.owner !== who.account) return false;
+  // IMS keeps a private image in one project: another project of the account does not own it.
+  return !usesProjects(image.profile) || image.ownerProject === undefined || who.project === undefined || image.ownerProject === who.project;
+}
+
+function memberOf(image: ImageRecord, who: Identity): MemberRecord | undefined {
+  return image.members.find((m) => (m.type === "account" && m.id === who.account) || (m.type === "project" && who.project !== undefined && m.id === who.project));
+}
+
+/** Settles every job whose time is up: the image becomes available, or failed with the reason. */
+export function settleJobs(state: EmulatorState, now: number): void {
+  for (const job of Object.values(state.jobs)) {
+    if (job.status !== "running" || now < job.createdAt + job.durationMs) continue;
+    job.finishedAt = job.createdAt + job.durationMs;
+    const image = state.images[job.imageId];
+    if (job.willFail !== undefined) {
+      job.status = "failed";
+      job.reason = job.willFail;
+      if (image) {
+        image.status = "failed";
+        image.reason = job.willFail;
+      }
+    } else {
+      job.status = "succeeded";
+      if (image) image.status = "available";
+    }
+  }
+}
+
+function findImage(state: EmulatorState, who: Identity, imageId: string): ImageRecord {
+  const image = state.images[imageId];
+  if (!image || image.profile !== who.profile || image.region !== who.region || (!ownedBy(image, who) && !memberOf(image, who))) {
+    throw refuse("not-found", who.profile, CODES.imageNotFound, `image ${imageId} not found in ${who.region} for ${who.account}${who.project ? ` (project ${who.project})` : ""}`);
+  }
+  return image;
+}
+
+/** The image as the caller may see it: owned, or shared with the caller. */
+export function visibleImage(state: EmulatorState, who: Identity, imageId: string): { image: ImageRecord; sharedWithCaller: boolean } {
+  const image = findImage(state, who, imageId);
+  return { image, sharedWithCaller: !ownedBy(image, who) };
+}
+
+/** An image the caller owns; a shared image or an unknown one is refused in the cloud's words. */
+export function ownedImage(state: EmulatorState, who: Identity, imageId: string, action: string): ImageRecord {
+  const image = findImage(state, who, imageId);
+  if (!ownedBy(image, who)) {
+    const kind = who.profile === "alicloud" ? "not-found" : "forbidden";
+    throw refuse(kind, who.profile, CODES.notOwner, `${action}: image ${imageId} is owned by ${image.owner}, not by ${who.account}: only the owner can ${action}`, "reshare-forbidden");
+  }
+  return image;
+}
+
+/** Who a member target is, checked against the image (self-share, unknown, region). */
+function checkMemberTarget(state: EmulatorState, who: Identity, image: ImageRecord, target: MemberTarget): void {
+  const p = who.profile;
+  if (!target || typeof target.id !== "string" || target.id === "" || (target.type !== "account" && target.type !== "project")) {
+    throw refuse("invalid", p, CODES.invalid, `member ${JSON.stringify(target)}: a member is {type: "account" | "project", id}`);
+  }
+  const shareTarget = PROFILES[p].shareTarget;
+  if (shareTarget === "account" && target.type !== "account") throw refuse("invalid", p, CODES.invalid, `${p} shares with accounts, not projects (member ${target.id})`);
+  if (shareTarget === "project" && target.type !== "project") throw refuse("invalid", p, CODES.invalid, `${p} shares with projects, not accounts (member ${target.id}): name the account's project in ${image.region}`);
+  if (target.type === "account") {
+    if (target.id === image.owner) throw refuse("invalid", p, CODES.self, `image ${image.id} cannot be shared with its owner ${image.owner}`, "self-share");
+    const account = state.accounts[target.id];
+    if (!account || account.profile !== p) throw refuse("not-found", p, CODES.unknownMember, `member account ${target.id} does not exist on ${p}`);
+    return;
+  }
+  if (target.id === image.ownerProject) throw refuse("invalid", p, CODES.self, `image ${image.id} cannot be shared with the project ${target.id} that holds it`, "self-share");
+  const account = Object.values(state.accounts).find((a) => a.profile === p && a.projects.some((q) => q.id === target.id));
+  if (!account) throw refuse("not-found", p, CODES.unknownMember, `member project ${target.id} does not exist on ${p}`);
+  const project = account.projects.find((q) => q.id === target.id)!;
+  if (project.region !== image.region) {
+    throw refuse("invalid", p, CODES.memberRegion, `member project ${target.id} is in ${project.region}, image ${image.id} in ${image.region}: a member project must be in the image's region (copy the image there first)`, "cross-region-share");
+  }
+}
+
+const sameMember = (a: MemberTarget, b: MemberTarget) => a.type === b.type && a.id === b.id;
+
+/** Members present and to add, deduplicated. */
+function dedupe(targets: MemberTarget[]): MemberTarget[] {
+  const out: MemberTarget[] = [];
+  for (const t of targets) if (!out.some((o) => sameMember(o, t))) out.push({ type: t.type, id: t.id });
+  return out;
+}
+
+/**
+ * One add call: every target checked first (a refused target refuses the call, nothing
+ * applied), then the limit over the whole call, then applied. Members already there are
+ * success. `apply` limits how many of the new members are applied (a half-applied batch fault).
+ */
+export function addMembers(state: EmulatorState, who: Identity, imageId: string, targets: MemberTarget[], now: number, apply?: number): { added: MemberTarget[] } {
+  const image = ownedImage(state, who, imageId, "share");
+  if (image.status !== "available") throw refuse("conflict", who.profile, CODES.notReady, `image ${imageId} is ${image.status}: it can be shared once available`);
+  const wanted = dedupe(targets);
+  for (const t of wanted) checkMemberTarget(state, who, image, t);
+  const fresh = wanted.filter((t) => !image.members.some((m) => sameMember(m, t)));
+  const limit = memberLimitOf(state, image);
+  if (image.members.length + fresh.length > limit) {
+    throw refuse(
+      "quota-exceeded",
+      who.profile,
+      CODES.quota,
+      `image ${imageId} (${image.kind}) has ${image.members.length} members; adding ${fresh.length} would exceed the limit of ${limit} members on ${who.profile}`,
+      "member-limit",
+    );
+  }
+  const applied = fresh.slice(0, apply ?? fresh.length);
+  const status: MemberStatus = hasAcceptance(who.profile) ? "pending" : "accepted";
+  for (const t of applied) image.members.push({ type: t.type, id: t.id, status, createdAt: now });
+  return { added: applied };
+}
+
+/** One remove call; members already gone are success. */
+export function removeMembers(state: EmulatorState, who: Identity, imageId: string, targets: MemberTarget[], apply?: number): { removed: MemberTarget[] } {
+  const image = ownedImage(state, who, imageId, "cancel a share");
+  const present = dedupe(targets).filter((t) => image.members.some((m) => sameMember(m, t)));
+  const removed = present.slice(0, apply ?? present.length);
+  image.members = image.members.filter((m) => !removed.some((r) => sameMember(m, r)));
+  return { removed };
+}
+
+export function listMembers(state: EmulatorState, who: Identity, imageId: string): Member[] {
+  const image = ownedImage(state, who, imageId, "list members");
+  return image.members.map((m) => ({ type: m.type, id: m.id, status: m.status }));
+}
+
+/** The member itself accepts or rejects (huaweicloud, opentelekomcloud); rejected can be accepted again. */
+export function setMemberStatus(state: EmulatorState, who: Identity, imageId: string, target: MemberTarget, status: "accepted" | "rejected"): void {
+  const p = who.profile;
+  if (!hasAcceptance(p)) throw refuse("invalid", p, CODES.acceptanceUnsupported, `${p} has no acceptance step: members of a shared image can use it at once`, "acceptance-unsupported");
+  if (status !== "accepted" && status !== "rejected") throw refuse("invalid", p, CODES.notMemberStatus, `member status must be accepted or rejected, got ${JSON.stringify(status)}`);
+  const image = state.images[imageId];
+  const isCaller = (target.type === "account" && target.id === who.account) || (target.type === "project" && target.id === who.project);
+  if (!image || image.profile !== p || image.region !== who.region) throw refuse("not-found", p, CODES.imageNotFound, `image ${imageId} not found in ${who.region}`);
+  const member = image.members.find((m) => sameMember(m, target));
+  if (!member) {
+    if (ownedBy(image, who) || isCaller) throw refuse("not-found", p, CODES.notMember, `image ${imageId} is not shared with ${target.type} ${target.id}`, "acceptance-without-share");
+    throw refuse("not-found", p, CODES.imageNotFound, `image ${imageId} not found in ${who.region}`);
+  }
+  if (!isCaller) throw refuse("forbidden", p, CODES.notMember, `only the member ${target.type} ${target.id} can accept or reject image ${imageId}, not ${who.account}${who.project ? ` (project ${who.project})` : ""}`);
+  member.status = status;
+}
+
+export interface CopyInput {
+  imageId: string;
+  region: string;
+  name?: string;
+  description?: string;
+}
+
+/** Starts a copy job: the new image is "creating" until the job's time is up. */
+export function copyImage(state: EmulatorState, who: Identity, input: CopyInput, now: number, failReason?: string): JobRecord {
+  const p = who.profile;
+  const { image, sharedWithCaller } = visibleImage(state, who, input.imageId);
+  const region = checkText(input.region, "copy destination region");
+  const sameRegion = region === image.region;
+  if (image.status !== "available") throw refuse("conflict", p, CODES.notReady, `image ${image.id} is ${image.status}: it can be copied once available`);
+  if (p === "tencentcloud") {
+    if (sameRegion) throw refuse("invalid", p, CODES.copySameRegion, `Tencent Cloud copies images to other regions only; ${region} is the image's own region`, "copy-same-region");
+    if (sharedWithCaller) throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Tencent Cloud does not copy shared images`, "copy-of-shared-image");
+  }
+  if (usesProjects(p) && sharedWithCaller) {
+    if (!sameRegion) {
+      throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: replicate it to a private image in ${image.region} first, then copy that one`, "copy-of-shared-image");
+    }
+    const member = memberOf(image, who)!;
+    if (member.status !== "accepted") {
+      throw refuse("forbidden", p, CODES.replicateBeforeAccept, `image ${image.id} is shared with ${member.type} ${member.id} but not accepted (${member.status}): accept it before replicating`, "copy-requires-acceptance");
+    }
+  }
+  let project: string | undefined;
+  if (usesProjects(p)) {
+    const account = state.accounts[who.account];
+    const inRegion = account?.projects.filter((q) => q.region === region) ?? [];
+    const current = inRegion.find((q) => q.id === who.project);
+    project = current?.id ?? (inRegion.length === 1 ? inRegion[0].id : undefined);
+    if (!project) throw refuse("invalid", p, CODES.unknownRegion, `account ${who.account} has ${inRegion.length === 0 ? "no project" : "several projects"} in ${region}: cannot place the copy`);
+  }
+  const id = newImageId(state, p);
+  state.images[id] = {
+    id,
+    profile: p,
+    region,
+    owner: who.account,
+    ...(project ? { ownerProject: project } : {}),
+    kind: image.kind,
+    name: input.name ?? image.name,
+    ...(input.description ?? image.description ? { description: input.description ?? image.description } : {}),
+    status: "creating",
+    sourceImageId: image.id,
+    createdAt: now,
+    members: [],
+  };
+  const job: JobRecord = {
+    id: newJobId(state, p),
+    kind: sameRegion ? "replicate" : "copy",
+    profile: p,
+    account: who.account,
+    ...(who.project ? { project: who.project } : {}),
+    region,
+    sourceImageId: image.id,
+    imageId: id,
+    status: "running",
+    createdAt: now,
+    durationMs: state.settings.copyDurationMs,
+    ...(failReason !== undefined ? { willFail: failReason } : {}),
+  };
+  state.jobs[job.id] = job;
+  settleJobs(state, now);
+  return job;
+}
+
+export function getJob(state: EmulatorState, who: Identity, jobId: string): JobRecord {
+  const job = state.jobs[jobId];
+  if (!job || job.profile !== who.profile || job.account !== who.account) {
+    throw refuse("not-found", who.profile, CODES.imageNotFound, `job ${jobId} not found for ${who.account}`);
+  }
+  return job;
+}
+
+/** 0..100 from the timestamps. */
+export function jobProgress(job: JobRecord, now: number): number {
+  if (job.status !== "running") return job.status === "succeeded" ? 100 : Math.min(99, Math.floor(((job.finishedAt ?? now) - job.createdAt) / Math.max(1, job.durationMs) * 100));
+  return Math.min(99, Math.max(0, Math.floor(((now - job.createdAt) / Math.max(1, job.durationMs)) * 100)));
+}
+
+export function deleteImage(state: EmulatorState, who: Identity, imageId: string): void {
+  const image = ownedImage(state, who, imageId, "delete");
+  if ((who.profile === "alicloud" || who.profile === "tencentcloud") && image.members.length > 0) {
+    const names = image.members.slice(0, 5).map((m) => m.id).join(", ");
+    throw refuse(
+      "conflict",
+      who.profile,
+      CODES.deleteWhileShared,
+      `image ${imageId} is shared with ${image.members.length} account(s) (${names}${image.members.length > 5 ? ", ..." : ""}): cancel the shares before deleting it`,
+      "delete-while-shared",
+    );
+  }
+  delete state.images[imageId];
+}
+
+/** Renames or re-describes an image (owner only); Tencent Cloud refuses while it is shared. */
+export function modifyImage(state: EmulatorState, who: Identity, imageId: string, change: { name?: string; description?: string }): ImageRecord {
+  const image = ownedImage(state, who, imageId, "modify");
+  const changes = (change.name !== undefined && change.name !== image.name) || (change.description !== undefined && change.description !== image.description);
+  if (changes && who.profile === "tencentcloud" && image.members.length > 0) {
+    throw refuse("conflict", who.profile, CODES.sharedImmutable, `image ${imageId} is shared: Tencent Cloud does not change a shared image's name or description; cancel the shares first`, "shared-image-immutable");
+  }
+  if (change.name !== undefined) image.name = checkText(change.name, "image name");
+  if (change.description !== undefined) image.description = change.description;
+  return image;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults.
+
+/** mulberry32: a small, seedable PRNG; its state is a 32-bit integer kept in the store. */
+export function nextRandom(state: EmulatorState): number {
+  let t = (state.faultState.rng = (state.faultState.rng + 0x6d2b79f5) | 0);
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+export function setFaults(state: EmulatorState, faults: FaultSettings): void {
+  for (const key of ["throttle", "serverError", "drop", "failJobRate"] as const) {
+    const v = faults[key];
+    if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= 1)) throw new ImageServiceError("invalid", `fault ${key} is a probability between 0 and 1, got ${JSON.stringify(v)}`);
+  }
+  for (const key of ["throttleEvery", "serverErrorEvery", "dropEvery", "latencyMs", "failJobs", "halfBatch"] as const) {
+    const v = faults[key];
+    if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 0)) throw new ImageServiceError("invalid", `fault ${key} is a whole number of 0 or more, got ${JSON.stringify(v)}`);
+  }
+  const clean: FaultSettings = {};
+  for (const [k, v] of Object.entries(faults)) if (v !== undefined) (clean as Record<string, unknown>)[k] = v;
+  state.faults = clean;
+  state.faultState = { rng: (faults.seed ?? 1) | 0, calls: 0 };
+}
+
+export function clearFaults(state: EmulatorState): void {
+  state.faults = {};
+  state.faultState = { rng: 1, calls: 0 };
+}
+
+/** What a call meets: a refusal in the cloud's shape, a dropped connection (HTTP only), and the latency to add. */
+export interface CallFault {
+  kind?: "throttle" | "server-error" | "drop";
+  latencyMs: number;
+}
+
+/** Draws the faults for one call of `operation` (counts the call; advances the PRNG). */
+export function drawCallFault(state: EmulatorState, operation: string, options: { drop?: boolean } = {}): CallFault {
+  const f = state.faults;
+  const latencyMs = f.latencyMs ?? 0;
+  if (f.operations && !f.operations.includes(operation)) return { latencyMs };
+  const n = ++state.faultState.calls;
+  const hit = (p: number | undefined, every: number | undefined) => {
+    const byEvery = every !== undefined && every > 0 && n % every === 0;
+    const byChance = p !== undefined && p > 0 && nextRandom(state) < p;
+    return byEvery || byChance;
+  };
+  if (options.drop && hit(f.drop, f.dropEvery)) return { kind: "drop", latencyMs };
+  if (hit(f.throttle, f.throttleEvery)) return { kind: "throttle", latencyMs };
+  if (hit(f.serverError, f.serverErrorEvery)) return { kind: "server-error", latencyMs };
+  return { latencyMs };
+}
+
+export function faultError(profile: ProfileId, kind: "throttle" | "server-error", operation: string): ImageServiceError {
+  return kind === "throttle"
+    ? refuse("throttled", profile, CODES.throttled, `${operation}: request throttled (flow control), injected by the emulator`)
+    : refuse("transient", profile, CODES.serverError, `${operation}: service temporarily unavailable, injected by the emulator`);
+}
+
+/** Whether this member batch is half-applied (consumes one halfBatch fault). */
+export function takeHalfBatch(state: EmulatorState): boolean {
+  if ((state.faults.halfBatch ?? 0) <= 0) return false;
+  state.faults.halfBatch! -= 1;
+  return true;
+}
+
+/** The failure reason for a copy job starting now, if a fault makes it fail. */
+export function takeJobFailure(state: EmulatorState, profile: ProfileId): string | undefined {
+  const f = state.faults;
+  let fails = false;
+  if ((f.failJobs ?? 0) > 0) {
+    f.failJobs! -= 1;
+    fails = true;
+  } else if (f.failJobRate !== undefined && f.failJobRate > 0 && nextRandom(state) < f.failJobRate) fails = true;
+  if (!fails) return undefined;
+  if (f.failJobReason) return f.failJobReason;
+  return profile === "huaweicloud" || profile === "opentelekomcloud"
+    ? "IMG.0024: Failed to copy the image: the backing snapshot could not be replicated (injected by the emulator)"
+    : profile === "alicloud"
+      ? "CreateFailed: the image copy failed because the snapshot copy failed (injected by the emulator)"
+      : "CREATEFAILED: image synchronization failed (injected by the emulator)";
+}
+
+/** Checks a state read from disk enough to refuse a foreign file clearly. */
+export function checkState(value: unknown, where: string): EmulatorState {
+  const s = value as Partial<EmulatorState> | null;
+  if (!s || typeof s !== "object" || typeof s.version !== "number" || typeof s.images !== "object" || typeof s.accounts !== "object") {
+    throw new Error(`${where} is not an image-share emulator state (expected a JSON object with version, accounts, images)`);
+  }
+  if (s.version > STATE_VERSION) throw new Error(`${where} has emulator state version ${s.version}; this image-share reads version ${STATE_VERSION} or older`);
+  const base = emptyState();
+  return {
+    ...base,
+    ...s,
+    settings: { ...base.settings, ...(s.settings ?? {}), batchSize: { ...base.settings.batchSize, ...(s.settings?.batchSize ?? {}) } },
+    faults: s.faults ?? {},
+    faultState: s.faultState ?? base.faultState,
+    jobs: s.jobs ?? {},
+    accessKeys: s.accessKeys ?? {},
+  } as EmulatorState;
+}

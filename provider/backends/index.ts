@@ -1,0 +1,63 @@
+/**
+ * The backend factory: an ImageService for a connection. Each backend adds its variant to the
+ * `Connection` union (discriminated by `backend`) and a case to `createImageService`.
+ */
+import { ImageServiceError } from "./errors";
+import type { ImageService } from "./types";
+import { PROFILE_IDS, type ProfileId } from "../rules/model";
+
+/** Who acts: an account in a region, on huaweicloud / opentelekomcloud in one of its projects. */
+export interface ConnectionIdentity {
+  profile: ProfileId;
+  region: string;
+  account: string;
+  project?: string;
+}
+
+/** The embedded emulator, state at `emulatorPath` (default $IMAGE_SHARE_EMULATOR_DB, else .image-share/emulator.db). */
+export interface EmulatorConnection extends ConnectionIdentity {
+  backend: "emulator";
+  emulatorPath?: string;
+}
+
+/** Every backend's connection. Cloud backends add `| HuaweiCloudConnection | ...` here. */
+export type Connection = EmulatorConnection;
+
+/**
+ * Also accepted: the identity with a nested connection, as the resources' wire inputs hold it
+ * ({profile, region, account, project, connection: {backend, emulatorPath, ...}}).
+ */
+export type NestedConnection = ConnectionIdentity & { connection: { backend: string; emulatorPath?: string; [key: string]: unknown } };
+
+function flatten(input: Connection | NestedConnection): Connection {
+  if (input && typeof input === "object" && "connection" in input && input.connection && typeof input.connection === "object") {
+    const { connection, ...identity } = input as NestedConnection;
+    return { ...identity, ...connection } as unknown as Connection;
+  }
+  return input as Connection;
+}
+
+export function createImageService(input: Connection | NestedConnection): ImageService {
+  const connection = flatten(input);
+  const where = "connection";
+  if (!connection || typeof connection !== "object") throw new ImageServiceError("invalid", `${where} must be an object`);
+  if (!(PROFILE_IDS as readonly string[]).includes(connection.profile)) {
+    throw new ImageServiceError("invalid", `${where}.profile must be one of ${PROFILE_IDS.join(", ")}, got ${JSON.stringify(connection.profile)}`);
+  }
+  for (const key of ["region", "account"] as const) {
+    if (typeof connection[key] !== "string" || connection[key] === "") throw new ImageServiceError("invalid", `${where}.${key} must be a non-empty string`);
+  }
+  const backend = (connection as { backend: string }).backend;
+  switch (connection.backend) {
+    case "emulator": {
+      // Loaded here: a cloud connection never loads the emulator, and the reverse.
+      const { emulatorService } = require("./emulator") as typeof import("./emulator");
+      return emulatorService(
+        { profile: connection.profile, region: connection.region, account: connection.account, ...(connection.project ? { project: connection.project } : {}) },
+        connection.emulatorPath,
+      );
+    }
+    default:
+      throw new ImageServiceError("invalid", `${where}.backend ${JSON.stringify(backend)} is not available (known: emulator)`);
+  }
+}
