@@ -6,18 +6,32 @@ import type { Dialect } from "../../provider/backends/emulator/http/dialect";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
 import { createTencentCloudDialect, type TencentFault } from "../../provider/backends/emulator/http/tencentcloud";
 import { createTencentCloudImageService, type TencentCloudOptions } from "../../provider/backends/tencentcloud";
-import { TinyTencentModel } from "./tencentcloudModel";
+import { memoryEmulator, type Emulator } from "../../provider/backends/emulator";
 
-// Dialect-specific behaviour of the adapter over HTTP, on a small model of Tencent's rules.
+// Dialect-specific behaviour of the adapter over HTTP, on the emulator's model of Tencent's rules.
 const PLATFORM = "100000000001";
 const TEAM = "100000000002";
 const instantRetry: TencentCloudOptions["retry"] = { baseDelayMs: 1, maxDelayMs: 5, deadlineMs: 10_000 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function seededEmulator(extraAccounts = 120): Emulator {
+  const emulator = memoryEmulator();
+  for (const id of [PLATFORM, TEAM]) emulator.addAccount({ id, profile: "tencentcloud" });
+  for (let i = 0; i < extraAccounts; i++) emulator.addAccount({ id: String(200000000000 + i), profile: "tencentcloud" });
+  emulator.addAccessKey({ accessKeyId: "AKIDplatform", secret: "platform-secret", account: PLATFORM });
+  emulator.addAccessKey({ accessKeyId: "AKIDteam", secret: "team-secret", account: TEAM });
+  emulator.addImage({ id: "img-golden01", profile: "tencentcloud", region: "ap-guangzhou", owner: PLATFORM, kind: "system", name: "golden" });
+  emulator.addImage({ id: "img-wholevm1", profile: "tencentcloud", region: "ap-guangzhou", owner: PLATFORM, kind: "full", name: "whole" });
+  return emulator;
+}
 
 describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => {
-  let model: TinyTencentModel;
+  let emulator: Emulator;
   let server: EmulatorServer;
   let maxAccountsPerCall: number | undefined;
-  let wireFaults: TencentFault[] = [];
+  let wireFaults: TencentFault[] | undefined;
+  let requests: Map<string, number>;
+  const count = (action: string) => requests.get(action) ?? 0;
   const service = (account = PLATFORM, options: TencentCloudOptions = {}) =>
     createTencentCloudImageService({
       region: "ap-guangzhou",
@@ -29,28 +43,24 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
     });
 
   beforeEach(async () => {
-    model = new TinyTencentModel();
-    model.addAccessKey("AKIDplatform", "platform-secret", PLATFORM);
-    model.addAccessKey("AKIDteam", "team-secret", TEAM);
-    model.addAccount(PLATFORM);
-    model.addAccount(TEAM);
-    for (let i = 0; i < 120; i++) model.addAccount(String(200000000000 + i));
-    model.addImage({ id: "img-golden01", region: "ap-guangzhou", owner: PLATFORM, kind: "system", name: "golden" });
-    model.addImage({ id: "img-wholevm1", region: "ap-guangzhou", owner: PLATFORM, kind: "full", name: "whole" });
+    emulator = seededEmulator();
     maxAccountsPerCall = undefined;
-    wireFaults = [];
-    const inner = createTencentCloudDialect(model, {
+    wireFaults = undefined;
+    requests = new Map();
+    const inner = createTencentCloudDialect(emulator, {
       get maxAccountsPerCall() {
         return maxAccountsPerCall;
       },
-      fault: () => wireFaults.shift(),
+      // A scripted list of faults when a test sets one, else the emulator's own schedule.
+      fault: (action) => (wireFaults ? wireFaults.shift() : emulator.takeFault(action)),
     });
     // Counts requests per action on the wire.
     const counting: Dialect = {
       name: inner.name,
       matches: (request) => inner.matches(request),
       handle: (request, body, response) => {
-        model.count(String(request.headers["x-tc-action"]));
+        const action = String(request.headers["x-tc-action"]);
+        requests.set(action, count(action) + 1);
         return inner.handle(request, body, response);
       },
     };
@@ -73,7 +83,7 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
   it("adds members in batches of batchSize, concurrently, and lists them in pages", async () => {
     const result = await service(PLATFORM, { batchSize: 10 }).addMembers("img-golden01", accounts(45));
     assert.equal(result.calls, 5);
-    assert.equal(model.requests("ModifyImageSharePermission"), 5);
+    assert.equal(count("ModifyImageSharePermission"), 5);
     const page1 = await service().listMembers("img-golden01", { pageSize: 20 });
     assert.equal(page1.items.length, 20);
     assert.ok(page1.nextPageToken);
@@ -110,7 +120,7 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
       assert.match(e.message, /limits\.member/);
       return true;
     });
-    assert.equal(model.requests("ModifyImageSharePermission"), 1);
+    assert.equal(count("ModifyImageSharePermission"), 1);
   });
 
   it("refuses self-share, re-share and acceptance with their rule ids", async () => {
@@ -133,11 +143,22 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
   });
 
   it("copies to another region as a job polled to success; refuses same-region and shared-image copies", async () => {
+    emulator.configure({ copyDurationMs: 600_000 });
+    const slow = await service().copyImage({ imageId: "img-golden01", region: "ap-shanghai", name: "golden-sh-slow" });
+    assert.equal(slow.status, "running");
+    const syncing = await service().getJob(slow.id);
+    assert.equal(syncing.status, "running");
+    assert.equal(typeof syncing.progress, "number");
+    // A copy still syncing cannot be shared yet (ImageState not NORMAL).
+    await assert.rejects(service(PLATFORM, { region: "ap-shanghai" }).addMembers(slow.imageId!, [{ type: "account", id: TEAM }]), (e: unknown) => e instanceof ImageServiceError && e.kind === "conflict");
+    emulator.configure({ copyDurationMs: 0 });
     const job = await service().copyImage({ imageId: "img-golden01", region: "ap-shanghai", name: "golden-sh" });
-    assert.equal(job.status, "running");
     assert.ok(job.imageId);
     let polled = await service().getJob(job.id);
-    while (polled.status === "running") polled = await service().getJob(job.id);
+    while (polled.status === "running") {
+      await sleep(10);
+      polled = await service().getJob(job.id);
+    }
     assert.equal(polled.status, "succeeded");
     const copy = await service(PLATFORM, { region: "ap-shanghai" }).getImage(job.imageId!);
     assert.equal(copy.name, "golden-sh");
@@ -147,16 +168,20 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
   });
 
   it("reports a failed copy with the cloud's state", async () => {
-    model.failNextCopy = true;
+    emulator.setFaults({ failJobs: 1 });
+    emulator.configure({ copyDurationMs: 20 });
     const job = await service().copyImage({ imageId: "img-golden01", region: "ap-shanghai" });
     let polled = await service().getJob(job.id);
-    while (polled.status === "running") polled = await service().getJob(job.id);
+    while (polled.status === "running") {
+      await sleep(10);
+      polled = await service().getJob(job.id);
+    }
     assert.equal(polled.status, "failed");
     assert.match(polled.reason ?? "", /CREATEFAILED/);
   });
 
   it("retries throttling and server errors to success", async () => {
-    model.faults = ["RequestLimitExceeded", "InternalError", "RequestLimitExceeded"];
+    wireFaults = [{ kind: "throttle" }, { kind: "internal-error" }, { kind: "throttle" }];
     const result = await service().addMembers("img-golden01", accounts(3));
     assert.equal(result.calls, 4);
     assert.equal((await listAllMembers(service(), "img-golden01")).length, 3);
@@ -170,6 +195,14 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
     assert.equal(result.calls, 3);
     // ...the listing above met throttle and internal-error and was retried too.
     assert.equal(wireFaults.length, 0);
+  });
+
+  it("meets the emulator's own fault schedule on the wire and retries through it", async () => {
+    emulator.setFaults({ throttleEvery: 3, serverErrorEvery: 4, dropEvery: 5, seed: 7 });
+    await service(PLATFORM, { batchSize: 5 }).addMembers("img-golden01", accounts(30));
+    await service().removeMembers("img-golden01", accounts(10));
+    emulator.clearFaults();
+    assert.equal((await listAllMembers(service(), "img-golden01")).length, 20);
   });
 
   it("gives up at the deadline with the retryable error's code", async () => {
@@ -190,11 +223,12 @@ describe("tencentcloud adapter over HTTP: member changes converge (property)", (
     const step = fc.record({ add: fc.boolean(), members: fc.subarray(ids, { minLength: 0, maxLength: 30 }) });
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 12 }), fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }), async (steps, batchSize, cloudLimit) => {
-        const model = new TinyTencentModel();
-        model.addAccessKey("AKIDplatform", "platform-secret", PLATFORM_ID);
-        for (const id of ids) model.addAccount(id);
-        model.addImage({ id: "img-prop0001", region: "ap-guangzhou", owner: PLATFORM_ID, kind: "system", name: "p" });
-        const server = await startEmulatorServer({ dialects: [createTencentCloudDialect(model, { maxAccountsPerCall: cloudLimit })] });
+        const emulator = memoryEmulator();
+        emulator.addAccount({ id: PLATFORM_ID, profile: "tencentcloud" });
+        for (const id of ids) emulator.addAccount({ id, profile: "tencentcloud" });
+        emulator.addAccessKey({ accessKeyId: "AKIDplatform", secret: "platform-secret", account: PLATFORM_ID });
+        emulator.addImage({ id: "img-prop0001", profile: "tencentcloud", region: "ap-guangzhou", owner: PLATFORM_ID, kind: "system", name: "p" });
+        const server = await startEmulatorServer({ dialects: [createTencentCloudDialect(emulator, { maxAccountsPerCall: cloudLimit })] });
         try {
           const service = createTencentCloudImageService({ region: "ap-guangzhou", endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret", batchSize, retry: instantRetry });
           const expected = new Set<string>();
