@@ -8,13 +8,13 @@
  * an image the backend cannot read), 2 bad input.
  */
 import { existsSync } from "node:fs";
-import * as path from "node:path";
 import type { Command } from "./main";
 import type { MemberRef, MemberStatus, Observed, ObservedMember, Topology } from "../rules/model";
 import type { Violation } from "../rules/rule";
 import type { ImageInfo, ImageService, Member, MemberTarget } from "../backends/types";
 import { listAllMembers } from "../backends/types";
 import { mapTopology, MappingError, refLabel, type Actor, type TopologyMapping } from "../resources/mapping";
+import { emulatorPathFor } from "../resources/seed";
 
 export interface PlannedMember {
   /** As the file writes it (account key, or account/project keys). */
@@ -293,10 +293,8 @@ function parseArgs(args: string[]): ParsedArgs | string {
     }
   }
   if (files.length === 0) return "give at least one topology file";
-  return { files, format, emulatorPath: path.resolve(emulatorPath ?? DEFAULT_EMULATOR_PATH) };
+  return { files, format, emulatorPath: emulatorPathFor(emulatorPath) };
 }
-
-const DEFAULT_EMULATOR_PATH = ".image-share/emulator.db";
 
 export interface PlanBackend {
   serviceFor(actor: Actor): Promise<ImageService>;
@@ -308,10 +306,7 @@ export interface PlanBackend {
  * acting identity (as the provider builds them). Reads only: plan calls getImage and listMembers.
  */
 export async function openBackend(emulatorPath: string): Promise<PlanBackend> {
-  // Required by path (not imported) so that this file compiles before the factory lands beside it.
-  const mod = require("../backends") as Record<string, unknown>;
-  const create = mod.createImageService as ((identity: Record<string, unknown>) => ImageService | Promise<ImageService>) | undefined;
-  if (typeof create !== "function") throw new Error("the backend factory (provider/backends createImageService) is missing");
+  const { createImageService: create } = require("../backends") as typeof import("../backends");
   const opened: ImageService[] = [];
   return {
     async serviceFor(actor) {
@@ -322,7 +317,7 @@ export async function openBackend(emulatorPath: string): Promise<PlanBackend> {
         project: actor.project,
         connection: { backend: "emulator", emulatorPath },
       };
-      const made = await create(identity);
+      const made = create(identity);
       opened.push(made);
       return made;
     },

@@ -16,7 +16,7 @@ import { ImageShare } from "./imageShare";
 import { ShareAcceptance } from "./shareAcceptance";
 import { configDefaults, inputError, type ConnectionArgs, type SecretRefArgs } from "./common";
 import { mapTopology, MappingError, type Actor, type TopologyMapping } from "./mapping";
-import { DEFAULT_EMULATOR_PATH, describeLoadError, loadTopologyFile, seedEmulatorFile } from "./seed";
+import { describeLoadError, loadTopologyFile, seedEmulatorFile } from "./seed";
 
 export interface ShareTopologyArgs {
   /** A topology file (YAML or JSON), relative to the program's working directory (the project's). */
@@ -145,9 +145,10 @@ export class ShareTopology extends pulumi.ComponentResource {
   private seed(name: string, args: ShareTopologyArgs, topology: Topology): Promise<void> {
     const backend = args.connection?.backend ?? configDefaults().backend ?? "emulator";
     if (backend !== "emulator") throw inputError(name, `seedEmulator needs the emulator backend, not "${String(backend)}"`);
-    const given = args.emulatorPath ?? args.connection?.emulatorPath ?? configDefaults().emulatorPath ?? DEFAULT_EMULATOR_PATH;
-    if (typeof given !== "string") throw inputError(name, "seedEmulator needs emulatorPath as a plain string");
-    return seedEmulatorFile(path.resolve(given), topology);
+    const given = args.emulatorPath ?? args.connection?.emulatorPath ?? configDefaults().emulatorPath;
+    if (given !== undefined && typeof given !== "string") throw inputError(name, "seedEmulator needs emulatorPath as a plain string");
+    // Undefined: the emulator's own default, as the provider resolves it.
+    return seedEmulatorFile(given, topology);
   }
 }
 
