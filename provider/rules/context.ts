@@ -294,9 +294,7 @@ export function buildContext(topology: Topology, observed?: Observed, scratch?: 
       projects.set(pk, id);
       projectByRegion.set(p.region, projectByRegion.has(p.region) ? MEMBER_AMBIGUOUS : id);
     }
-    const resolved: ResolvedAccount = { index, key, id: a.id, member, projects, projectByRegion };
-    if (a.site !== undefined) resolved.site = a.site;
-    accounts.push(resolved);
+    accounts.push({ index, key, id: a.id, site: a.site, member, projects, projectByRegion });
     accountIndex.set(key, index);
   }
   const memberAccount = Int32Array.from(memberAccountList);
