@@ -20,8 +20,23 @@ export interface EmulatorConnection extends ConnectionIdentity {
   emulatorPath?: string;
 }
 
+/**
+ * Tencent Cloud CVM (provider/backends/tencentcloud). Credentials: these fields, else
+ * TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY / TENCENTCLOUD_SECURITY_TOKEN.
+ */
+export interface TencentCloudConnection extends ConnectionIdentity {
+  backend: "tencentcloud";
+  /** Host or URL; default cvm.tencentcloudapi.com (emulator: http://127.0.0.1:PORT). */
+  endpoint?: string;
+  secretId?: string;
+  secretKey?: string;
+  token?: string;
+  batchSize?: number;
+  concurrency?: number;
+}
+
 /** Every backend's connection. Cloud backends add `| HuaweiCloudConnection | ...` here. */
-export type Connection = EmulatorConnection;
+export type Connection = EmulatorConnection | TencentCloudConnection;
 
 /**
  * Also accepted: the identity with a nested connection, as the resources' wire inputs hold it
@@ -56,6 +71,12 @@ export function createImageService(input: Connection | NestedConnection): ImageS
         { profile: connection.profile, region: connection.region, account: connection.account, ...(connection.project ? { project: connection.project } : {}) },
         connection.emulatorPath,
       );
+    }
+    case "tencentcloud": {
+      if (connection.profile !== "tencentcloud") throw new ImageServiceError("invalid", `${where}.profile must be tencentcloud for backend tencentcloud, got ${connection.profile}`);
+      const { createTencentCloudImageService } = require("./tencentcloud") as typeof import("./tencentcloud");
+      const { endpoint, secretId, secretKey, token, batchSize, concurrency } = connection;
+      return createTencentCloudImageService({ region: connection.region, accountId: connection.account, endpoint, secretId, secretKey, token, batchSize, concurrency });
     }
     default:
       throw new ImageServiceError("invalid", `${where}.backend ${JSON.stringify(backend)} is not available (known: emulator)`);

@@ -6,6 +6,7 @@ import type { Dialect } from "../../provider/backends/emulator/http/dialect";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
 import { createTencentCloudDialect, type TencentFault } from "../../provider/backends/emulator/http/tencentcloud";
 import { createTencentCloudImageService, type TencentCloudOptions } from "../../provider/backends/tencentcloud";
+import { createImageService } from "../../provider/backends";
 import { memoryEmulator, type Emulator } from "../../provider/backends/emulator";
 
 // Dialect-specific behaviour of the adapter over HTTP, on the emulator's model of Tencent's rules.
@@ -195,6 +196,13 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
     assert.equal(result.calls, 3);
     // ...the listing above met throttle and internal-error and was retried too.
     assert.equal(wireFaults.length, 0);
+  });
+
+  it("is what createImageService builds for backend tencentcloud", async () => {
+    const svc = createImageService({ backend: "tencentcloud", profile: "tencentcloud", region: "ap-guangzhou", account: PLATFORM, endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret" });
+    assert.equal(svc.profile, "tencentcloud");
+    assert.equal((await svc.getImage("img-golden01")).name, "golden");
+    assert.throws(() => createImageService({ backend: "tencentcloud", profile: "alicloud", region: "ap-guangzhou", account: PLATFORM } as never), /profile must be tencentcloud/);
   });
 
   it("meets the emulator's own fault schedule on the wire and retries through it", async () => {
