@@ -53,6 +53,11 @@ export class Emulator {
     return this.store.transact((s) => model.addAccount(s, input));
   }
 
+  /** Adds many accounts in one transaction; returns how many changed. */
+  addAccounts(inputs: AccountInput[]): number {
+    return this.store.transact((s) => inputs.filter((input) => model.addAccount(s, input)).length);
+  }
+
   addAccessKey(input: AccessKeyRecord): void {
     this.store.transact((s) => model.addAccessKey(s, input));
   }
