@@ -71,7 +71,11 @@ export interface StackDeclarations {
 export interface ImageShareInputs extends IdentityInputs {
   imageId: string;
   members: MemberTarget[];
-  /** Filled in by the resource class from the stack's other resources; absent = this resource alone. */
+  /**
+   * Filled in by the resource class from the stack's other resources; absent = this resource alone.
+   * It changes whenever another resource of the stack changes: not a property of the cloud
+   * resource, so a diff never reports it (or every share would update when any other does).
+   */
   stack?: StackDeclarations;
 }
 
