@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { Topology } from "../../provider/rules/model";
 import { ShareTopology } from "../../provider/resources/shareTopology";
-import { UNKNOWN_IN_STACK, type StackDeclarations } from "../../provider/resources/wire";
+import { PULUMI_UNKNOWN, UNKNOWN_IN_STACK, type StackDeclarations } from "../../provider/resources/wire";
 import { runProgram } from "./harness";
 
 const ID = {
@@ -94,6 +94,20 @@ describe("ShareTopology under mocks", () => {
     assert.deepEqual(gzStack.shares, [{ resource: "hw-golden-to-teams", imageId: ID.golden, members: [{ type: "account", id: ID.teamA }, { type: "project", id: ID.teamBBj }] }]);
     const accStack: StackDeclarations = acc.inputs.stack;
     assert.deepEqual(accStack.shares.find((s) => s.resource === "hw-gz-to-team-a")?.imageId, "copy-gz-1");
+  });
+
+  it("in preview, the copy's product stays unknown: in the share's own input and in every stack", async () => {
+    const run = await runProgram(() => new ShareTopology("hw", { topology: topology() }), { preview: true });
+    assert.deepEqual(run.errors, []);
+    const gz = run.byName("hw-gz-to-team-a");
+    // Unknown in preview: mocks see no value (the engine would see Pulumi's unknown marker).
+    assert.ok(gz.inputs.imageId === undefined || gz.inputs.imageId === PULUMI_UNKNOWN, String(gz.inputs.imageId));
+    const gzStack: StackDeclarations = gz.inputs.stack;
+    assert.equal(gzStack.copies[0].imageId, UNKNOWN_IN_STACK);
+    const teams: StackDeclarations = run.byName("hw-golden-to-teams").inputs.stack;
+    assert.equal(teams.shares.find((s) => s.resource === "hw-gz-to-team-a")?.imageId, UNKNOWN_IN_STACK);
+    // Known values stay known: the members of the product's share.
+    assert.deepEqual(teams.shares.find((s) => s.resource === "hw-gz-to-team-a")?.members, [{ type: "project", id: ID.teamAGz }]);
   });
 
   it("fails the program with the rule ids when the file breaks a rule, declaring nothing", async () => {
