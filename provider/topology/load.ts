@@ -46,14 +46,14 @@ export interface TopologyPositions {
 export type LoadResult = { topology: Topology; positions: TopologyPositions } | { errors: TopologyInputError[] };
 
 export interface LoadOptions {
-  /** Files larger than this are refused before reading (default 64 MiB). */
+  /** Files larger than this are refused before reading (default 32 MiB). */
   maxBytes?: number;
   /** "yaml" or "json"; default: by extension, else by content. */
   format?: "yaml" | "json";
 }
 
-/** 64 MiB: a million share edges in JSON take about 20 MB; anything much bigger is a mistake. */
-export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** 32 MiB: a million share edges take about 15 MB of JSON; a file far bigger is a mistake (or an attack). */
+export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** `shares[2].members[0]`. */
 export function formatPath(segments: readonly PathSegment[]): string {
@@ -85,7 +85,7 @@ export function loadTopologyFile(file: string, options: LoadOptions = {}): LoadR
     return fail(describeFsError(e));
   }
   if (size > max) {
-    return fail(`the file is ${megabytes(size)}, larger than the ${megabytes(max)} a topology file may have (a million share edges take about 20 MB of JSON)`);
+    return fail(`the file is ${megabytes(size)}, larger than the ${megabytes(max)} a topology file may have (a million share edges take about 15 MB of JSON)`);
   }
   let text: string;
   try {
