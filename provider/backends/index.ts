@@ -35,8 +35,23 @@ export interface TencentCloudConnection extends ConnectionIdentity {
   concurrency?: number;
 }
 
+/**
+ * Alibaba Cloud ECS (provider/backends/alicloud). Credentials: these fields, else
+ * ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY (or ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET).
+ */
+export interface AlibabaCloudConnection extends ConnectionIdentity {
+  backend: "alicloud";
+  /** Host or URL; default the SDK's ecs.{region}.aliyuncs.com (emulator: http://127.0.0.1:PORT). */
+  endpoint?: string;
+  accessKeyId?: string;
+  accessKeySecret?: string;
+  securityToken?: string;
+  batchSize?: number;
+  concurrency?: number;
+}
+
 /** Every backend's connection. Cloud backends add `| HuaweiCloudConnection | ...` here. */
-export type Connection = EmulatorConnection | TencentCloudConnection;
+export type Connection = EmulatorConnection | TencentCloudConnection | AlibabaCloudConnection;
 
 /**
  * Also accepted: the identity with a nested connection, as the resources' wire inputs hold it
@@ -77,6 +92,12 @@ export function createImageService(input: Connection | NestedConnection): ImageS
       const { createTencentCloudImageService } = require("./tencentcloud") as typeof import("./tencentcloud");
       const { endpoint, secretId, secretKey, token, batchSize, concurrency } = connection;
       return createTencentCloudImageService({ region: connection.region, accountId: connection.account, endpoint, secretId, secretKey, token, batchSize, concurrency });
+    }
+    case "alicloud": {
+      if (connection.profile !== "alicloud") throw new ImageServiceError("invalid", `${where}.profile must be alicloud for backend alicloud, got ${connection.profile}`);
+      const { createAlibabaCloudImageService } = require("./alicloud") as typeof import("./alicloud");
+      const { endpoint, accessKeyId, accessKeySecret, securityToken, batchSize, concurrency } = connection;
+      return createAlibabaCloudImageService({ region: connection.region, accountId: connection.account, endpoint, accessKeyId, accessKeySecret, securityToken, batchSize, concurrency });
     }
     default:
       throw new ImageServiceError("invalid", `${where}.backend ${JSON.stringify(backend)} is not available (known: emulator)`);

@@ -7,6 +7,7 @@ import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import { createAlibabaCloudDialect } from "../../provider/backends/emulator/http/alicloud";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
 import { isImageServiceError } from "../../provider/backends/errors";
+import { createImageService } from "../../provider/backends";
 import { listAllMembers } from "../../provider/backends/types";
 
 // The alicloud backend against the emulator's own model (state in a temp file), over HTTP.
@@ -113,5 +114,22 @@ describe("alicloud backend over HTTP against the emulator's model", () => {
     await service().removeMembers(sys, members(others.slice(0, 2)));
     await service().deleteImage(sys);
     assert.equal(emulator.image(sys), undefined);
+  });
+
+  it("is what createImageService builds for backend alicloud (flat or nested connection)", async () => {
+    const flat = createImageService({ backend: "alicloud", profile: "alicloud", region: REGION, account: OWNER, endpoint: server.url, accessKeyId: "AK-OWNER", accessKeySecret: "owner-secret" });
+    assert.equal(flat.profile, "alicloud");
+    assert.equal((await flat.getImage(golden)).owner, OWNER);
+    const nested = createImageService({
+      profile: "alicloud",
+      region: REGION,
+      account: OWNER,
+      connection: { backend: "alicloud", endpoint: server.url, accessKeyId: "AK-OWNER", accessKeySecret: "owner-secret" },
+    });
+    assert.equal((await nested.getImage(sys)).kind, "system");
+    assert.throws(
+      () => createImageService({ backend: "alicloud", profile: "tencentcloud", region: REGION, account: OWNER, accessKeyId: "a", accessKeySecret: "s" }),
+      /profile must be alicloud/,
+    );
   });
 });
