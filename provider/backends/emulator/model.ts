@@ -699,6 +699,10 @@ export interface CallFault {
 export function drawCallFault(state: EmulatorState, operation: string, options: { drop?: boolean } = {}): CallFault {
   const f = state.faults;
   const latencyMs = f.latencyMs ?? 0;
+  // No fault that counts calls or draws: leave the state untouched (a read stays a read).
+  if (f.throttle === undefined && f.throttleEvery === undefined && f.serverError === undefined && f.serverErrorEvery === undefined && f.drop === undefined && f.dropEvery === undefined) {
+    return { latencyMs };
+  }
   if (f.operations && !f.operations.includes(operation)) return { latencyMs };
   const n = ++state.faultState.calls;
   const hit = (p: number | undefined, every: number | undefined) => {

@@ -71,7 +71,7 @@ export class EmulatorImageService implements ImageService {
       } catch (error) {
         return { ok: false, error, latencyMs };
       }
-    });
+    }, { optimistic: true });
     if (outcome.latencyMs > 0) await sleep(outcome.latencyMs);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;

@@ -26,8 +26,13 @@ export function resolveEmulatorPath(explicit?: string): string {
 }
 
 export interface Store {
-  /** Runs `fn` on the current state under the lock and saves what it leaves (unless it throws). */
-  transact<T>(fn: (state: EmulatorState) => T): T;
+  /**
+   * Runs `fn` on the current state under the lock and saves what it leaves (unless it throws).
+   * `optimistic`: first run `fn` on a snapshot without the lock; if it changed nothing, that is
+   * the answer (a read costs no lock); else run it again under the lock. Only for `fn`s that may
+   * run twice (pure functions of the state).
+   */
+  transact<T>(fn: (state: EmulatorState) => T, options?: { optimistic?: boolean }): T;
   /** A consistent snapshot (no lock needed: writes are atomic renames). */
   read(): EmulatorState;
   /** Where it lives, for messages. */
@@ -53,6 +58,13 @@ export class MemoryStore implements Store {
 }
 
 export interface FileStoreOptions {
+  /**
+   * fsync the new state before renaming it into place (default true; env
+   * IMAGE_SHARE_EMULATOR_FSYNC=0 turns it off). Without it a write is still atomic for every
+   * process (rename), only an OS crash could lose the latest writes; it costs a disk flush per
+   * write (about 10 ms on slow virtual disks).
+   */
+  fsync?: boolean;
   /** A lock older than this is a dead holder's and is taken over (proper-lockfile's minimum: 2000). Default 10 s. */
   staleMs?: number;
   /** How long to wait for the lock before giving up. Default 60 s. */
@@ -70,12 +82,14 @@ export class FileStore implements Store {
   private readonly lockPath: string;
   private readonly staleMs: number;
   private readonly lockTimeoutMs: number;
+  private readonly fsync: boolean;
 
   constructor(file: string, options: FileStoreOptions = {}) {
     this.location = path.resolve(file);
     this.lockPath = `${this.location}.lock`;
     this.staleMs = Math.max(2000, options.staleMs ?? Number(process.env.IMAGE_SHARE_EMULATOR_LOCK_STALE_MS ?? 10_000));
     this.lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
+    this.fsync = options.fsync ?? process.env.IMAGE_SHARE_EMULATOR_FSYNC !== "0";
     fs.mkdirSync(path.dirname(this.location), { recursive: true });
   }
 
@@ -85,29 +99,41 @@ export class FileStore implements Store {
   }
 
   read(): EmulatorState {
+    return this.readText().state;
+  }
+
+  private readText(): { state: EmulatorState; text: string } {
     let text: string;
     try {
       text = fs.readFileSync(this.location, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { state: emptyState(), text: "" };
       throw new Error(`image-share emulator: cannot read ${this.location}: ${(e as Error).message}`);
     }
-    if (text.trim() === "") return emptyState();
+    if (text.trim() === "") return { state: emptyState(), text };
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (e) {
       throw new Error(`image-share emulator: ${this.location} is not valid JSON (${(e as Error).message}); delete it or run \`image-share emulator reset\``);
     }
-    return checkState(parsed, this.location);
+    return { state: checkState(parsed, this.location), text };
   }
 
-  transact<T>(fn: (state: EmulatorState) => T): T {
+  transact<T>(fn: (state: EmulatorState) => T, options: { optimistic?: boolean } = {}): T {
+    if (options.optimistic) {
+      // Writes are atomic renames, so this snapshot is a state some transaction left.
+      const { state, text } = this.readText();
+      const result = fn(state);
+      if (JSON.stringify(state) === (text.trim() === "" ? JSON.stringify(emptyState()) : text)) return result;
+    }
     const release = this.lock();
     try {
-      const state = this.read();
+      const { state, text } = this.readText();
       const result = fn(state);
-      this.write(state);
+      // A call that changed nothing (most reads) costs no write and no fsync.
+      const next = JSON.stringify(state);
+      if (next !== text) this.write(next);
       return result;
     } finally {
       release();
@@ -124,12 +150,12 @@ export class FileStore implements Store {
     }
   }
 
-  private write(state: EmulatorState): void {
+  private write(text: string): void {
     const tmp = `${this.location}.${process.pid}.${Date.now().toString(36)}.tmp`;
     const fd = fs.openSync(tmp, "w", 0o600);
     try {
-      fs.writeSync(fd, JSON.stringify(state));
-      fs.fsyncSync(fd);
+      fs.writeSync(fd, text);
+      if (this.fsync) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
