@@ -1,0 +1,85 @@
+/**
+ * `image-share emulator serve --port N [--host 127.0.0.1] [--db PATH]`: the clouds' HTTP APIs on
+ * loopback, on top of the emulator state at PATH, until SIGINT / SIGTERM.
+ */
+import { openEmulator, type Emulator } from "../index";
+import type { Dialect } from "./dialect";
+import { startEmulatorServer } from "./server";
+import { createHuaweiCloudDialect } from "./huaweicloud";
+import { createAlibabaCloudDialect } from "./alicloud";
+import { createTencentCloudDialect } from "./tencentcloud";
+
+/** Every dialect served; each cloud's dialect adds its line here. */
+export function allDialects(emulator: Emulator): Dialect[] {
+  return [createHuaweiCloudDialect(emulator), createAlibabaCloudDialect(emulator), createTencentCloudDialect(emulator)];
+}
+
+const USAGE = "usage: image-share emulator serve --port N [--host 127.0.0.1] [--db PATH]";
+
+function parse(args: string[]): { port: number; host: string; db?: string } | string {
+  let port: number | undefined;
+  let host = "127.0.0.1";
+  let db: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].startsWith("--") && args[i].includes("=") ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)] : [args[i], undefined];
+    const value = () => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    try {
+      if (flag === "--port") {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) > 65535) return `--port takes a port number (0..65535), got ${v}`;
+        port = Number(v);
+      } else if (flag === "--host") {
+        host = value();
+        // The emulator accepts any key it was given: never expose it beyond this machine.
+        if (!["127.0.0.1", "::1", "localhost"].includes(host)) return `--host must be a loopback address (127.0.0.1, ::1, localhost), got ${host}`;
+      } else if (flag === "--db") db = value();
+      else return `unknown argument ${args[i]}`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  if (port === undefined) return "--port is required (0 picks a free port)";
+  return { port, host, ...(db !== undefined ? { db } : {}) };
+}
+
+/**
+ * Serves until SIGINT / SIGTERM; prints the URL on stdout (first line) for scripts to read.
+ * Exit code 0 after a signal, 2 for bad arguments.
+ */
+export async function runServe(args: string[], db?: string): Promise<number> {
+  const parsed = parse(args);
+  if (typeof parsed === "string") {
+    process.stderr.write(`image-share emulator serve: ${parsed}\n${USAGE}\n`);
+    return 2;
+  }
+  const emulator = openEmulator(parsed.db ?? db);
+  let server;
+  try {
+    server = await startEmulatorServer({ dialects: allDialects(emulator), port: parsed.port, host: parsed.host });
+  } catch (e) {
+    process.stderr.write(`image-share emulator serve: cannot listen on ${parsed.host}:${parsed.port}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${server.url}\n`);
+  process.stderr.write(`image-share emulator: serving Huawei Cloud / Open Telekom Cloud IMS, Alibaba Cloud ECS and Tencent Cloud CVM on ${server.url} (state ${emulator.location}); Ctrl-C stops\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await server.close();
+  return 0;
+}
+
+/** The hook provider/cli/emulator.ts calls: `run(args, db)`. */
+export function run(args: string[], db: string | undefined): Promise<number> {
+  return runServe(args, db);
+}

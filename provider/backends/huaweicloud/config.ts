@@ -1,0 +1,133 @@
+import { ImageServiceError } from "../errors";
+import type { RetryOptions } from "../retry";
+
+/** The two clouds of the IMS family this backend speaks to. */
+export type HuaweiProfile = "huaweicloud" | "opentelekomcloud";
+
+/** How to reach IMS as one project of one account, in one region. */
+export interface HuaweiCloudImageServiceOptions {
+  /** "huaweicloud" (default) or "opentelekomcloud": same IMS API, other endpoints and limits. */
+  profile?: HuaweiProfile;
+  /**
+   * e.g. "cn-north-4" / "eu-de". Default: env HW_REGION_NAME (huaweicloud, as the Terraform
+   * provider reads it) or OS_REGION_NAME (opentelekomcloud, as its Terraform provider reads it).
+   */
+  region?: string;
+  /**
+   * The IMS endpoint URL, e.g. "http://127.0.0.1:41234" for the emulator. Default:
+   * huaweicloud https://ims.{region}.myhuaweicloud.com, opentelekomcloud
+   * https://ims.{region}.otc.t-systems.com (the clouds' "Regions and Endpoints" pages).
+   */
+  endpoint?: string;
+  /** AK. Default env HW_ACCESS_KEY (huaweicloud) / OS_ACCESS_KEY (opentelekomcloud). */
+  accessKey?: string;
+  /** SK. Default env HW_SECRET_KEY / OS_SECRET_KEY. */
+  secretKey?: string;
+  /** The project the calls act in (sent as X-Project-Id). Default env HW_PROJECT_ID / OS_PROJECT_ID. */
+  projectId?: string;
+  /**
+   * The caller's account (domain) id. Optional: with it, accepting a share made to another
+   * account is refused before any request. (IMS reports an image's owner as a project id only.)
+   */
+  accountId?: string;
+  /**
+   * Members per batch add / delete call. IMS documents no per-call maximum for projects[] /
+   * domains[] (BatchAddMembers, BatchDeleteMembers); the console adds 100 at a time, so 100.
+   */
+  batchSize?: number;
+  /** Independent calls in flight at once (default 4). */
+  concurrency?: number;
+  /** Retry policy for throttling and server errors. */
+  retry?: Partial<RetryOptions>;
+  /** Job polling: first pause, longest pause, and how long a job may run (default 30 min). */
+  jobPollMs?: number;
+  jobMaxPollMs?: number;
+  jobTimeoutMs?: number;
+  /** Per-request timeout in ms (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Environment to read defaults from (default process.env); for tests. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ResolvedHuaweiCloudOptions {
+  profile: HuaweiProfile;
+  region: string;
+  endpoint: string;
+  accessKey: string;
+  secretKey: string;
+  projectId: string;
+  accountId?: string;
+  batchSize: number;
+  concurrency: number;
+  retry: Partial<RetryOptions>;
+  jobPollMs: number;
+  jobMaxPollMs: number;
+  jobTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 100;
+export const DEFAULT_CONCURRENCY = 4;
+
+/** The Terraform providers' environment variable names (huaweicloud: HW_*, opentelekomcloud: OS_*). */
+export const ENV_NAMES: Record<HuaweiProfile, { accessKey: string; secretKey: string; projectId: string; region: string }> = {
+  huaweicloud: { accessKey: "HW_ACCESS_KEY", secretKey: "HW_SECRET_KEY", projectId: "HW_PROJECT_ID", region: "HW_REGION_NAME" },
+  opentelekomcloud: { accessKey: "OS_ACCESS_KEY", secretKey: "OS_SECRET_KEY", projectId: "OS_PROJECT_ID", region: "OS_REGION_NAME" },
+};
+
+export function defaultEndpoint(profile: HuaweiProfile, region: string): string {
+  return profile === "opentelekomcloud" ? `https://ims.${region}.otc.t-systems.com` : `https://ims.${region}.myhuaweicloud.com`;
+}
+
+const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+
+function configError(message: string): ImageServiceError {
+  return new ImageServiceError("invalid", message);
+}
+
+/** Options, then the environment; a missing or malformed value is an error naming where to set it. */
+export function resolveHuaweiCloudOptions(options: HuaweiCloudImageServiceOptions = {}): ResolvedHuaweiCloudOptions {
+  const profile = options.profile ?? "huaweicloud";
+  if (profile !== "huaweicloud" && profile !== "opentelekomcloud") throw configError(`profile must be huaweicloud or opentelekomcloud, got ${JSON.stringify(profile)}`);
+  const env = options.env ?? process.env;
+  const names = ENV_NAMES[profile];
+  const pick = (value: string | undefined, envName: string, what: string, optionName: string): string => {
+    const chosen = value ?? env[envName];
+    if (chosen === undefined || chosen.trim() === "") throw configError(`${profile}: no ${what}: set the ${optionName} option or the ${envName} environment variable`);
+    return chosen.trim();
+  };
+  const region = pick(options.region, names.region, "region", "region");
+  if (!REGION_PATTERN.test(region)) throw configError(`${profile}: region ${JSON.stringify(region)} is not a region id like ${profile === "opentelekomcloud" ? "eu-de" : "cn-north-4"}`);
+  const accessKey = pick(options.accessKey, names.accessKey, "access key (AK)", "accessKey");
+  const secretKey = pick(options.secretKey, names.secretKey, "secret key (SK)", "secretKey");
+  const projectId = pick(options.projectId, names.projectId, "project id", "projectId");
+  let endpoint = options.endpoint ?? defaultEndpoint(profile, region);
+  try {
+    const url = new URL(endpoint);
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");
+    endpoint = `${url.protocol}//${url.host}`;
+  } catch {
+    throw configError(`${profile}: endpoint ${JSON.stringify(options.endpoint)} is not a URL like https://ims.${region}.myhuaweicloud.com or http://127.0.0.1:PORT`);
+  }
+  const whole = (value: number | undefined, fallback: number, name: string, min = 1) => {
+    const v = value ?? fallback;
+    if (!Number.isInteger(v) || v < min) throw configError(`${profile}: ${name} must be a whole number of ${min} or more, got ${value}`);
+    return v;
+  };
+  return {
+    profile,
+    region,
+    endpoint,
+    accessKey,
+    secretKey,
+    projectId,
+    ...(options.accountId ? { accountId: options.accountId } : {}),
+    batchSize: whole(options.batchSize, DEFAULT_BATCH_SIZE, "batchSize"),
+    concurrency: whole(options.concurrency, DEFAULT_CONCURRENCY, "concurrency"),
+    retry: options.retry ?? {},
+    jobPollMs: whole(options.jobPollMs, 500, "jobPollMs"),
+    jobMaxPollMs: whole(options.jobMaxPollMs, 10_000, "jobMaxPollMs"),
+    jobTimeoutMs: whole(options.jobTimeoutMs, 30 * 60_000, "jobTimeoutMs"),
+    requestTimeoutMs: whole(options.requestTimeoutMs, 60_000, "requestTimeoutMs"),
+  };
+}
