@@ -104,6 +104,12 @@ export interface CrossRegionCopyInputs extends IdentityInputs {
   description?: string;
   /** Job wait deadline. */
   timeoutMinutes?: number;
+  /**
+   * huaweicloud / opentelekomcloud: the copying account's project in `targetRegion` (projects are
+   * regional), used to read and delete the copy. Optional: the cloud places the copy in the
+   * account's only project there. (Added by the provider side, additive.)
+   */
+  targetProject?: string;
   stack?: StackDeclarations;
 }
 
@@ -112,4 +118,9 @@ export interface CrossRegionCopyOutputs extends CrossRegionCopyInputs {
   imageRegion: string;
   imageOwner: string;
   jobId: string;
+  /**
+   * The copy job as last seen: "running" after a wait that timed out (the next up waits again),
+   * "failed" after a failed job (the next up replaces the copy). (Added by the provider side, additive.)
+   */
+  jobStatus?: "running" | "succeeded" | "failed";
 }

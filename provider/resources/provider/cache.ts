@@ -1,0 +1,77 @@
+/**
+ * Backends and cloud reads, per provider process. The engine starts one dynamic-provider host
+ * per run and sends every resource's Check to it, so a preview reads each image once and lists
+ * its members once, however many resources of the stack name the image. Writes of this process
+ * drop what they change; create / update / delete / read (refresh) read afresh, as they act on
+ * or report the truth.
+ */
+import { createHash } from "node:crypto";
+import type { ImageInfo, ImageService, Member } from "../../backends/types";
+import { listAllMembers } from "../../backends/types";
+import { callerKey, cloudKey, type Connection } from "./credentials";
+
+type Factory = (connection: Connection) => ImageService | Promise<ImageService>;
+
+const services = new Map<string, Promise<ImageService>>();
+const images = new Map<string, Promise<ImageInfo>>();
+const members = new Map<string, Promise<Member[]>>();
+
+/** Counters for tests (one listing per image per run). */
+export const reads = { getImage: 0, listMembers: 0 };
+
+function factory(): Factory {
+  // Lazily: the backends (and the clouds' SDKs they load) only when a resource needs a cloud.
+  const mod = require("../../backends") as { createImageService?: Factory };
+  if (typeof mod.createImageService !== "function") throw new Error("the backend factory createImageService is missing from provider/backends");
+  return mod.createImageService;
+}
+
+/** The ImageService acting as this connection's identity (one per identity per process). */
+export function serviceFor(connection: Connection): Promise<ImageService> {
+  // Credential values only as a digest, so that no map key holds them.
+  const key = callerKey(connection) + createHash("sha256").update(JSON.stringify(connection.credentials ?? {})).digest("hex");
+  let s = services.get(key);
+  if (!s) {
+    s = Promise.resolve()
+      .then(() => factory()(connection))
+      .then((service) => (require("./shared") as typeof import("./shared")).resilient(service));
+    // A failed construction (bad credentials, missing file) is not cached: the next call retries.
+    s.catch(() => services.delete(key));
+    services.set(key, s);
+  }
+  return s;
+}
+
+/** The image as the caller sees it; cached per caller and image unless `fresh`. */
+export function getImage(connection: Connection, service: ImageService, imageId: string, fresh = false): Promise<ImageInfo> {
+  const key = cloudKey(connection) + "\u0000" + imageId + "\u0000" + callerKey(connection);
+  let p = fresh ? undefined : images.get(key);
+  if (!p) {
+    reads.getImage++;
+    p = service.getImage(imageId);
+    p.catch(() => images.delete(key));
+    images.set(key, p);
+  }
+  return p;
+}
+
+/** Every member of an image (owner only); cached per cloud and image unless `fresh`. */
+export function listMembers(connection: Connection, service: ImageService, imageId: string, fresh = false): Promise<Member[]> {
+  const key = cloudKey(connection) + "\u0000" + imageId;
+  let p = fresh ? undefined : members.get(key);
+  if (!p) {
+    reads.listMembers++;
+    p = listAllMembers(service, imageId);
+    p.catch(() => members.delete(key));
+    members.set(key, p);
+  }
+  return p;
+}
+
+/** Drops what this process knows of an image after a write to it. */
+export function invalidate(connection: Connection, imageId: string): void {
+  const prefix = cloudKey(connection);
+  members.delete(prefix + "\u0000" + imageId);
+  const imagePrefix = prefix + "\u0000" + imageId + "\u0000";
+  for (const key of [...images.keys()]) if (key.startsWith(imagePrefix)) images.delete(key);
+}

@@ -1,0 +1,101 @@
+/**
+ * Shape checks of the wire inputs (wire.ts), as check failures `{property, reason}`. Any value
+ * may be Pulumi's unknown marker during preview: it passes here, and the rules wait for it.
+ */
+import type { z as Z } from "zod";
+import { PROFILE_IDS } from "../../rules/model";
+import { PULUMI_UNKNOWN } from "../wire";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+type Kind = "ImageShare" | "ShareAcceptance" | "CrossRegionCopy";
+
+const schemas = new Map<Kind, Z.ZodType>();
+
+function schemaFor(kind: Kind): Z.ZodType {
+  let s = schemas.get(kind);
+  if (s) return s;
+  const { z } = require("zod") as typeof import("zod");
+  const U = z.literal(PULUMI_UNKNOWN);
+  const u = <T extends Z.ZodType>(t: T) => z.union([U, t]);
+  const id = (what: string) => z.string({ error: `${what} must be a string` }).min(1, { error: `${what} must not be empty` });
+  const secretRef = u(
+    z
+      .strictObject({ env: u(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "env must be an environment variable's name" })).optional(), config: u(z.string().min(1)).optional() })
+      .refine((r) => r.env !== undefined || r.config !== undefined, { error: "names neither env nor config" }),
+  );
+  const connection = u(
+    z.strictObject({
+      backend: u(z.enum(["emulator", "cloud"], { error: 'backend must be "emulator" or "cloud"' })),
+      emulatorPath: u(id("emulatorPath")).optional(),
+      endpoint: u(id("endpoint")).optional(),
+      credentials: u(z.strictObject({ accessKey: secretRef.optional(), secretKey: secretRef.optional() })).optional(),
+    }),
+  );
+  const member = u(z.strictObject({ type: z.enum(["account", "project"], { error: 'type must be "account" or "project"' }), id: id("member id") }));
+  const identity = {
+    profile: u(z.enum(PROFILE_IDS, { error: `profile must be one of ${PROFILE_IDS.join(", ")}` })),
+    region: u(id("region")),
+    account: u(id("account")),
+    project: u(id("project")).optional(),
+    connection: connection.optional(),
+    // Filled in by the resource classes (ledger.ts); checked loosely, read defensively.
+    stack: z.any().optional(),
+  };
+  if (kind === "ImageShare") {
+    s = z.looseObject({ ...identity, imageId: u(id("imageId")), members: u(z.array(member, { error: "members must be a list" })) });
+  } else if (kind === "ShareAcceptance") {
+    s = z.looseObject({ ...identity, imageId: u(id("imageId")), member: member, status: u(z.enum(["accepted", "rejected"], { error: 'status must be "accepted" or "rejected"' })) });
+  } else {
+    s = z.looseObject({
+      ...identity,
+      sourceImageId: u(id("sourceImageId")),
+      targetRegion: u(id("targetRegion")),
+      name: u(z.string()).optional(),
+      description: u(z.string()).optional(),
+      timeoutMinutes: u(z.number().positive({ error: "timeoutMinutes must be a positive number" })).optional(),
+    });
+  }
+  schemas.set(kind, s);
+  return s;
+}
+
+/** Pulumi's property path: members[2].id */
+function propertyPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+/** Shape failures of a resource's inputs (empty when the shape is right). */
+export function shapeFailures(kind: Kind, news: unknown): CheckFailure[] {
+  const r = schemaFor(kind).safeParse(news);
+  if (r.success) return [];
+  const out: CheckFailure[] = [];
+  const seen = new Set<string>();
+  for (const issue of r.error.issues) {
+    const property = propertyPath(issue.path) || "(inputs)";
+    // A union with the unknown marker reports the marker's literal first: prefer the real reason.
+    let message = issue.message;
+    if (issue.code === "invalid_union") {
+      const inner = (issue as unknown as { errors?: Array<Array<{ message: string; code: string; path: PropertyKey[] }>> }).errors ?? [];
+      const best = inner.map((list) => list.find((i) => i.code !== "invalid_value") ?? list[0]).find((i) => i && i.code !== "invalid_value") ?? inner[inner.length - 1]?.[0];
+      if (best) {
+        message = best.message;
+        const sub = propertyPath([...issue.path, ...(best.path ?? [])]);
+        if (sub && !seen.has(sub + message)) {
+          seen.add(sub + message);
+          out.push({ property: sub, reason: `${kind}: ${sub}: ${message}` });
+          continue;
+        }
+      }
+    }
+    if (seen.has(property + message)) continue;
+    seen.add(property + message);
+    out.push({ property, reason: `${kind}: ${property}: ${message}` });
+  }
+  return out;
+}

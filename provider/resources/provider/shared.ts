@@ -1,0 +1,117 @@
+/**
+ * Pieces the three provider implementations share: identity checks, member keys, the rules run
+ * and warning output.
+ */
+import { isImageServiceError } from "../../backends/errors";
+import type { ImageService, MemberTarget } from "../../backends/types";
+import type { Violation } from "../../rules/rule";
+import type { IdentityInputs } from "../wire";
+import { isUnknown } from "../wire";
+import { resolveConnection, type Connection } from "./credentials";
+import { serviceFor } from "./cache";
+import { log, ProviderError } from "./errors";
+import type { CheckFailure } from "./inputs";
+
+export const PROVIDER_KEY = "__provider";
+
+export const memberKey = (m: MemberTarget): string => `${m.type}:${m.id}`;
+
+/** Distinct members, first occurrence kept. */
+export function distinct(members: MemberTarget[]): MemberTarget[] {
+  const seen = new Set<string>();
+  return members.filter((m) => {
+    const k = memberKey(m);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function describeMember(m: MemberTarget): string {
+  return `${m.type} ${m.id}`;
+}
+
+/** Whether anything in a value is Pulumi's (or the stack's) unknown marker. */
+export function hasUnknown(v: unknown): boolean {
+  if (isUnknown(v)) return true;
+  if (v && typeof v === "object") return Object.values(v as Record<string, unknown>).some(hasUnknown);
+  return false;
+}
+
+/** Whether the acting identity is fully known (during preview it may not be). */
+export function identityKnown(i: IdentityInputs): boolean {
+  return !hasUnknown([i.profile, i.region, i.account, i.project ?? null, i.connection ?? null]);
+}
+
+/** Connection and service for an identity; a credential that cannot be read becomes a check failure. */
+export async function connect(identity: IdentityInputs): Promise<{ connection: Connection; service: ImageService }> {
+  const connection = resolveConnection(identity);
+  const service = await serviceFor(connection);
+  return { connection, service };
+}
+
+export async function connectForCheck(identity: IdentityInputs): Promise<{ connection: Connection; service: ImageService } | CheckFailure> {
+  try {
+    return await connect(identity);
+  } catch (e) {
+    return { property: "connection", reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export const isNotFound = (e: unknown): boolean => isImageServiceError(e, "not-found");
+
+/** Warnings of the rules: printed (the engine shows a provider's stderr), never failing. */
+export function warn(kind: string, warnings: Violation[]): void {
+  for (const w of warnings) log(`warning: ${kind}: [${w.rule}] ${w.message}${w.fix ? ` Fix: ${w.fix}` : ""}`);
+}
+
+/** The rules core, loaded on first use (check only). */
+export function validate(...args: Parameters<typeof import("../../rules/engine").validate>): Violation[] {
+  const engine = require("../../rules/engine") as typeof import("../../rules/engine");
+  return engine.validate(...args);
+}
+
+/** Inputs without the unknowns an output must not carry; `__provider` put back for partial state. */
+export function withProvider<T extends object>(props: T, inputs: Record<string, unknown>): T & { [PROVIDER_KEY]?: unknown } {
+  const out = { ...props } as Record<string, unknown>;
+  if (inputs[PROVIDER_KEY] !== undefined) out[PROVIDER_KEY] = inputs[PROVIDER_KEY];
+  return out as T & { [PROVIDER_KEY]?: unknown };
+}
+
+export function assertKnown(what: string, v: unknown): void {
+  if (hasUnknown(v)) throw new ProviderError(`${what} is not known: it must be known before the resource is applied`);
+}
+
+/**
+ * The service with throttled and transient calls retried (the backends do not retry: a real
+ * cloud's raw API does not either). Every ImageService call is idempotent (members already
+ * present or gone are success), so a whole call is retried. Attempts: $IMAGE_SHARE_RETRY_ATTEMPTS
+ * (default 5), backoff with full jitter from 200 ms.
+ */
+export function resilient(service: ImageService): ImageService {
+  const attempts = Math.max(1, Number(process.env.IMAGE_SHARE_RETRY_ATTEMPTS ?? 5) || 5);
+  const retry = async <T>(op: () => Promise<T>): Promise<T> => {
+    for (let n = 1; ; n++) {
+      try {
+        return await op();
+      } catch (e) {
+        const retryable = e instanceof Error && (e as { retryable?: boolean }).retryable === true;
+        if (!retryable || n >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * Math.min(5000, 200 * 2 ** (n - 1)))));
+      }
+    }
+  };
+  return {
+    profile: service.profile,
+    region: service.region,
+    getImage: (id) => retry(() => service.getImage(id)),
+    listMembers: (id, page) => retry(() => service.listMembers(id, page)),
+    addMembers: (id, members) => retry(() => service.addMembers(id, members)),
+    removeMembers: (id, members) => retry(() => service.removeMembers(id, members)),
+    setMemberStatus: (id, member, status) => retry(() => service.setMemberStatus(id, member, status)),
+    // A copy is not idempotent (a retried copy after a lost answer makes a second image): not retried.
+    copyImage: (request) => service.copyImage(request),
+    getJob: (id) => retry(() => service.getJob(id)),
+    deleteImage: (id) => retry(() => service.deleteImage(id)),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * ImageShare through @pulumi/pulumi's own dynamic-provider host, against the emulator: check ->
+ * create -> read -> diff -> update -> delete, the emulator's state asserted after each step.
+ * The provider is H4b's thin shim (require("image-share/runtime") by package name), serialized
+ * as pulumi.dynamic.Resource serializes it; the host runs in the repository (self-reference).
+ * Needs bin/ current: `npx tsc -p tsconfig.json` (npm test's pretest does it).
+ */
+import assert = require("node:assert/strict");
+import { imageShareProvider } from "../../provider/resources/imageShare";
+import { PROVIDER_KEY, startHost, serializeProvider, HostError, type Host } from "../harness/host";
+import * as fs from "node:fs";
+import { makeWorld, makeStackDir, key, type World } from "../harness/world";
+
+describe("ImageShare through the dynamic-provider host (emulator)", function () {
+  this.timeout(60_000);
+  let host: Host;
+  let providerText: string;
+  const worlds: World[] = [];
+  let stackDir: string;
+
+  before(async () => {
+    providerText = await serializeProvider(imageShareProvider);
+    stackDir = makeStackDir();
+    host = await startHost({ cwd: stackDir });
+  });
+  after(async () => {
+    await host?.stop();
+    for (const w of worlds) w.cleanup();
+    fs.rmSync(stackDir, { recursive: true, force: true });
+  });
+
+  const world = (...args: Parameters<typeof makeWorld>) => {
+    const w = makeWorld(...args);
+    worlds.push(w);
+    return w;
+  };
+  const inputs = (w: World, members: number[], extra: Record<string, unknown> = {}) => ({
+    profile: w.profile,
+    region: w.region,
+    account: w.owner,
+    ...(w.ownerProject ? { project: w.ownerProject } : {}),
+    connection: { backend: "emulator", emulatorPath: w.db },
+    imageId: w.imageId,
+    members: members.map((i) => w.member(i)),
+    [PROVIDER_KEY]: providerText,
+    ...extra,
+  });
+
+  it("the serialized provider reaches the implementation by package name only", () => {
+    assert.match(providerText, /require\("image-share\/runtime"\)/);
+    assert.doesNotMatch(providerText, /__dirname|emulator\.db|\/work\//);
+  });
+
+  for (const profile of ["huaweicloud", "opentelekomcloud", "alicloud", "tencentcloud"] as const) {
+    it(`${profile}: check -> create -> read -> diff -> update -> delete`, async () => {
+      const w = world(profile);
+      // A member present before the stack: not "added" by the resource, so delete leaves it.
+      w.emulator.addMembersDirectly(w.imageId, [w.member(3)]);
+
+      const news = inputs(w, [0, 1, 3]);
+      const checked = await host.check({}, news);
+      assert.deepEqual(checked.failures, []);
+      assert.equal(checked.inputs[PROVIDER_KEY], providerText);
+
+      const created = await host.create(checked.inputs);
+      assert.match(created.id, new RegExp(`^${w.imageId}/`));
+      assert.deepEqual(w.members(), [w.member(0), w.member(1), w.member(3)].map(key).sort());
+      assert.deepEqual((created.properties.addedMembers as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(1)].map(key).sort());
+      assert.equal(created.properties[PROVIDER_KEY], providerText);
+      assert.equal(created.properties.imageKind, "system");
+
+      // Drift: a member removed outside the stack shows on refresh.
+      w.emulator.store.transact((s) => {
+        const img = s.images[w.imageId];
+        img.members = img.members.filter((m) => m.id !== w.member(1).id);
+      });
+      const read = await host.read(created.id, created.properties);
+      assert.equal(read.id, created.id);
+      assert.deepEqual((read.properties.members as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(3)].map(key).sort());
+      assert.match(host.output(), new RegExp(`${w.member(1).id} was removed from image ${w.imageId} outside the stack`));
+
+      // Same members as declared: the refreshed state differs, so the diff is an update (re-add), never a replace.
+      const diffSame = await host.diff(created.id, read.properties, news);
+      assert.equal(diffSame.changes, "some");
+      assert.deepEqual(diffSame.replaces, []);
+
+      const news2 = inputs(w, [1, 2, 3]);
+      const diff = await host.diff(created.id, read.properties, news2);
+      assert.equal(diff.changes, "some");
+      assert.deepEqual(diff.replaces, [], "a change of members is an update, never a replacement");
+      const diffNone = await host.diff(created.id, created.properties, inputs(w, [3, 1, 0]));
+      assert.equal(diffNone.changes, "none");
+      const diffImage = await host.diff(created.id, created.properties, { ...news, imageId: "other-image" });
+      assert.deepEqual(diffImage.replaces, ["imageId"]);
+
+      const updated = await host.update(created.id, read.properties, news2);
+      assert.deepEqual(w.members(), [w.member(1), w.member(2), w.member(3)].map(key).sort());
+      assert.deepEqual((updated.properties.addedMembers as unknown[]).map((m) => key(m as never)).sort(), [w.member(1), w.member(2)].map(key).sort());
+
+      await host.delete(created.id, updated.properties);
+      assert.deepEqual(w.members(), [key(w.member(3))], "delete leaves the member present before the stack");
+    });
+  }
+
+  it("create on an image the account does not own fails with the cloud's code and the rule id, nothing shared", async () => {
+    const w = world("huaweicloud");
+    const other = w.recipients[0];
+    const news = { ...inputs(w, [1]), account: other.account, project: other.project };
+    await assert.rejects(host.create(news), (e: HostError) => {
+      assert.match(e.message, /not found|owned by/);
+      assert.doesNotMatch(e.message, /\n\s+at /, "no stack trace");
+      return true;
+    });
+    assert.deepEqual(w.members(), []);
+  });
+});
