@@ -555,8 +555,11 @@ export interface CopyInput {
   description?: string;
 }
 
-/** Starts a copy job: the new image is "creating" until the job's time is up. */
-export function copyImage(state: EmulatorState, who: Identity, input: CopyInput, now: number, failReason?: string): JobRecord {
+/**
+ * Starts a copy job: the new image is "creating" until the job's time is up. A failed-job fault
+ * is drawn once the copy is accepted (a refused copy consumes none).
+ */
+export function copyImage(state: EmulatorState, who: Identity, input: CopyInput, now: number): JobRecord {
   const p = who.profile;
   const { image, sharedWithCaller } = visibleImage(state, who, input.imageId);
   const region = checkText(input.region, "copy destination region");
@@ -583,6 +586,7 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
     project = current?.id ?? (inRegion.length === 1 ? inRegion[0].id : undefined);
     if (!project) throw refuse("invalid", p, CODES.unknownRegion, `account ${who.account} has ${inRegion.length === 0 ? "no project" : "several projects"} in ${region}: cannot place the copy`);
   }
+  const failReason = takeJobFailure(state, p);
   const id = newImageId(state, p);
   state.images[id] = {
     id,

@@ -135,12 +135,8 @@ export class EmulatorImageService implements ImageService {
 
   async copyImage(request: CopyRequest): Promise<Job> {
     return this.call("copyImage", (state, now) => {
-      // The failed-job fault is drawn after the copy is accepted: a refused copy consumes none.
-      const job = model.copyImage(state, this.identity, request, now, undefined);
-      const failure = model.takeJobFailure(state, this.profile);
-      if (failure !== undefined) state.jobs[job.id].willFail = failure;
-      model.settleJobs(state, now);
-      return toJob(state.jobs[job.id], now);
+      const job = model.copyImage(state, this.identity, request, now);
+      return toJob(job, now);
     });
   }
 
