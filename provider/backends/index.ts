@@ -50,8 +50,24 @@ export interface AlibabaCloudConnection extends ConnectionIdentity {
   concurrency?: number;
 }
 
+/**
+ * Huawei Cloud / Open Telekom Cloud IMS (provider/backends/huaweicloud). Credentials: these
+ * fields, else HW_ACCESS_KEY / HW_SECRET_KEY (OS_ACCESS_KEY / OS_SECRET_KEY on opentelekomcloud);
+ * projectId defaults to the identity's project.
+ */
+export interface HuaweiCloudConnection extends ConnectionIdentity {
+  backend: "huaweicloud" | "opentelekomcloud";
+  /** URL; default https://ims.{region}.myhuaweicloud.com / https://ims.{region}.otc.t-systems.com (emulator: http://127.0.0.1:PORT). */
+  endpoint?: string;
+  accessKey?: string;
+  secretKey?: string;
+  projectId?: string;
+  batchSize?: number;
+  concurrency?: number;
+}
+
 /** Every backend's connection. Cloud backends add `| HuaweiCloudConnection | ...` here. */
-export type Connection = EmulatorConnection | TencentCloudConnection | AlibabaCloudConnection;
+export type Connection = EmulatorConnection | TencentCloudConnection | AlibabaCloudConnection | HuaweiCloudConnection;
 
 /**
  * Also accepted: the identity with a nested connection, as the resources' wire inputs hold it
@@ -98,6 +114,25 @@ export function createImageService(input: Connection | NestedConnection): ImageS
       const { createAlibabaCloudImageService } = require("./alicloud") as typeof import("./alicloud");
       const { endpoint, accessKeyId, accessKeySecret, securityToken, batchSize, concurrency } = connection;
       return createAlibabaCloudImageService({ region: connection.region, accountId: connection.account, endpoint, accessKeyId, accessKeySecret, securityToken, batchSize, concurrency });
+    }
+    case "huaweicloud":
+    case "opentelekomcloud": {
+      if (connection.profile !== connection.backend) {
+        throw new ImageServiceError("invalid", `${where}.backend ${connection.backend} serves profile ${connection.backend}, not ${connection.profile}`);
+      }
+      const { createHuaweiCloudImageService } = require("./huaweicloud") as typeof import("./huaweicloud");
+      const projectId = connection.projectId ?? connection.project;
+      return createHuaweiCloudImageService({
+        profile: connection.backend,
+        region: connection.region,
+        accountId: connection.account,
+        ...(connection.endpoint !== undefined ? { endpoint: connection.endpoint } : {}),
+        ...(connection.accessKey !== undefined ? { accessKey: connection.accessKey } : {}),
+        ...(connection.secretKey !== undefined ? { secretKey: connection.secretKey } : {}),
+        ...(projectId !== undefined ? { projectId } : {}),
+        ...(connection.batchSize !== undefined ? { batchSize: connection.batchSize } : {}),
+        ...(connection.concurrency !== undefined ? { concurrency: connection.concurrency } : {}),
+      });
     }
     default:
       throw new ImageServiceError("invalid", `${where}.backend ${JSON.stringify(backend)} is not available (known: emulator)`);
