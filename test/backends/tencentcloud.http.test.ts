@@ -8,6 +8,7 @@ import { createTencentCloudDialect, type TencentFault } from "../../provider/bac
 import { createTencentCloudImageService, type TencentCloudOptions } from "../../provider/backends/tencentcloud";
 import { createImageService } from "../../provider/backends";
 import { memoryEmulator, type Emulator } from "../../provider/backends/emulator";
+import { allDialects } from "../../provider/backends/emulator/http/serve";
 
 // Dialect-specific behaviour of the adapter over HTTP, on the emulator's model of Tencent's rules.
 const PLATFORM = "100000000001";
@@ -255,5 +256,20 @@ describe("tencentcloud adapter over HTTP: member changes converge (property)", (
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("tencentcloud dialect in `image-share emulator serve`", () => {
+  it("is reached among every cloud's dialects", async () => {
+    const emulator = seededEmulator(0);
+    const server = await startEmulatorServer({ dialects: allDialects(emulator) });
+    try {
+      const service = createTencentCloudImageService({ region: "ap-guangzhou", endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret", retry: instantRetry });
+      assert.equal((await service.getImage("img-wholevm1")).kind, "full");
+      await service.addMembers("img-wholevm1", [{ type: "account", id: TEAM }]);
+      assert.deepEqual(emulator.image("img-wholevm1")?.members, [{ type: "account", id: TEAM, status: "accepted" }]);
+    } finally {
+      await server.close();
+    }
   });
 });
