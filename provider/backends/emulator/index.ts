@@ -115,7 +115,8 @@ export class Emulator {
    * before serving it). Draws from the same faults and PRNG as the in-process service.
    */
   takeFault(action: string): WireFault | undefined {
-    const fault = this.store.transact((s) => model.drawCallFault(s, action, { drop: true }));
+    // Optimistic: with no counting fault set, the draw changes nothing and takes no lock.
+    const fault = this.store.transact((s) => model.drawCallFault(s, action, { drop: true }), { optimistic: true });
     if (fault.kind === "drop") return { kind: "drop" };
     if (fault.kind === "throttle") return { kind: "throttle" };
     if (fault.kind === "server-error") return { kind: "internal-error" };
@@ -143,7 +144,7 @@ export class Emulator {
         faults: s.faults,
         settings: s.settings,
       };
-    });
+    }, { optimistic: true });
   }
 
   /** One image with its members, or undefined. */
