@@ -104,12 +104,6 @@ export interface CrossRegionCopyInputs extends IdentityInputs {
   description?: string;
   /** Job wait deadline. */
   timeoutMinutes?: number;
-  /**
-   * huaweicloud / opentelekomcloud: the copying account's project in `targetRegion` (projects are
-   * regional), used to read and delete the copy. Optional: the cloud places the copy in the
-   * account's only project there. (Added by the provider side, additive.)
-   */
-  targetProject?: string;
   stack?: StackDeclarations;
 }
 
@@ -118,9 +112,24 @@ export interface CrossRegionCopyOutputs extends CrossRegionCopyInputs {
   imageRegion: string;
   imageOwner: string;
   jobId: string;
+}
+
+/**
+ * Optional extras of CrossRegionCopy that the provider reads and writes (kept apart from the
+ * interfaces above so that code mapping every key of those stays valid).
+ */
+export interface CrossRegionCopyExtraInputs {
+  /**
+   * huaweicloud / opentelekomcloud: the copying account's project in `targetRegion` (projects are
+   * regional), used to read and delete the copy. Optional: the copy is read and deleted as the
+   * account, and the cloud places it in the account's only project there.
+   */
+  targetProject?: string;
+}
+export interface CrossRegionCopyExtraOutputs {
   /**
    * The copy job as last seen: "running" after a wait that timed out (the next up waits again),
-   * "failed" after a failed job (the next up replaces the copy). (Added by the provider side, additive.)
+   * "failed" after a failed job (the next up replaces the copy).
    */
   jobStatus?: "running" | "succeeded" | "failed";
 }

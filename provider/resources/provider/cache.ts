@@ -10,7 +10,26 @@ import type { ImageInfo, ImageService, Member } from "../../backends/types";
 import { listAllMembers } from "../../backends/types";
 import { callerKey, cloudKey, type Connection } from "./credentials";
 
-type Factory = (connection: Connection) => ImageService | Promise<ImageService>;
+type Factory = (connection: Record<string, unknown>) => ImageService | Promise<ImageService>;
+
+/**
+ * The backend factory's connection: the emulator as it is; "cloud" becomes the profile's own
+ * backend with the key pair under that backend's field names.
+ */
+export function factoryInput(c: Connection): Record<string, unknown> {
+  const out: Record<string, unknown> = { backend: c.backend === "emulator" ? "emulator" : c.profile, profile: c.profile, region: c.region, account: c.account };
+  if (c.project) out.project = c.project;
+  if (c.backend === "emulator") {
+    if (c.emulatorPath) out.emulatorPath = c.emulatorPath;
+    return out;
+  }
+  if (c.endpoint) out.endpoint = c.endpoint;
+  const names: [string, string] =
+    c.profile === "tencentcloud" ? ["secretId", "secretKey"] : c.profile === "alicloud" ? ["accessKeyId", "accessKeySecret"] : ["accessKey", "secretKey"];
+  if (c.credentials?.accessKey !== undefined) out[names[0]] = c.credentials.accessKey;
+  if (c.credentials?.secretKey !== undefined) out[names[1]] = c.credentials.secretKey;
+  return out;
+}
 
 const services = new Map<string, Promise<ImageService>>();
 const images = new Map<string, Promise<ImageInfo>>();
@@ -33,7 +52,7 @@ export function serviceFor(connection: Connection): Promise<ImageService> {
   let s = services.get(key);
   if (!s) {
     s = Promise.resolve()
-      .then(() => factory()(connection))
+      .then(() => factory()(factoryInput(connection)))
       .then((service) => (require("./shared") as typeof import("./shared")).resilient(service));
     // A failed construction (bad credentials, missing file) is not cached: the next call retries.
     s.catch(() => services.delete(key));

@@ -10,7 +10,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImageInfo, ImageService, Job, Member } from "../../backends/types";
 import { listAllMembers } from "../../backends/types";
 import type { Violation } from "../../rules/rule";
-import type { CrossRegionCopyInputs, CrossRegionCopyOutputs } from "../wire";
+import type { CrossRegionCopyExtraInputs, CrossRegionCopyExtraOutputs, CrossRegionCopyInputs as WireInputs, CrossRegionCopyOutputs as WireOutputs } from "../wire";
 import { isUnknown } from "../wire";
 import { getImage } from "./cache";
 import { ProviderError, describe, failure, log, partial } from "./errors";
@@ -18,8 +18,9 @@ import { shapeFailures } from "./inputs";
 import { SELF, TopologyBuilder, toFailures } from "./rulesAdapter";
 import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn, withProvider } from "./shared";
 
+type CrossRegionCopyInputs = WireInputs & CrossRegionCopyExtraInputs;
 type Inputs = CrossRegionCopyInputs & Record<string, unknown>;
-type Outputs = CrossRegionCopyOutputs & Record<string, unknown>;
+type Outputs = WireOutputs & CrossRegionCopyExtraInputs & CrossRegionCopyExtraOutputs & Record<string, unknown>;
 
 const PRODUCT = "(the copy)";
 
