@@ -6,9 +6,11 @@ import { createAlibabaCloudImageService, type AlibabaCloudOptions } from "../../
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import { createAlibabaCloudDialect } from "../../provider/backends/emulator/http/alicloud";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
+import { allDialects } from "../../provider/backends/emulator/http/serve";
 import { isImageServiceError } from "../../provider/backends/errors";
 import { createImageService } from "../../provider/backends";
 import { listAllMembers } from "../../provider/backends/types";
+import { waitForJob } from "../../provider/backends/jobs";
 
 // The alicloud backend against the emulator's own model (state in a temp file), over HTTP.
 const REGION = "cn-hangzhou";
@@ -90,22 +92,13 @@ describe("alicloud backend over HTTP against the emulator's model", () => {
 
   it("copies as a job that succeeds, and reports a failed copy", async () => {
     const s = service();
-    const waitFor = async (jobId: string) => {
-      for (let i = 0; i < 200; i++) {
-        const job = await s.getJob(jobId);
-        if (job.status !== "running") return job;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`job ${jobId} still running`);
-    };
+    const waitFor = (jobId: string) => waitForJob(s, jobId, { pollMs: 10, maxPollMs: 100, timeoutMs: 30_000 });
     const ok = await s.copyImage({ imageId: golden, region: "cn-shanghai", name: "golden-sh" });
     assert.equal((await waitFor(ok.id)).status, "succeeded");
     assert.equal((await service({ region: "cn-shanghai" }).getImage(ok.imageId!)).name, "golden-sh");
     emulator.setFaults({ failJobs: 1 });
     const bad = await s.copyImage({ imageId: golden, region: REGION });
-    const failed = await waitFor(bad.id);
-    assert.equal(failed.status, "failed");
-    assert.ok(failed.reason);
+    await assert.rejects(waitFor(bad.id), (e: unknown) => isImageServiceError(e, "job-failed") && /CreateFailed/.test(e.message));
   });
 
   it("refuses to delete a shared image until its members are removed", async () => {
@@ -131,5 +124,17 @@ describe("alicloud backend over HTTP against the emulator's model", () => {
       () => createImageService({ backend: "alicloud", profile: "tencentcloud", region: REGION, account: OWNER, accessKeyId: "a", accessKeySecret: "s" }),
       /profile must be alicloud/,
     );
+  });
+
+  it("is served beside the other clouds' dialects (image-share emulator serve)", async () => {
+    const all = await startEmulatorServer({ dialects: allDialects(emulator) });
+    try {
+      const s = createAlibabaCloudImageService({ region: REGION, endpoint: all.url, accessKeyId: "AK-OWNER", accessKeySecret: "owner-secret", env: {} });
+      assert.equal((await s.addMembers(golden, members(others.slice(0, 11)))).calls, 2);
+      assert.equal((await s.getImage(golden)).kind, "full");
+      await assert.rejects(createAlibabaCloudImageService({ region: REGION, endpoint: all.url, accessKeyId: "AK-OWNER", accessKeySecret: "x", env: {} }).getImage(golden), (e: unknown) => isImageServiceError(e, "auth"));
+    } finally {
+      await all.close();
+    }
   });
 });
