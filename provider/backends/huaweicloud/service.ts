@@ -137,7 +137,9 @@ export class HuaweiCloudImageService implements ImageService {
     const raw = await this.request(`list members of image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}/members`);
     const members = Array.isArray(raw.members) ? (raw.members as Json[]) : [];
     return members.map((m) => ({
-      // member_type "domain" marks an account (domain) member on Huawei Cloud; absent means project.
+      // member_type "domain" marks an account (domain) member; absent means a project. NOT verified:
+      // the member-listing reference we could read shows no member_type (older regions predate
+      // sharing with accounts); the emulator answers it.
       type: m.member_type === "domain" ? ("account" as const) : ("project" as const),
       id: String(m.member_id),
       status: toMemberStatus(m.status),

@@ -115,7 +115,8 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
         json: {
           members: members.map((x) => ({
             member_id: x.id,
-            // member_type tells a domain (account) member from a project member (IMS answers it since sharing with accounts came).
+            // member_type tells a domain (account) member from a project member. Not in the member-listing
+            // reference we could read: the emulator's assumption, which the backend reads if present.
             member_type: x.type === "account" ? "domain" : "project",
             image_id: imageId,
             status: x.status,
