@@ -23,6 +23,7 @@ import type { ImageKind, MemberStatus, ProfileId, Site } from "../../rules/model
 import { PROFILE_IDS } from "../../rules/model";
 import type { RuleId } from "../../rules/rule";
 import { PROFILES } from "../../rules/profiles";
+import { regionOnSite } from "../../rules/sites";
 
 export const STATE_VERSION = 1;
 
@@ -470,14 +471,35 @@ function checkMemberTarget(state: EmulatorState, who: Identity, image: ImageReco
     if (target.id === image.owner) throw refuse("invalid", p, CODES.self, `image ${image.id} cannot be shared with its owner ${image.owner}`, "self-share");
     const account = state.accounts[target.id];
     if (!account || account.profile !== p) throw refuse("not-found", p, CODES.unknownMember, `member account ${target.id} does not exist on ${p}`);
+    checkSite(state, image, account);
     return;
   }
   if (target.id === image.ownerProject) throw refuse("invalid", p, CODES.self, `image ${image.id} cannot be shared with the project ${target.id} that holds it`, "self-share");
   const account = Object.values(state.accounts).find((a) => a.profile === p && a.projects.some((q) => q.id === target.id));
   if (!account) throw refuse("not-found", p, CODES.unknownMember, `member project ${target.id} does not exist on ${p}`);
+  checkSite(state, image, account);
   const project = account.projects.find((q) => q.id === target.id)!;
   if (project.region !== image.region) {
     throw refuse("invalid", p, CODES.memberRegion, `member project ${target.id} is in ${project.region}, image ${image.id} in ${image.region}: a member project must be in the image's region (copy the image there first)`, "cross-region-share");
+  }
+}
+
+/**
+ * huaweicloud: an account of the other site (China / international) cannot receive an image of a
+ * region its site does not have (seed 001: CN North-Beijing4 exists on the China site only).
+ */
+function checkSite(state: EmulatorState, image: ImageRecord, member: AccountRecord): void {
+  if (image.profile !== "huaweicloud") return;
+  const ownerSite = state.accounts[image.owner]?.site;
+  if (!ownerSite || !member.site || ownerSite === member.site) return;
+  if (regionOnSite(image.region, member.site) === false) {
+    throw refuse(
+      "not-found",
+      image.profile,
+      CODES.unknownMember,
+      `member account ${member.id} is on the ${member.site} site, which has no region ${image.region}: images of ${image.region} cannot be shared with it`,
+      "cross-site-share",
+    );
   }
 }
 

@@ -71,6 +71,15 @@ describe("emulator model: the clouds' rules", () => {
     assert.equal(gz.region, "cn-south-1");
   });
 
+  it("huaweicloud: an account of the international site cannot receive an image of a China-only region", async () => {
+    const e = huawei();
+    e.addAccount({ id: "aaaa0009", profile: "huaweicloud", site: "intl", projects: [{ id: "p-intl", region: "ap-southeast-1" }] });
+    const id = e.addImage({ region: "cn-north-4", owner: HW.owner, ownerProject: "p-own-bj", kind: "system", name: "g" });
+    const owner = e.service({ profile: "huaweicloud", region: "cn-north-4", account: HW.owner, project: "p-own-bj" });
+    const err = await refused(owner.addMembers(id, [{ type: "account", id: "aaaa0009" }]));
+    assert.equal(err.rule, "cross-site-share");
+  });
+
   it("opentelekomcloud shares with projects only", async () => {
     const e = memoryEmulator();
     e.addAccount({ id: "o1", profile: "opentelekomcloud", projects: [{ id: "po1", region: "eu-de" }] });
