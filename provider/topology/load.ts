@@ -46,14 +46,14 @@ export interface TopologyPositions {
 export type LoadResult = { topology: Topology; positions: TopologyPositions } | { errors: TopologyInputError[] };
 
 export interface LoadOptions {
-  /** Files larger than this are refused before reading (default 32 MiB). */
+  /** Files larger than this are refused before reading (default 48 MiB). */
   maxBytes?: number;
   /** "yaml" or "json"; default: by extension, else by content. */
   format?: "yaml" | "json";
 }
 
-/** 32 MiB: a million share edges take about 15 MB of JSON; a file far bigger is a mistake (or an attack). */
-export const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+/** 48 MiB: a million share edges take about 30 MB of JSON; a file far bigger is a mistake (or an attack). */
+export const DEFAULT_MAX_BYTES = 48 * 1024 * 1024;
 
 /** `shares[2].members[0]`. */
 export function formatPath(segments: readonly PathSegment[]): string {
@@ -85,7 +85,7 @@ export function loadTopologyFile(file: string, options: LoadOptions = {}): LoadR
     return fail(describeFsError(e));
   }
   if (size > max) {
-    return fail(`the file is ${megabytes(size)}, larger than the ${megabytes(max)} a topology file may have (a million share edges take about 15 MB of JSON)`);
+    return fail(`the file is ${megabytes(size)}, larger than the ${megabytes(max)} a topology file may have (a million share edges take about 30 MB of JSON)`);
   }
   let text: string;
   try {
@@ -494,6 +494,9 @@ function resolve(t: TopologyInput, at: (s: PathSegment[], m: string) => Topology
   const acceptances = t.acceptances ?? [];
   const copies = t.copies ?? [];
   const accountKeys = Object.keys(accounts);
+  // Sets, not hasOwnProperty on the parsed objects: a million member references are checked.
+  const accountSet = new Set(accountKeys);
+  const isAccount = (k: string) => accountSet.has(k);
   const unknownAccount = (k: string) => `unknown account "${k}"${nearest(k, accountKeys)}`;
 
   // Profiles present (images may name their own): an account id must fit one of them.
@@ -527,7 +530,8 @@ function resolve(t: TopologyInput, at: (s: PathSegment[], m: string) => Topology
       err(["copies", c, "as"], `image "${copy.as}" already exists (it has an id under images); a copy needs a new image key`);
     }
   }
-  const imageExists = (k: string) => hasOwn(images, k) || producer.has(k);
+  const imageSet = new Set(Object.keys(images));
+  const imageExists = (k: string) => imageSet.has(k) || producer.has(k);
   const imageKeys = () => [...Object.keys(images), ...producer.keys()];
   const unknownImage = (k: string) => `unknown image "${k}"${nearest(k, imageKeys())}`;
 
@@ -608,58 +612,73 @@ function resolve(t: TopologyInput, at: (s: PathSegment[], m: string) => Topology
     }
   }
 
-  const checkMember = (ref: MemberRef, segments: PathSegment[], imageKey: string) => {
+  // Paths are built only for an error: `at` is (base, key, index) of the member reference.
+  const checkMember = (ref: MemberRef, base: PathSegment[], field: string, index: number | undefined, imageKey: string) => {
+    const where = (...more: PathSegment[]): PathSegment[] => (index === undefined ? [...base, field, ...more] : [...base, field, index, ...more]);
     const account = typeof ref === "string" ? ref : ref.account;
-    const accountPath = typeof ref === "string" ? segments : [...segments, "account"];
-    if (!hasOwn(accounts, account)) {
-      err(accountPath, unknownAccount(account));
+    if (!isAccount(account)) {
+      err(typeof ref === "string" ? where() : where("account"), unknownAccount(account));
       return;
     }
+    if (typeof ref === "string" && t.profile !== "opentelekomcloud" && !anyImageProfile) return; // the common case: nothing more to check
     const img = imageExists(imageKey) ? infoOf(imageKey) : null;
     const profile = img?.profile ?? t.profile;
     const projects = accounts[account].projects ?? {};
     if (typeof ref !== "string" && ref.project !== undefined) {
       if (profile === "alicloud" || profile === "tencentcloud") {
-        err([...segments, "project"], `${profile} shares with accounts, not projects: write the member as ${account}`);
+        err(where("project"), `${profile} shares with accounts, not projects: write the member as ${account}`);
       } else if (!hasOwn(projects, ref.project)) {
-        err([...segments, "project"], `"${ref.project}" is not a project of account "${account}"${nearest(ref.project, Object.keys(projects))}`);
+        err(where("project"), `"${ref.project}" is not a project of account "${account}"${nearest(ref.project, Object.keys(projects))}`);
       }
       return;
     }
     // opentelekomcloud shares with a project: a bare account stands for its only project in the
     // image's region (none: cross-region-share reports it; several: the file must pick one).
     if (profile === "opentelekomcloud" && img?.region !== undefined) {
-      const inRegion = Object.keys(projects).filter((pk) => projects[pk].region === img.region);
-      if (inRegion.length > 1) {
-        err(segments, `account "${account}" has several projects in ${img.region} (${inRegion.join(", ")}): opentelekomcloud shares with one project, write { account: ${account}, project: ${inRegion[0]} }`);
+      let first: string | undefined;
+      let several: string[] | undefined;
+      for (const pk in projects) {
+        if (!hasOwn(projects, pk) || projects[pk].region !== img.region) continue;
+        if (first === undefined) first = pk;
+        else (several ??= [first]).push(pk);
+      }
+      if (several) {
+        err(where(), `account "${account}" has several projects in ${img.region} (${several.join(", ")}): opentelekomcloud shares with one project, write { account: ${account}, project: ${first} }`);
       }
     }
   };
+  const anyImageProfile = Object.keys(images).some((k) => images[k].profile !== undefined && images[k].profile !== t.profile);
 
   // Resource names: violations are attributed by name, so one name is one resource.
-  const names = new Map<string, string>();
-  const claim = (name: string, segments: PathSegment[]) => {
+  // name -> where first declared, as one number (section * 2^32 + index): no string per resource.
+  const SECTIONS = ["shares", "acceptances", "copies"];
+  const names = new Map<string, number>();
+  const claim = (name: string, section: string, i: number) => {
     const earlier = names.get(name);
-    if (earlier !== undefined) err([...segments, "name"], `duplicate name "${name}" (also ${earlier})`);
-    else names.set(name, formatPath(segments));
+    if (earlier !== undefined) {
+      err([section, i, "name"], `duplicate name "${name}" (also ${SECTIONS[Math.floor(earlier / 2 ** 32)]}[${earlier % 2 ** 32}])`);
+    } else names.set(name, SECTIONS.indexOf(section) * 2 ** 32 + i);
   };
 
-  for (const [s, share] of shares.entries()) {
+  for (let s = 0; s < shares.length; s++) {
+    const share = shares[s];
     const base: PathSegment[] = ["shares", s];
-    claim(share.name, base);
+    claim(share.name, "shares", s);
     if (!imageExists(share.image)) err([...base, "image"], unknownImage(share.image));
-    if (share.by !== undefined && !hasOwn(accounts, share.by)) err([...base, "by"], unknownAccount(share.by));
-    for (const [m, ref] of share.members.entries()) checkMember(ref, [...base, "members", m], share.image);
+    if (share.by !== undefined && !isAccount(share.by)) err([...base, "by"], unknownAccount(share.by));
+    const members = share.members;
+    for (let m = 0; m < members.length; m++) checkMember(members[m], base, "members", m, share.image);
   }
-  for (const [a, acc] of acceptances.entries()) {
+  for (let a = 0; a < acceptances.length; a++) {
+    const acc = acceptances[a];
     const base: PathSegment[] = ["acceptances", a];
-    claim(acc.name, base);
+    claim(acc.name, "acceptances", a);
     if (!imageExists(acc.image)) err([...base, "image"], unknownImage(acc.image));
-    checkMember(acc.member, [...base, "member"], acc.image);
+    checkMember(acc.member, base, "member", undefined, acc.image);
   }
   for (const [c, copy] of copies.entries()) {
     const base: PathSegment[] = ["copies", c];
-    claim(copy.name, base);
+    claim(copy.name, "copies", c);
     if (!imageExists(copy.source)) err([...base, "source"], unknownImage(copy.source));
     else infoOf(copy.as);
     if (copy.by !== undefined && !hasOwn(accounts, copy.by)) err([...base, "by"], unknownAccount(copy.by));

@@ -203,7 +203,7 @@ copies:
     for (let i = 0; i < 50; i++) writeSync(fd, chunk);
     closeSync(fd);
     const [e] = errorsOf(loadTopologyFile(big));
-    assert.match(e.message, /the file is 50\.0 MB, larger than the 32\.0 MB a topology file may have/);
+    assert.match(e.message, /the file is 50\.0 MB, larger than the 48\.0 MB a topology file may have/);
     // Below the limit the same size is read and checked like any file.
     const r = loadTopologyFile(big, { maxBytes: 60 * 1024 * 1024 });
     assert.match(errorsOf(r)[0].message, /holds no topology|is empty/);
