@@ -181,6 +181,19 @@ describe("huaweicloud IMS dialect and backend over HTTP", function () {
       assert.match(early.message, /accept/);
     });
 
+    it("a refusal reported by a failing member job surfaces like a synchronous one (IMG.0088, member-limit)", async () => {
+      w = await huaweiWorld("huaweicloud", { dialect: { asyncRefusals: true } });
+      const extra = await w.extraMembers(11);
+      await w.owner.addMembers(w.fullImageId, extra.slice(0, 10));
+      w.requests.length = 0;
+      const e = await refusal(w.owner.addMembers(w.fullImageId, extra.slice(10)));
+      assert.equal(e.kind, "quota-exceeded");
+      assert.equal(e.cloudCode, "IMG.0088");
+      assert.equal(e.rule, "member-limit");
+      assert.ok(w.requests.includes("POST /v1/cloudimages/members"), "the request was accepted");
+      assert.ok(w.requests.some((r) => r.startsWith(`GET /v1/${w.ownerProject}/jobs/`)), "the refusal came from the job");
+    });
+
     it("a failed copy job reports IMS's error_code and fail_reason", async () => {
       w = await huaweiWorld("huaweicloud");
       w.emulator.setFaults({ failJobs: 1 });

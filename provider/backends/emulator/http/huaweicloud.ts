@@ -46,6 +46,12 @@ export interface HuaweiDialectOptions {
   fault?: (action: string) => HuaweiFault | undefined;
   /** Polls a member job answers RUNNING before SUCCESS (default 1: callers must poll). */
   memberJobPolls?: number;
+  /**
+   * Report a refused member change (quota, self-share, not owner...) as a job that FAILs with
+   * the IMS code in error_code, instead of refusing the request at once. IMS documents both
+   * outcomes for its asynchronous APIs; clients must handle either. Default false.
+   */
+  asyncRefusals?: boolean;
 }
 
 /** A refusal in IMS's (or the gateway's) words. */
@@ -74,6 +80,8 @@ interface MemberJob {
   type: string;
   polls: number;
   begin: string;
+  /** A refused change: the job FAILs with this code and reason. */
+  failure?: { code: string; reason: string };
 }
 
 type Json = Record<string, unknown>;
@@ -90,10 +98,22 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     return store?.read ? Object.values(store.read().accounts) : emulator.snapshot().accounts;
   };
 
-  const newMemberJob = (caller: Caller, type: string): string => {
+  const newMemberJob = (caller: Caller, type: string, failure?: { code: string; reason: string }): string => {
     const id = randomBytes(16).toString("hex");
-    memberJobs.set(id, { id, account: caller.account, type, polls: 0, begin: new Date(now()).toISOString() });
+    memberJobs.set(id, { id, account: caller.account, type, polls: 0, begin: new Date(now()).toISOString(), ...(failure ? { failure } : {}) });
     return id;
+  };
+
+  /** Runs a member change; with asyncRefusals, a refusal becomes a failing job. */
+  const memberJob = async (caller: Caller, type: string, change: () => Promise<void>): Promise<string> => {
+    try {
+      await change();
+    } catch (e) {
+      if (!options.asyncRefusals || !(e instanceof ImageServiceError) || e.retryable) throw e;
+      const error = toHuaweiError(e);
+      return newMemberJob(caller, type, { code: error.code, reason: error.message });
+    }
+    return newMemberJob(caller, type);
   };
 
   async function route(caller: Caller, method: string, path: string, body: Json): Promise<{ status: number; json?: Json }> {
@@ -184,11 +204,12 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     const targets: MemberTarget[] = [...projects.map((id) => ({ type: "project" as const, id })), ...domains.map((id) => ({ type: "account" as const, id }))];
     // Checked and applied when the request is accepted (refusals answer at once); the job then
     // reports the outcome, as IMS's asynchronous member APIs do.
-    for (const imageId of images) {
-      if (add) await caller.service.addMembers(imageId, targets);
-      else await caller.service.removeMembers(imageId, targets);
-    }
-    return newMemberJob(caller, add ? "batchAddMembers" : "batchDeleteMembers");
+    return memberJob(caller, add ? "batchAddMembers" : "batchDeleteMembers", async () => {
+      for (const imageId of images) {
+        if (add) await caller.service.addMembers(imageId, targets);
+        else await caller.service.removeMembers(imageId, targets);
+      }
+    });
   }
 
   async function updateMemberStatus(caller: Caller, body: Json): Promise<string> {
@@ -197,16 +218,17 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     const status = str(body, "status");
     if (status !== "accepted" && status !== "rejected") throw new HuaweiError(400, "IMG.0001", `The status must be accepted or rejected, not ${status}.`);
     if (projectId !== caller.project) throw new HuaweiError(403, "IMG.0047", `The project_id ${projectId} is not the caller's project ${caller.project}.`);
-    for (const imageId of images) {
-      try {
-        await caller.service.setMemberStatus(imageId, { type: "project", id: projectId }, status);
-      } catch (e) {
-        // Not a member as a project: the share may target the caller's account (domain).
-        if (!(e instanceof ImageServiceError && e.kind === "not-found" && e.rule === "acceptance-without-share")) throw e;
-        await caller.service.setMemberStatus(imageId, { type: "account", id: caller.account }, status);
+    return memberJob(caller, "batchUpdateMembers", async () => {
+      for (const imageId of images) {
+        try {
+          await caller.service.setMemberStatus(imageId, { type: "project", id: projectId }, status);
+        } catch (e) {
+          // Not a member as a project: the share may target the caller's account (domain).
+          if (!(e instanceof ImageServiceError && e.kind === "not-found" && e.rule === "acceptance-without-share")) throw e;
+          await caller.service.setMemberStatus(imageId, { type: "account", id: caller.account }, status);
+        }
       }
-    }
-    return newMemberJob(caller, "batchUpdateMembers");
+    });
   }
 
   async function copy(caller: Caller, imageId: string, inRegion: boolean, body: Json): Promise<string> {
@@ -227,15 +249,16 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     if (member && member.account === caller.account) {
       member.polls += 1;
       const done = member.polls > pollsBeforeSuccess;
+      const failed = done && member.failure !== undefined;
       return {
         job_id: jobId,
         job_type: member.type,
-        status: done ? "SUCCESS" : "RUNNING",
+        status: failed ? "FAIL" : done ? "SUCCESS" : "RUNNING",
         begin_time: member.begin,
         ...(done ? { end_time: new Date(now()).toISOString() } : {}),
         entities: {},
-        error_code: null,
-        fail_reason: null,
+        error_code: failed ? member.failure!.code : null,
+        fail_reason: failed ? member.failure!.reason : null,
       };
     }
     let job: Job;
