@@ -70,32 +70,39 @@ function propertyPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+interface Issue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: Issue[][];
+}
+
+/**
+ * Leaf issues with full paths. A union with the unknown marker (u() puts the marker first)
+ * reports both branches: the last branch holds the real reason.
+ */
+function leaves(issue: Issue, base: PropertyKey[]): Array<{ path: PropertyKey[]; message: string }> {
+  const path = [...base, ...(issue.path ?? [])];
+  if (issue.code === "invalid_union" && issue.errors && issue.errors.length > 0) {
+    const branch = issue.errors[issue.errors.length - 1];
+    if (branch.length > 0) return branch.flatMap((i) => leaves(i, path));
+  }
+  return [{ path, message: issue.message }];
+}
+
 /** Shape failures of a resource's inputs (empty when the shape is right). */
 export function shapeFailures(kind: Kind, news: unknown): CheckFailure[] {
   const r = schemaFor(kind).safeParse(news);
   if (r.success) return [];
   const out: CheckFailure[] = [];
   const seen = new Set<string>();
-  for (const issue of r.error.issues) {
-    const property = propertyPath(issue.path) || "(inputs)";
-    // A union with the unknown marker reports the marker's literal first: prefer the real reason.
-    let message = issue.message;
-    if (issue.code === "invalid_union") {
-      const inner = (issue as unknown as { errors?: Array<Array<{ message: string; code: string; path: PropertyKey[] }>> }).errors ?? [];
-      const best = inner.map((list) => list.find((i) => i.code !== "invalid_value") ?? list[0]).find((i) => i && i.code !== "invalid_value") ?? inner[inner.length - 1]?.[0];
-      if (best) {
-        message = best.message;
-        const sub = propertyPath([...issue.path, ...(best.path ?? [])]);
-        if (sub && !seen.has(sub + message)) {
-          seen.add(sub + message);
-          out.push({ property: sub, reason: `${kind}: ${sub}: ${message}` });
-          continue;
-        }
-      }
+  for (const issue of r.error.issues as unknown as Issue[]) {
+    for (const leaf of leaves(issue, [])) {
+      const property = propertyPath(leaf.path) || "(inputs)";
+      if (seen.has(property + leaf.message)) continue;
+      seen.add(property + leaf.message);
+      out.push({ property, reason: `${kind}: ${property}: ${leaf.message}` });
     }
-    if (seen.has(property + message)) continue;
-    seen.add(property + message);
-    out.push({ property, reason: `${kind}: ${property}: ${message}` });
   }
   return out;
 }
