@@ -18,6 +18,11 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v" || name === "version") {
+    const { packageVersion } = await import("./format/version");
+    process.stdout.write(`image-share ${packageVersion()}\n`);
+    return 0;
+  }
   const load = name === undefined ? undefined : commands[name];
   if (!load) {
     const asked = name === undefined || name === "--help" || name === "-h" || name === "help";
