@@ -62,6 +62,8 @@ export interface HuaweiCloudConnection extends ConnectionIdentity {
   accessKey?: string;
   secretKey?: string;
   projectId?: string;
+  /** Cross-region copies: the IAM agency that lets IMS act in the destination (agency_name). */
+  agencyName?: string;
   batchSize?: number;
   concurrency?: number;
 }
@@ -132,6 +134,7 @@ export function createImageService(input: Connection | NestedConnection): ImageS
         ...(projectId !== undefined ? { projectId } : {}),
         ...(connection.batchSize !== undefined ? { batchSize: connection.batchSize } : {}),
         ...(connection.concurrency !== undefined ? { concurrency: connection.concurrency } : {}),
+        ...(connection.agencyName !== undefined ? { agencyName: connection.agencyName } : {}),
       });
     }
     default:

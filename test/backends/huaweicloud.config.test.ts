@@ -36,6 +36,7 @@ describe("huaweicloud backend configuration", () => {
     await assert.rejects(svc.addMembers("img", [{ type: "group" as "account", id: "x" }]), (e: unknown) => isImageServiceError(e, "invalid"));
     await assert.rejects(svc.listMembers("img", { pageToken: "garbage" }), (e: unknown) => isImageServiceError(e, "invalid"));
     await assert.rejects(svc.setMemberStatus("img", { type: "project", id: "other" }, "accepted"), /only the member project other/);
+    await assert.rejects(svc.copyImage({ imageId: "img", region: "cn-south-1", name: "x" }), /agencyName/);
   });
 });
 

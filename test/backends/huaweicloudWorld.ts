@@ -78,6 +78,7 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
       retry: { baseDelayMs: 2, maxDelayMs: 20, deadlineMs: 20_000 },
       jobPollMs: 5,
       jobMaxPollMs: 50,
+      agencyName: "ims_admin_agency",
       env: {},
       ...extra,
     });

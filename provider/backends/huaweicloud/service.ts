@@ -235,12 +235,20 @@ export class HuaweiCloudImageService implements ImageService {
       // Huawei Cloud documents this API (CopyImageCrossRegion); Open Telekom Cloud's API reference
       // we could read does not list it. It is sent on both: a cloud without it answers 404, which
       // surfaces as not-found naming this request.
+      // agency_name is required for a cross-region copy (huaweicloud Terraform provider,
+      // huaweicloud_images_image_copy: "It is required in the cross-region scene").
+      if (!this.copyOptions.agencyName) {
+        throw new ImageServiceError(
+          "invalid",
+          `copy image ${request.imageId} to ${request.region}: IMS needs an IAM agency (agency_name) for a cross-region copy: create one in IAM that delegates to IMS and set the agencyName option`,
+        );
+      }
       const body = {
         name,
         ...description,
         region: request.region,
         project_name: this.copyOptions.projectName ?? request.region,
-        ...(this.copyOptions.agencyName ? { agency_name: this.copyOptions.agencyName } : {}),
+        agency_name: this.copyOptions.agencyName,
       };
       answer = await this.request(`copy image ${request.imageId} to ${request.region}`, "POST", `/v1/cloudimages/${id}/cross_region_copy`, { body });
     }

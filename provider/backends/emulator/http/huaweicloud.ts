@@ -238,6 +238,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     if (!inRegion) {
       region = str(body, "region");
       str(body, "project_name");
+      str(body, "agency_name");
       if (region === caller.region) throw new HuaweiError(400, "IMG.0001", "The destination region is the image's own region: use the in-region replication API.");
     }
     const job = await caller.service.copyImage({ imageId, region, name, ...(description !== undefined ? { description } : {}) });
