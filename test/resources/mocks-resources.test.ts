@@ -6,7 +6,7 @@ import { CrossRegionCopy } from "../../provider/resources/crossRegionCopy";
 import { imageShareProvider } from "../../provider/resources/imageShare";
 import { shareAcceptanceProvider } from "../../provider/resources/shareAcceptance";
 import { crossRegionCopyProvider } from "../../provider/resources/crossRegionCopy";
-import { holdDeclarations } from "../../provider/resources/ledger";
+import { holdDeclarations, register, resetDeclarations, stackFor, type Declaration } from "../../provider/resources/ledger";
 import { UNKNOWN_IN_STACK, type StackDeclarations } from "../../provider/resources/wire";
 import { runProgram } from "./harness";
 
@@ -107,6 +107,34 @@ describe("resource classes under mocks", () => {
     assert.equal(share.inputs.stack.copies[0].imageId, UNKNOWN_IN_STACK);
     assert.equal(share.inputs.stack.copies[0].sourceImageId, IMAGE);
     assert.notEqual(share.inputs.imageId, "copy-image-1");
+  });
+
+  it("a secret member of another share makes this share's stack secret (and only then)", async () => {
+    resetDeclarations();
+    const decl = (name: string, members: unknown[]): Declaration => ({
+      kind: "share",
+      name,
+      profile: "huaweicloud",
+      fields: { imageId: IMAGE, members },
+      settings: {},
+      deps: new Set(),
+    });
+    const a = decl("a", ["m1"]);
+    const b = decl("b", [pulumi.secret("m-secret")]);
+    const c = decl("c", ["m2"]);
+    register(a);
+    register(b);
+    const stackOfA = stackFor(a);
+    const stackOfB = stackFor(b);
+    register(c);
+    assert.equal(await pulumi.isSecret(stackOfA), true);
+    assert.equal(await pulumi.isSecret(stackOfB), false);
+    const value = await new Promise<StackDeclarations>((resolve) => stackOfA.apply(resolve));
+    assert.deepEqual(value.shares.map((x) => [x.resource, x.members]), [
+      ["b", [{ type: "account", id: "m-secret" }]],
+      ["c", [{ type: "account", id: "m2" }]],
+    ]);
+    resetDeclarations();
   });
 
   it("holdDeclarations keeps the ledger open across awaits", async () => {
