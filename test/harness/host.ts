@@ -62,6 +62,8 @@ export interface Host {
   readonly port: number;
   /** Everything the host printed on stderr (its log), and stdout after the port line. */
   output(): string;
+  /** Waits until the host's output matches (its stderr arrives apart from the gRPC answers). */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   configure(config: Record<string, string>): Promise<void>;
   check(olds: Record<string, unknown>, news: Record<string, unknown>, urn?: string): Promise<CheckResult>;
   diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>, urn?: string): Promise<DiffResult>;
@@ -134,6 +136,14 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
   const host: Host = {
     port,
     output: () => out,
+    async waitForOutput(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(out)) {
+        if (Date.now() > deadline) throw new Error(`the host's output never matched ${pattern}; it holds:\n${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return out;
+    },
     async configure(config) {
       const req = new pb.ConfigureRequest();
       req.setArgs(struct(config));

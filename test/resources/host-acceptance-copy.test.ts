@@ -148,7 +148,7 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       assert.equal(img.status, "available");
       assert.equal(img.region, target);
       assert.equal(img.name, "golden-copy");
-      assert.match(host.output(), new RegExp(`copying image ${w.imageId} to ${target}: done`));
+      await host.waitForOutput(new RegExp(`copying image ${w.imageId} to ${target}: done`));
 
       const read = await host.read(created.id, created.properties);
       assert.equal(read.properties.imageId, copyId);

@@ -77,7 +77,7 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
       const read = await host.read(created.id, created.properties);
       assert.equal(read.id, created.id);
       assert.deepEqual((read.properties.members as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(3)].map(key).sort());
-      assert.match(host.output(), new RegExp(`${w.member(1).id} was removed from image ${w.imageId} outside the stack`));
+      await host.waitForOutput(new RegExp(`${w.member(1).id} was removed from image ${w.imageId} outside the stack`));
 
       // Same members as declared: the refreshed state differs, so the diff is an update (re-add), never a replace.
       const diffSame = await host.diff(created.id, read.properties, news);

@@ -122,7 +122,7 @@ describe("rules at check through the dynamic-provider host (ImageShare)", functi
     w.emulator.addMembersDirectly(w.imageId, accounts(44, "outside"));
     const { failures } = await host.check({}, share(w, accounts(2)));
     assert.deepEqual(failures, []);
-    assert.match(host.output(), /warning: ImageShare of image .*\[member-limit-headroom\]/);
+    await host.waitForOutput(/warning: ImageShare of image .*\[member-limit-headroom\]/);
   });
 
   it("bad input shapes are failures naming the property, never a crash", async () => {

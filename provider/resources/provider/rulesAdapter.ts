@@ -54,7 +54,7 @@ export class TopologyBuilder {
     if (m.type === "account") return this.account(m.id);
     let owner = this.projectOwner.get(m.id);
     if (owner === undefined) {
-      owner = `project-owner:${m.id}`;
+      owner = `(account of ${m.id})`;
       this.accounts[owner] = { id: owner };
       this.project(owner, m.id, region);
     }
