@@ -115,14 +115,17 @@ describe("huaweicloud IMS dialect and backend over HTTP", function () {
     it("GET /v2/images/{id}: __imagetype is shared for the owner's own image once shared, owner is the project; the backend compares the owner", async () => {
       w = await huaweiWorld("huaweicloud");
       await w.owner.addMembers(w.systemImageId, [w.recipientMember]);
-      const raw = await w.emulator.findAccessKey(`AK${w.ownerProject.toUpperCase()}`);
-      assert.ok(raw);
       const image = await w.owner.getImage(w.systemImageId);
       assert.equal(image.sharedWithCaller, false);
-      assert.equal(image.owner, w.ownerProject);
+      assert.equal(image.owner, w.ownerAccount);
+      assert.equal(image.ownerProject, w.ownerProject);
       const seen = await w.recipient.getImage(w.systemImageId);
       assert.equal(seen.sharedWithCaller, true);
       assert.equal(seen.ownerProject, w.ownerProject);
+      assert.equal(seen.owner, w.ownerAccount, "a known project's account");
+      const unknown = w.serviceFor(w.recipient2Member.type === "account" ? w.recipient2Member.id : w.ownerAccount, undefined, { projectAccounts: {} });
+      await w.owner.addMembers(w.systemImageId, [w.recipient2Member]);
+      assert.equal((await unknown.getImage(w.systemImageId)).owner, w.ownerProject, "an unknown project stands for its account");
       assert.equal((await w.owner.getImage(w.fullImageId)).kind, "full");
     });
 

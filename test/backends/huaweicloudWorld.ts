@@ -39,6 +39,8 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
   const emulator = openEmulator(path.join(dir, "emulator.db"));
   emulator.configure({ copyDurationMs: 150 });
   const projectOf = new Map<string, Record<string, string>>();
+  /** What a topology file tells the backend: each project's account. */
+  const projectAccounts: Record<string, string> = {};
   let n = 1;
   const account = (prefix: string): string => {
     const id = hexId(`d${prefix}`, n++);
@@ -46,6 +48,7 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
     emulator.addAccount({ id, profile, projects: Object.entries(projects).map(([r, p]) => ({ id: p, region: r })) });
     for (const [, p] of Object.entries(projects)) emulator.addAccessKey({ accessKeyId: `AK${p.toUpperCase()}`, secret: `sk-${p}`, account: id, project: p });
     projectOf.set(id, projects);
+    for (const p of Object.values(projects)) projectAccounts[p] = id;
     return id;
   };
   const owner = account("0");
@@ -79,6 +82,7 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
       jobPollMs: 5,
       jobMaxPollMs: 50,
       agencyName: "ims_admin_agency",
+      projectAccounts,
       env: {},
       ...extra,
     });

@@ -26,10 +26,17 @@ export interface HuaweiCloudImageServiceOptions {
   /** The project the calls act in (sent as X-Project-Id). Default env HW_PROJECT_ID / OS_PROJECT_ID. */
   projectId?: string;
   /**
-   * The caller's account (domain) id. Optional: with it, accepting a share made to another
-   * account is refused before any request. (IMS reports an image's owner as a project id only.)
+   * The caller's account (domain) id. IMS names an image's owner by its project only: with this,
+   * the caller's own images report this account as their owner (ImageInfo.owner is an account),
+   * and accepting a share made to another account is refused before any request.
    */
   accountId?: string;
+  /**
+   * Accounts of other projects, where known (e.g. from a topology file): an image owned by one of
+   * these projects reports that account as its owner. An image of an unknown project reports
+   * the project id as its owner (IMS gives nothing else).
+   */
+  projectAccounts?: Record<string, string>;
   /**
    * Members per batch add / delete call. IMS documents no per-call maximum for projects[] /
    * domains[] (BatchAddMembers, BatchDeleteMembers); the console adds 100 at a time, so 100.
@@ -57,6 +64,7 @@ export interface ResolvedHuaweiCloudOptions {
   secretKey: string;
   projectId: string;
   accountId?: string;
+  projectAccounts: Record<string, string>;
   batchSize: number;
   concurrency: number;
   retry: Partial<RetryOptions>;
@@ -122,6 +130,7 @@ export function resolveHuaweiCloudOptions(options: HuaweiCloudImageServiceOption
     secretKey,
     projectId,
     ...(options.accountId ? { accountId: options.accountId } : {}),
+    projectAccounts: { ...(options.projectAccounts ?? {}) },
     batchSize: whole(options.batchSize, DEFAULT_BATCH_SIZE, "batchSize"),
     concurrency: whole(options.concurrency, DEFAULT_CONCURRENCY, "concurrency"),
     retry: options.retry ?? {},

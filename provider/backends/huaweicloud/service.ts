@@ -312,9 +312,9 @@ export class HuaweiCloudImageService implements ImageService {
     return {
       id: String(raw.id),
       region: this.region,
-      // IMS names an image's owner by its project only (Glance `owner`): that is the owner here,
-      // the same whoever reads the image.
-      owner: ownerProject,
+      // IMS names an image's owner by its project only (Glance `owner`): the account is ours for
+      // our own images, a known project's account, else (unknown) the project id itself.
+      owner: this.options.projectAccounts[ownerProject] ?? (own ? this.options.accountId : undefined) ?? ownerProject,
       ...(ownerProject ? { ownerProject } : {}),
       kind: toKind(raw),
       name: String(raw.name ?? ""),
