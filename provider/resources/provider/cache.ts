@@ -94,3 +94,12 @@ export function invalidate(connection: Connection, imageId: string): void {
   const imagePrefix = prefix + "\u0000" + imageId + "\u0000";
   for (const key of [...images.keys()]) if (key.startsWith(imagePrefix)) images.delete(key);
 }
+
+/**
+ * Forgets every cached image and member listing (not the services): what a new engine run's
+ * host starts with. For benchmarks and tests that run several previews in one process.
+ */
+export function resetReadCache(): void {
+  images.clear();
+  members.clear();
+}
