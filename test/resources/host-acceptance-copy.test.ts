@@ -223,4 +223,86 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
     await host.delete(id, properties);
     assert.equal(w.emulator.image(id), undefined);
   });
+
+  it("a copy whose wait times out is partial state (running); the next up waits for the job again", async () => {
+    const w = world("huaweicloud");
+    w.emulator.configure({ copyDurationMs: 1500 });
+    const [, target] = regionsOf("huaweicloud");
+    const news = {
+      profile: "huaweicloud",
+      region: w.region,
+      account: w.owner,
+      project: w.ownerProject,
+      connection: { backend: "emulator", emulatorPath: w.db },
+      sourceImageId: w.imageId,
+      targetRegion: target,
+      timeoutMinutes: 0.002,
+      [PROVIDER_KEY]: copyText,
+    };
+    let failed: HostError | undefined;
+    await host.create(news).catch((e: HostError) => (failed = e));
+    assert.ok(failed?.initFailed, `expected partial state, got ${failed?.message}`);
+    assert.match(failed.message, /still running/);
+    const { id, properties } = failed.initFailed;
+    assert.equal(properties.jobStatus, "running");
+    const later = { ...news, timeoutMinutes: 1 };
+    const diff = await host.diff(id, properties, later);
+    assert.equal(diff.changes, "some");
+    assert.deepEqual(diff.replaces, []);
+    const updated = await host.update(id, properties, later);
+    assert.equal(updated.properties.jobStatus, "succeeded");
+    assert.equal(w.emulator.image(id)?.status, "available");
+  });
+
+  it("unknown values (preview) never produce a violation for acceptances and copies", async () => {
+    const U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const w = world("tencentcloud");
+    const copy = {
+      profile: "tencentcloud",
+      region: w.region,
+      account: w.owner,
+      connection: { backend: "emulator", emulatorPath: w.db },
+      sourceImageId: U,
+      targetRegion: w.region,
+      [PROVIDER_KEY]: copyText,
+    };
+    assert.deepEqual((await host.check({}, copy)).failures, []);
+    assert.deepEqual((await host.check({}, { ...copy, sourceImageId: w.imageId, targetRegion: U })).failures, []);
+    const h = world("huaweicloud");
+    const acceptance = {
+      profile: "huaweicloud",
+      region: h.region,
+      account: h.recipients[0].account,
+      project: h.recipients[0].project,
+      connection: { backend: "emulator", emulatorPath: h.db },
+      imageId: U,
+      member: h.member(0),
+      status: "accepted",
+      [PROVIDER_KEY]: acceptanceText,
+    };
+    assert.deepEqual((await host.check({}, acceptance)).failures, []);
+  });
+
+  it("huaweicloud: a recipient copying a shared image straight to another region fails at check with copy-of-shared-image", async () => {
+    const w = world("huaweicloud");
+    const r = w.recipients[0];
+    w.emulator.addMembersDirectly(w.imageId, [{ type: "account", id: r.account, status: "accepted" }]);
+    const [, target] = regionsOf("huaweicloud");
+    const news = {
+      profile: "huaweicloud",
+      region: w.region,
+      account: r.account,
+      project: r.project,
+      connection: { backend: "emulator", emulatorPath: w.db },
+      sourceImageId: w.imageId,
+      targetRegion: target,
+      [PROVIDER_KEY]: copyText,
+    };
+    const { failures } = await host.check({}, news);
+    assert.equal(failures[0]?.property, "sourceImageId");
+    assert.match(failures[0].reason, /^\[copy-of-shared-image\]/);
+    // The in-region replicate of the accepted share is the way: no failure.
+    assert.deepEqual((await host.check({}, { ...news, targetRegion: w.region })).failures, []);
+    assert.equal(w.emulator.snapshot().images.length, 1, "check copies nothing");
+  });
 });
