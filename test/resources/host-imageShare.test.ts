@@ -9,7 +9,7 @@ import assert = require("node:assert/strict");
 import { imageShareProvider } from "../../provider/resources/imageShare";
 import { PROVIDER_KEY, startHost, serializeProvider, HostError, type Host } from "../harness/host";
 import * as fs from "node:fs";
-import { makeWorld, makeStackDir, key, type World } from "../harness/world";
+import { makeWorld, makeStackDir, key, regionsOf, type World } from "../harness/world";
 
 describe("ImageShare through the dynamic-provider host (emulator)", function () {
   this.timeout(60_000);
@@ -47,7 +47,7 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
   });
 
   it("the serialized provider reaches the implementation by package name only", () => {
-    assert.match(providerText, /require\("image-share\/runtime"\)/);
+    assert.match(providerText, /\("image-share\/runtime"\)/);
     assert.doesNotMatch(providerText, /__dirname|emulator\.db|\/work\//);
   });
 
@@ -112,5 +112,18 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
       return true;
     });
     assert.deepEqual(w.members(), []);
+  });
+
+  it("sharing a copy still being made waits until the image is available (clouds refuse to share it before)", async () => {
+    const w = world("alicloud");
+    w.emulator.configure({ copyDurationMs: 800 });
+    const [, target] = regionsOf("alicloud");
+    const job = await w.emulator.service({ profile: "alicloud", region: w.region, account: w.owner }).copyImage({ imageId: w.imageId, region: target });
+    assert.equal(w.emulator.image(job.imageId!)?.status, "creating");
+    const news = { ...inputs(w, [0]), region: target, imageId: job.imageId };
+    const created = await host.create(news);
+    assert.deepEqual(w.members(job.imageId), [key(w.member(0))]);
+    await host.delete(created.id, created.properties);
+    assert.deepEqual(w.members(job.imageId), []);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { Member, MemberTarget } from "../../backends/types";
+import type { ImageInfo, Member, MemberTarget } from "../../backends/types";
 import type { Violation } from "../../rules/rule";
 import { PROFILES } from "../../rules/profiles";
 import type { ImageShareInputs, ImageShareOutputs } from "../wire";
@@ -130,6 +130,29 @@ async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.D
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
+/**
+ * Waits while the image is still being made (a copy's product): clouds refuse to share an image
+ * until it is available. Polls with backoff for up to 30 minutes; a failed image is an error.
+ */
+async function awaitAvailable(connection: Parameters<typeof getImage>[0], service: Parameters<typeof getImage>[1], imageId: string): Promise<ImageInfo> {
+  const deadline = Date.now() + 30 * 60_000;
+  let pause = Number(process.env.IMAGE_SHARE_JOB_POLL_MS ?? 500) || 500;
+  for (;;) {
+    let info: ImageInfo;
+    try {
+      info = await getImage(connection, service, imageId, true);
+    } catch (e) {
+      throw failure(`reading image ${imageId}`, e);
+    }
+    if (info.status === "available") return info;
+    if (info.status === "failed") throw new ProviderError(`image ${imageId} failed to be created (a failed copy?): it cannot be shared`);
+    if (Date.now() + pause > deadline) throw new ProviderError(`image ${imageId} is still being created after 30 min: it can be shared once available; run \`pulumi up\` again later`);
+    log(`image ${imageId} is still being created: waiting to share it`);
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(10_000, Math.round(pause * 1.5));
+  }
+}
+
 /** The members present now, by key. */
 async function present(connection: Parameters<typeof listMembers>[0], service: Parameters<typeof listMembers>[1], imageId: string): Promise<Map<string, Member>> {
   const members = await listMembers(connection, service, imageId, true);
@@ -140,12 +163,7 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   assertKnown("an ImageShare's inputs", { ...inputs, stack: undefined });
   const { connection, service } = await connect(inputs);
   const imageId = inputs.imageId;
-  let info;
-  try {
-    info = await getImage(connection, service, imageId, true);
-  } catch (e) {
-    throw failure(`reading image ${imageId}`, e);
-  }
+  const info = await awaitAvailable(connection, service, imageId);
   const declared = distinct(inputs.members);
   let before: Map<string, Member>;
   try {
@@ -155,7 +173,7 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   }
   const toAdd = declared.filter((m) => !before.has(memberKey(m)));
   const id = `${imageId}/share-${randomBytes(4).toString("hex")}`;
-  const outs = (added: MemberTarget[]): Outputs => ({ ...inputs, addedMembers: added, imageKind: info!.kind }) as Outputs;
+  const outs = (added: MemberTarget[]): Outputs => ({ ...inputs, addedMembers: added, imageKind: info.kind }) as Outputs;
   try {
     if (toAdd.length) await service.addMembers(imageId, toAdd);
   } catch (e) {
@@ -184,6 +202,7 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
   assertKnown("an ImageShare's inputs", { ...news, stack: undefined });
   const { connection, service } = await connect(news);
   const imageId = news.imageId;
+  await awaitAvailable(connection, service, imageId);
   let now: Map<string, Member>;
   try {
     now = await present(connection, service, imageId);
