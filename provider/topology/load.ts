@@ -4,9 +4,12 @@
  * topology (the rules core's model) with a way to find any path's line and column, or every
  * input error found, each with its place in the file. Never throws for bad input.
  *
- * JSON is parsed with JSON.parse (fast: a million share edges are tens of megabytes); positions
- * of a JSON file are worked out with the `yaml` parser only when one is asked for (an error, a
- * violation to annotate). YAML is parsed once, keeping its nodes' positions.
+ * JSON is parsed with JSON.parse (fast: a million share edges are tens of megabytes), YAML with
+ * js-yaml under a schema that reads scalars as `yaml`'s YAML 1.2 core schema does (yamlData.ts;
+ * `yaml`'s document model takes tens of seconds on a few megabytes). Positions of either are
+ * worked out with the `yaml` parser only when one is asked for (an error, a violation to
+ * annotate). A YAML file with directives (`%YAML 1.1` changes what `yes` means) is read by
+ * `yaml` alone, as before.
  */
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
@@ -16,6 +19,7 @@ import type { Acceptance, Copy, Image, MemberRef, ProfileId, Share, Topology } f
 import { PROFILE_IDS } from "../rules/model";
 import { TopologySchema, type TopologyInput } from "./schema";
 import { checkId, isValidId } from "./ids";
+import { readYamlData } from "./yamlData";
 
 export type PathSegment = string | number;
 
@@ -126,11 +130,21 @@ export function loadTopologyText(text: string, file = "<input>", options: LoadOp
     const dup = findDuplicateJsonKey(text);
     positions = lazyPositions(file, text);
     if (dup) return { errors: [{ file, ...lineColumn(text, dup.offset), path: formatPath(dup.segments), segments: dup.segments, message: `duplicate key "${dup.key}"` }] };
-  } else {
+  } else if (!hasYamlContent(text)) {
+    // Blank lines and comments only: no document (checked apart: js-yaml is slow on long comments).
+    data = null;
+    positions = { file, locate: () => undefined };
+  } else if (text.charCodeAt(0) === 0x25 /* % */ || text.indexOf("\n%") !== -1) {
+    // Directives: rare, and `%YAML 1.1` changes the schema; `yaml` reads them as it always has.
     const parsed = parseYaml(file, text);
     if ("errors" in parsed) return parsed;
     data = parsed.data;
     positions = parsed.positions;
+  } else {
+    const read = readYamlData(text);
+    if ("error" in read) return { errors: [yamlSyntaxError(file, text, read.error)] };
+    data = read.data;
+    positions = lazyPositions(file, text);
   }
   return loadTopologyData(data, positions);
 }
@@ -162,6 +176,19 @@ function byPosition(errors: TopologyInputError[]): TopologyInputError[] {
     .map((e, i) => ({ e, i }))
     .sort((a, b) => (a.e.line ?? 0) - (b.e.line ?? 0) || (a.e.column ?? 0) - (b.e.column ?? 0) || a.i - b.i)
     .map((x) => x.e);
+}
+
+/** Whether any line holds more than blanks and a comment. */
+function hasYamlContent(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    if (c !== 0x23 /* # */) return true;
+    const nl = text.indexOf("\n", i);
+    if (nl === -1) return false;
+    i = nl;
+  }
+  return false;
 }
 
 function formatOf(file: string, text: string): "yaml" | "json" {
@@ -280,6 +307,16 @@ function parseYaml(file: string, text: string): { data: unknown; positions: Topo
     return { errors: [{ file, line: 1, column: 1, path: "", segments: [], message: `not valid YAML: ${firstLine((e as Error)?.message ?? String(e))}` }] };
   }
   return { data, positions };
+}
+
+function yamlSyntaxError(file: string, text: string, e: { message: string; offset?: number; line?: number; column?: number; duplicateKey?: boolean }): TopologyInputError {
+  const where = e.line !== undefined ? { line: e.line, column: e.column ?? 1 } : e.offset !== undefined ? lineColumn(text, e.offset) : { line: 1, column: 1 };
+  // The key as written at the duplicate's place, as the `yaml` path reports it.
+  const message =
+    e.duplicateKey && e.offset !== undefined
+      ? `duplicate key ${JSON.stringify(firstLine(text.slice(e.offset, e.offset + 80)).replace(/\s*:.*$/, ""))}`
+      : `not valid YAML: ${firstLine(e.message)}`;
+  return { file, ...where, path: "", segments: [], message };
 }
 
 function firstLine(s: string): string {
