@@ -185,7 +185,13 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
     } catch {
       after = undefined;
     }
-    const applied = after ? toAdd.filter((m) => after!.has(memberKey(m))) : [];
+    if (!after) {
+      // What landed is unknown (a batch may have applied, in full or half): claim every member
+      // this create meant to add. None was present before it, and removing one that is absent is
+      // success; forgetting one that landed would leave it shared after a destroy.
+      throw partial(`${message}; the members could not be read back: the next \`pulumi up\` finishes the share`, id, withProvider(outs(toAdd), inputs), [message]);
+    }
+    const applied = toAdd.filter((m) => after!.has(memberKey(m)));
     if (applied.length === 0) throw new ProviderError(message);
     throw partial(
       `${message}; ${applied.length} of ${toAdd.length} member(s) were added before the failure: the next \`pulumi up\` adds the rest`,
@@ -234,10 +240,11 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
     // What is really there: our added members still present (removals not applied stay ours).
     const applied = after
       ? distinct([...added, ...toAdd]).filter((m) => after!.has(memberKey(m)) && (desiredKeys.has(memberKey(m)) || addedKeys.has(memberKey(m))))
-      : added;
+      : // Unknown what landed: claim what this update meant to add too (removing an absent member is success).
+        distinct([...added, ...toAdd]);
     const props = withProvider(outs(applied), news);
     // The declared members recorded are those really present, so the next diff sees the rest as a change.
-    props.members = after ? (olds.members ?? []).filter((m) => after!.has(memberKey(m))).concat(desired.filter((m) => after!.has(memberKey(m)) && !(olds.members ?? []).some((o) => memberKey(o) === memberKey(m)))) : olds.members;
+    props.members = after ? (olds.members ?? []).filter((m) => after!.has(memberKey(m))).concat(desired.filter((m) => after!.has(memberKey(m)) && !(olds.members ?? []).some((o) => memberKey(o) === memberKey(m)))) : distinct([...(olds.members ?? []), ...desired]);
     throw partial(`${message}; the next \`pulumi up\` finishes the change`, id, props, [message]);
   }
   invalidate(connection, imageId);
