@@ -396,7 +396,18 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
   if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
+  // A YAML integer beyond 2^53 is read exactly, as a BigInt (yamlData.ts).
+  if (typeof v === "bigint") return `number ${String(v)}`;
   return `${typeof v} ${String(v)}`;
+}
+
+/** Where a string was expected and a number came: ids look like numbers (alicloud, tencentcloud). */
+function quoteHint(v: unknown): string {
+  if (typeof v === "bigint") return " (too long for a number: write the id in quotes, as the cloud shows it)";
+  if (typeof v !== "number" || !Number.isFinite(v)) return "";
+  if (Number.isInteger(v) && !Number.isSafeInteger(v)) return " (too long for a number, so digits may be lost: write the id quoted, as it is in the cloud)";
+  // Not the number's digits: `007` or `0x10` would not come back as written.
+  return " (write it in quotes, as the cloud shows it)";
 }
 
 function valueAt(data: unknown, segments: readonly PathSegment[]): unknown {
@@ -447,7 +458,8 @@ function zodErrors(error: ZodError, data: unknown, at: (s: PathSegment[], m: str
         return;
       case "invalid_type": {
         const want = TYPE_WORDS[issue.expected ?? ""] ?? issue.expected ?? "another type";
-        push(at(segments, value === undefined ? `is required (${want})` : `expected ${want}, got ${describeValue(value)}`));
+        const hint = issue.expected === "string" ? quoteHint(value) : typeof value === "bigint" ? " (too large)" : "";
+        push(at(segments, value === undefined ? `is required (${want})` : `expected ${want}, got ${describeValue(value)}${hint}`));
         return;
       }
       case "invalid_value":
