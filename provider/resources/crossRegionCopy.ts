@@ -7,29 +7,29 @@ import { register, stackFor, type Declaration } from "./ledger";
 /** Thin, like imageShareProvider (see there): the implementation is required by package name inside each method. */
 export const crossRegionCopyProvider: pulumi.dynamic.ResourceProvider<CrossRegionCopyInputs, CrossRegionCopyOutputs> = {
   async configure(req) {
-    const p = require("image-share/runtime").crossRegionCopyProvider;
+    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
     if (p.configure) await p.configure(req);
   },
   async check(olds, news) {
-    const p = require("image-share/runtime").crossRegionCopyProvider;
+    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
     return p.check ? p.check(olds, news) : { inputs: news };
   },
   async diff(id, olds, news) {
-    const p = require("image-share/runtime").crossRegionCopyProvider;
+    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
     return p.diff ? p.diff(id, olds, news) : {};
   },
   async create(inputs) {
-    return require("image-share/runtime").crossRegionCopyProvider.create(inputs);
+    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider.create(inputs);
   },
   async read(id, props) {
-    const p = require("image-share/runtime").crossRegionCopyProvider;
+    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
     return p.read ? p.read(id, props) : { id, props };
   },
   async update(id, olds, news) {
-    return require("image-share/runtime").crossRegionCopyProvider.update(id, olds, news);
+    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider.update(id, olds, news);
   },
   async delete(id, props) {
-    const p = require("image-share/runtime").crossRegionCopyProvider;
+    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
     if (p.delete) await p.delete(id, props);
   },
 };

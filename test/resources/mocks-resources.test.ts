@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { createRequire } from "node:module";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageShare } from "../../provider/resources/imageShare";
 import { ShareAcceptance } from "../../provider/resources/shareAcceptance";
@@ -23,10 +25,11 @@ describe("resource classes (thin provider)", () => {
       const { text, containsSecrets } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
       assert.equal(containsSecrets, false);
       assert.ok(text.length < 4000, `provider text is ${text.length} characters`);
-      assert.match(text, /require\("image-share\/runtime"\)/);
+      // The runtime by package name, resolved from the stack's directory (see imageShareProvider).
+      assert.match(text, /require\("module"\)\.createRequire\(require\("path"\)\.join\(process\.cwd\(\), "index\.js"\)\)\("image-share\/runtime"\)/);
       // Nothing of our modules by value: no other require, no module path, no __dirname, no helper of the classes.
       const requires = [...text.matchAll(/require\(([^)]*)\)/g)].map((m) => m[1]);
-      assert.deepEqual([...new Set(requires)], ['"image-share/runtime"']);
+      assert.deepEqual([...new Set(requires)].sort(), ['"module"', '"path"']);
       for (const forbidden of ["__dirname", "__filename", "provider/", "ledger", "normalize", "inputError", "process.env"]) {
         assert.ok(!text.includes(forbidden), `provider text mentions ${forbidden}`);
       }
@@ -35,6 +38,14 @@ describe("resource classes (thin provider)", () => {
       assert.equal(functions.length, 8, text);
     });
   }
+});
+
+describe("the serialized provider in this repository", () => {
+  it("resolves image-share/runtime from the repository root (the root Pulumi.yaml's stack) by self-reference", () => {
+    const root = path.resolve(__dirname, "../..");
+    const resolved = createRequire(path.join(root, "index.js")).resolve("image-share/runtime");
+    assert.equal(resolved, path.join(root, "bin/provider/resources/runtime.js"));
+  });
 });
 
 describe("resource classes under mocks", () => {
@@ -54,7 +65,7 @@ describe("resource classes under mocks", () => {
     assert.equal(r.inputs.profile, "huaweicloud");
     assert.equal(r.inputs.project, HW.project);
     assert.deepEqual(r.inputs.stack, { shares: [], acceptances: [], copies: [] });
-    assert.match(r.inputs.__provider, /require\("image-share\/runtime"\)\.imageShareProvider/);
+    assert.match(r.inputs.__provider, /\("image-share\/runtime"\)\.imageShareProvider/);
   });
 
   it("sums members across two ImageShares of one image: each sees the other, not itself", async () => {
