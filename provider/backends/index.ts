@@ -64,6 +64,8 @@ export interface HuaweiCloudConnection extends ConnectionIdentity {
   projectId?: string;
   /** Cross-region copies: the IAM agency that lets IMS act in the destination (agency_name). */
   agencyName?: string;
+  /** Project id -> account id of other accounts' projects: images they own report the account as owner. */
+  projectAccounts?: Record<string, string>;
   batchSize?: number;
   concurrency?: number;
 }
@@ -135,6 +137,7 @@ export function createImageService(input: Connection | NestedConnection): ImageS
         ...(connection.batchSize !== undefined ? { batchSize: connection.batchSize } : {}),
         ...(connection.concurrency !== undefined ? { concurrency: connection.concurrency } : {}),
         ...(connection.agencyName !== undefined ? { agencyName: connection.agencyName } : {}),
+        ...(connection.projectAccounts !== undefined ? { projectAccounts: connection.projectAccounts } : {}),
       });
     }
     default:

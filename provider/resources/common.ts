@@ -30,6 +30,13 @@ export interface ConnectionArgs {
   endpoint?: pulumi.Input<string>;
   /** cloud: where the provider reads the access key pair; default: the cloud's usual environment variables. */
   credentials?: pulumi.Input<{ accessKey?: pulumi.Input<SecretRefArgs>; secretKey?: pulumi.Input<SecretRefArgs> }>;
+  /** cloud, huaweicloud / opentelekomcloud: the IAM agency IMS needs for a cross-region copy (agency_name). */
+  agencyName?: pulumi.Input<string>;
+  /**
+   * cloud, huaweicloud / opentelekomcloud: project id -> account id of other accounts' projects
+   * (IMS names an image's owner by its project only; with this the owner is reported as the account).
+   */
+  projectAccounts?: pulumi.Input<Record<string, string>>;
 }
 
 /** Arguments every resource takes: who acts, where, through which backend, and the stack's rule settings. */
@@ -95,8 +102,8 @@ export function normalizeConnection(resource: string, given: unknown, defaults: 
   const c = (given ?? {}) as Record<string, unknown>;
   if (typeof c !== "object" || Array.isArray(c)) throw inputError(resource, "connection must be an object");
   for (const key of Object.keys(c)) {
-    if (!["backend", "emulatorPath", "endpoint", "credentials"].includes(key)) {
-      throw inputError(resource, `connection has an unknown key "${key}" (backend, emulatorPath, endpoint, credentials)`);
+    if (!["backend", "emulatorPath", "endpoint", "credentials", "agencyName", "projectAccounts"].includes(key)) {
+      throw inputError(resource, `connection has an unknown key "${key}" (backend, emulatorPath, endpoint, credentials, agencyName, projectAccounts)`);
     }
   }
   const backend = (c.backend ?? defaults.backend ?? "emulator") as string;
@@ -127,6 +134,18 @@ export function normalizeConnection(resource: string, given: unknown, defaults: 
     out.credentials = {};
     if (accessKey) out.credentials.accessKey = accessKey;
     if (secretKey) out.credentials.secretKey = secretKey;
+  }
+  if (c.agencyName !== undefined && c.agencyName !== null) {
+    if (typeof c.agencyName !== "string" || c.agencyName === "") throw inputError(resource, "connection.agencyName must be an IAM agency's name");
+    out.agencyName = c.agencyName;
+  }
+  if (c.projectAccounts !== undefined && c.projectAccounts !== null) {
+    const pa = c.projectAccounts as Record<string, unknown>;
+    if (typeof pa !== "object" || Array.isArray(pa)) throw inputError(resource, "connection.projectAccounts must map project ids to account ids");
+    for (const [project, account] of Object.entries(pa)) {
+      if (typeof account !== "string" || account === "") throw inputError(resource, `connection.projectAccounts.${project} must be an account id`);
+    }
+    out.projectAccounts = { ...(pa as Record<string, string>) };
   }
   return out;
 }

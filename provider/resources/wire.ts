@@ -22,6 +22,18 @@ export interface ConnectionInputs {
   endpoint?: string;
   /** cloud: where to read the access key pair; default: the cloud's usual environment variables. */
   credentials?: { accessKey?: SecretRef; secretKey?: SecretRef };
+  /**
+   * cloud, huaweicloud / opentelekomcloud: the IAM agency that lets IMS copy an image to another
+   * region (agency_name; IMS refuses a cross-region copy without one).
+   */
+  agencyName?: string;
+  /**
+   * cloud, huaweicloud / opentelekomcloud: project id -> account (domain) id of other accounts'
+   * projects. IMS names an image's owner by its project only; with this an image owned by one of
+   * these projects reports the account as its owner (a recipient's view, trust rules). The acting
+   * account's own projects need no entry. Ids, not secrets.
+   */
+  projectAccounts?: Record<string, string>;
 }
 
 /** The acting identity: an account, and on huaweicloud / opentelekomcloud one of its projects. */

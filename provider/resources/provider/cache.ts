@@ -24,6 +24,10 @@ export function factoryInput(c: Connection): Record<string, unknown> {
     return out;
   }
   if (c.endpoint) out.endpoint = c.endpoint;
+  if (c.profile === "huaweicloud" || c.profile === "opentelekomcloud") {
+    if (c.agencyName) out.agencyName = c.agencyName;
+    if (c.projectAccounts) out.projectAccounts = c.projectAccounts;
+  }
   const names: [string, string] =
     c.profile === "tencentcloud" ? ["secretId", "secretKey"] : c.profile === "alicloud" ? ["accessKeyId", "accessKeySecret"] : ["accessKey", "secretKey"];
   if (c.credentials?.accessKey !== undefined) out[names[0]] = c.credentials.accessKey;
@@ -48,7 +52,9 @@ function factory(): Factory {
 /** The ImageService acting as this connection's identity (one per identity per process). */
 export function serviceFor(connection: Connection): Promise<ImageService> {
   // Credential values only as a digest, so that no map key holds them.
-  const key = callerKey(connection) + createHash("sha256").update(JSON.stringify(connection.credentials ?? {})).digest("hex");
+  // The agency and project accounts change what the service does and reports: part of the key.
+  const extras = JSON.stringify([connection.agencyName ?? "", connection.projectAccounts ?? {}]);
+  const key = callerKey(connection) + extras + createHash("sha256").update(JSON.stringify(connection.credentials ?? {})).digest("hex");
   let s = services.get(key);
   if (!s) {
     s = Promise.resolve()
@@ -63,7 +69,8 @@ export function serviceFor(connection: Connection): Promise<ImageService> {
 
 /** The image as the caller sees it; cached per caller and image unless `fresh`. */
 export function getImage(connection: Connection, service: ImageService, imageId: string, fresh = false): Promise<ImageInfo> {
-  const key = cloudKey(connection) + "\u0000" + imageId + "\u0000" + callerKey(connection);
+  // projectAccounts changes the owner reported: part of the key (after the prefix invalidate() drops).
+  const key = cloudKey(connection) + "\u0000" + imageId + "\u0000" + callerKey(connection) + JSON.stringify(connection.projectAccounts ?? {});
   let p = fresh ? undefined : images.get(key);
   if (!p) {
     reads.getImage++;

@@ -21,6 +21,10 @@ export interface Connection {
   endpoint?: string;
   /** cloud: the resolved key pair, when the resource names where it is (else the backend reads the cloud's usual env vars). */
   credentials?: { accessKey?: string; secretKey?: string };
+  /** cloud, huaweicloud / opentelekomcloud: IAM agency for cross-region copies. */
+  agencyName?: string;
+  /** cloud, huaweicloud / opentelekomcloud: project id -> account id of other accounts' projects. */
+  projectAccounts?: Record<string, string>;
 }
 
 export const DEFAULT_EMULATOR_PATH = ".image-share/emulator.db";
@@ -73,6 +77,8 @@ export function resolveConnection(identity: IdentityInputs, cwd = process.cwd())
     out.emulatorPath = path.resolve(cwd, c.emulatorPath ?? DEFAULT_EMULATOR_PATH);
   } else {
     if (c.endpoint) out.endpoint = c.endpoint;
+    if (c.agencyName) out.agencyName = c.agencyName;
+    if (c.projectAccounts && Object.keys(c.projectAccounts).length) out.projectAccounts = { ...c.projectAccounts };
     const accessKey = readSecret(c.credentials?.accessKey, "connection.credentials.accessKey");
     const secretKey = readSecret(c.credentials?.secretKey, "connection.credentials.secretKey");
     if (accessKey !== undefined || secretKey !== undefined) {

@@ -80,7 +80,9 @@ async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.D
 function targetIdentity(p: CrossRegionCopyInputs): CrossRegionCopyInputs {
   const t: CrossRegionCopyInputs = { ...p, region: p.targetRegion };
   if (p.targetProject) t.project = p.targetProject;
-  else delete t.project;
+  // An in-region replicate lands in the copier's own project; projects are regional, so only
+  // another region needs another (or no) project.
+  else if (p.targetRegion !== p.region) delete t.project;
   return t;
 }
 

@@ -33,6 +33,8 @@ function schemaFor(kind: Kind): Z.ZodType {
       emulatorPath: u(id("emulatorPath")).optional(),
       endpoint: u(id("endpoint")).optional(),
       credentials: u(z.strictObject({ accessKey: secretRef.optional(), secretKey: secretRef.optional() })).optional(),
+      agencyName: u(id("agencyName")).optional(),
+      projectAccounts: u(z.record(z.string().min(1, { error: "a project id must not be empty" }), id("account id"), { error: "projectAccounts must map project ids to account ids" })).optional(),
     }),
   );
   const member = u(z.strictObject({ type: z.enum(["account", "project"], { error: 'type must be "account" or "project"' }), id: id("member id") }));
