@@ -202,6 +202,11 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
     assert.equal(w.emulator.snapshot().images.length, imagesBefore, "check copies nothing");
 
     if (huaweiServed && kind === "cross-region") {
+      // Projects are regional: the copy's project in the destination must be named.
+      const { targetProject: _, ...unnamed } = news as Record<string, unknown>;
+      const noProject = await host.check({}, unnamed);
+      assert.equal(noProject.failures[0]?.property, "targetProject");
+      assert.match(noProject.failures[0].reason, new RegExp(`project in ${target}`));
       // Without the agency the copy is refused before any request, saying what to set.
       await assert.rejects(host.create({ ...checked.inputs, connection: s.connection("OWNER") }), (e: HostError) => {
         assert.match(e.message, /agency/);

@@ -28,6 +28,12 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   const shape = shapeFailures("CrossRegionCopy", news);
   if (shape.length) return { inputs: news, failures: shape };
   if (!identityKnown(news) || isUnknown(news.sourceImageId) || isUnknown(news.targetRegion)) return { inputs: news };
+  if ((news.profile === "huaweicloud" || news.profile === "opentelekomcloud") && news.connection?.backend === "cloud" && news.targetRegion !== news.region && !news.targetProject) {
+    // IMS acts in one project, and projects are regional: without the destination project the
+    // copy could be made but never read or deleted (HW_PROJECT_ID names the source's project).
+    const reason = `CrossRegionCopy: targetProject: name the account's project in ${news.targetRegion}: the copy lands there, and IMS reads and deletes it only as that project`;
+    return { inputs: news, failures: [{ property: "targetProject", reason }] };
+  }
   const connected = await connectForCheck(news);
   if ("property" in connected) return { inputs: news, failures: [connected] };
   const { connection, service } = connected;
