@@ -259,3 +259,16 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
     noSecret("CrossRegionCopy outputs", [created, read, updated]);
   }
 });
+
+describe("resource classes: connection.agencyName and connection.projectAccounts", () => {
+  // Loaded here: common.ts loads @pulumi/pulumi, which the host tests above do not need in-process.
+  const { normalizeConnection } = require("../../provider/resources/common") as typeof import("../../provider/resources/common");
+
+  it("are passed through as given (ids, no secrets), and checked", () => {
+    const c = normalizeConnection("CrossRegionCopy copy", { backend: "cloud", agencyName: "ims_admin_agency", projectAccounts: { "owner-p1": "owner" } }, {});
+    assert.deepEqual(c, { backend: "cloud", agencyName: "ims_admin_agency", projectAccounts: { "owner-p1": "owner" } });
+    assert.throws(() => normalizeConnection("CrossRegionCopy copy", { backend: "cloud", agencyName: "" }, {}), /connection\.agencyName must be an IAM agency's name/);
+    assert.throws(() => normalizeConnection("ShareAcceptance a", { backend: "cloud", projectAccounts: { p: 3 } }, {}), /connection\.projectAccounts\.p must be an account id/);
+    assert.throws(() => normalizeConnection("ShareAcceptance a", { backend: "cloud", agency: "x" }, {}), /unknown key "agency" \(.*agencyName, projectAccounts\)/);
+  });
+});
