@@ -3,36 +3,10 @@ import type { ProfileId } from "../rules/model";
 import type { ConnectionInputs, CrossRegionCopyInputs, CrossRegionCopyOutputs, StackDeclarations } from "./wire";
 import { checkProfile, connectionInput, dependsOnOf, inputError, resourcesOf, type IdentityArgs } from "./common";
 import { register, stackFor, type Declaration } from "./ledger";
+import { thinProvider } from "./thin";
 
-/** Thin, like imageShareProvider (see there): the implementation is required by package name inside each method. */
-export const crossRegionCopyProvider: pulumi.dynamic.ResourceProvider<CrossRegionCopyInputs, CrossRegionCopyOutputs> = {
-  async configure(req) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
-    if (p.configure) await p.configure(req);
-  },
-  async check(olds, news) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
-    return p.check ? p.check(olds, news) : { inputs: news };
-  },
-  async diff(id, olds, news) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
-    return p.diff ? p.diff(id, olds, news) : {};
-  },
-  async create(inputs) {
-    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider.create(inputs);
-  },
-  async read(id, props) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
-    return p.read ? p.read(id, props) : { id, props };
-  },
-  async update(id, olds, news) {
-    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider.update(id, olds, news);
-  },
-  async delete(id, props) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").crossRegionCopyProvider;
-    if (p.delete) await p.delete(id, props);
-  },
-};
+/** The serialized provider: thin, see thinProvider. */
+export const crossRegionCopyProvider = thinProvider<CrossRegionCopyInputs, CrossRegionCopyOutputs>("crossRegionCopyProvider");
 
 export interface CrossRegionCopyArgs extends IdentityArgs {
   /** The image to copy; `region` is its region, `account` the copying account. */

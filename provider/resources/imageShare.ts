@@ -13,47 +13,10 @@ import {
   type MemberInput,
 } from "./common";
 import { register, stackFor, type Declaration } from "./ledger";
+import { thinProvider } from "./thin";
 
-/**
- * The provider the engine loads from serialized text. It is thin on purpose: each method reaches
- * the implementation by package name, lazily. The serializer keeps a `require` written in a
- * method body as text, so the text holds nothing else of this package (no module copied by
- * value, no __dirname, no credential).
- *
- * The host evaluates the text as a module with no file name, so a bare require would only search
- * node_modules above its working directory (the stack's). Resolving from a file in that
- * directory (createRequire) also lets Node's package self-reference work: in a user's stack
- * "image-share" is node_modules/image-share; in this repository (the root Pulumi.yaml's example
- * stack) it is the repository itself, through package.json's "exports".
- */
-export const imageShareProvider: pulumi.dynamic.ResourceProvider<ImageShareInputs, ImageShareOutputs> = {
-  async configure(req) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider;
-    if (p.configure) await p.configure(req);
-  },
-  async check(olds, news) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider;
-    return p.check ? p.check(olds, news) : { inputs: news };
-  },
-  async diff(id, olds, news) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider;
-    return p.diff ? p.diff(id, olds, news) : {};
-  },
-  async create(inputs) {
-    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider.create(inputs);
-  },
-  async read(id, props) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider;
-    return p.read ? p.read(id, props) : { id, props };
-  },
-  async update(id, olds, news) {
-    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider.update(id, olds, news);
-  },
-  async delete(id, props) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").imageShareProvider;
-    if (p.delete) await p.delete(id, props);
-  },
-};
+/** The serialized provider: thin, see thinProvider. */
+export const imageShareProvider = thinProvider<ImageShareInputs, ImageShareOutputs>("imageShareProvider");
 
 export interface ImageShareArgs extends IdentityArgs {
   /** The image to share; the acting account must own it. */

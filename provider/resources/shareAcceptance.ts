@@ -14,36 +14,10 @@ import {
   type MemberInput,
 } from "./common";
 import { register, stackFor, type Declaration } from "./ledger";
+import { thinProvider } from "./thin";
 
-/** Thin, like imageShareProvider (see there): the implementation is required by package name inside each method. */
-export const shareAcceptanceProvider: pulumi.dynamic.ResourceProvider<ShareAcceptanceInputs, ShareAcceptanceOutputs> = {
-  async configure(req) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider;
-    if (p.configure) await p.configure(req);
-  },
-  async check(olds, news) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider;
-    return p.check ? p.check(olds, news) : { inputs: news };
-  },
-  async diff(id, olds, news) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider;
-    return p.diff ? p.diff(id, olds, news) : {};
-  },
-  async create(inputs) {
-    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider.create(inputs);
-  },
-  async read(id, props) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider;
-    return p.read ? p.read(id, props) : { id, props };
-  },
-  async update(id, olds, news) {
-    return require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider.update(id, olds, news);
-  },
-  async delete(id, props) {
-    const p = require("module").createRequire(require("path").join(process.cwd(), "index.js"))("image-share/runtime").shareAcceptanceProvider;
-    if (p.delete) await p.delete(id, props);
-  },
-};
+/** The serialized provider: thin, see thinProvider. */
+export const shareAcceptanceProvider = thinProvider<ShareAcceptanceInputs, ShareAcceptanceOutputs>("shareAcceptanceProvider");
 
 export interface ShareAcceptanceArgs extends IdentityArgs {
   /** The image shared with the recipient. `account` / `project`: the recipient's, and `region` the image's. */

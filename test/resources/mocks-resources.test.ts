@@ -16,26 +16,28 @@ const HW = { profile: "huaweicloud" as const, region: "cn-north-4", account: "0a
 const IMAGE = "5a1e9c2b-3d4f-4a6b-8c7d-9e0f1a2b3c4d";
 
 describe("resource classes (thin provider)", () => {
-  for (const [name, provider] of [
-    ["ImageShare", imageShareProvider],
-    ["ShareAcceptance", shareAcceptanceProvider],
-    ["CrossRegionCopy", crossRegionCopyProvider],
+  for (const [name, provider, runtimeName] of [
+    ["ImageShare", imageShareProvider, "imageShareProvider"],
+    ["ShareAcceptance", shareAcceptanceProvider, "shareAcceptanceProvider"],
+    ["CrossRegionCopy", crossRegionCopyProvider, "crossRegionCopyProvider"],
   ] as const) {
     it(`${name}: the serialized provider only requires image-share/runtime by name`, async () => {
       const { text, containsSecrets } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
       assert.equal(containsSecrets, false);
       assert.ok(text.length < 4000, `provider text is ${text.length} characters`);
       // The runtime by package name, resolved from the stack's directory (see imageShareProvider).
-      assert.match(text, /require\("module"\)\.createRequire\(require\("path"\)\.join\(process\.cwd\(\), "index\.js"\)\)\("image-share\/runtime"\)/);
+      assert.match(text, /require\("module"\)\.createRequire\(require\("path"\)\.join\(process\.cwd\(\), "index\.js"\)\)\("image-share\/runtime"\)\[name\]/);
+      // ...and the implementation it takes from there, captured as a plain string.
+      assert.ok(text.includes(`with({ name: "${runtimeName}"`), text);
       // Nothing of our modules by value: no other require, no module path, no __dirname, no helper of the classes.
       const requires = [...text.matchAll(/require\(([^)]*)\)/g)].map((m) => m[1]);
       assert.deepEqual([...new Set(requires)].sort(), ['"module"', '"path"']);
       for (const forbidden of ["__dirname", "__filename", "provider/", "ledger", "normalize", "inputError", "process.env"]) {
         assert.ok(!text.includes(forbidden), `provider text mentions ${forbidden}`);
       }
-      // The handler object plus the seven methods, nothing else.
+      // The handler, the seven methods and the one function that requires the runtime, nothing else.
       const functions = text.match(/^function __f\d+/gm) ?? [];
-      assert.equal(functions.length, 8, text);
+      assert.equal(functions.length, 9, text);
     });
   }
 });
@@ -65,7 +67,8 @@ describe("resource classes under mocks", () => {
     assert.equal(r.inputs.profile, "huaweicloud");
     assert.equal(r.inputs.project, HW.project);
     assert.deepEqual(r.inputs.stack, { shares: [], acceptances: [], copies: [] });
-    assert.match(r.inputs.__provider, /\("image-share\/runtime"\)\.imageShareProvider/);
+    assert.match(r.inputs.__provider, /\("image-share\/runtime"\)\[name\]/);
+    assert.ok(r.inputs.__provider.includes('name: "imageShareProvider"'));
   });
 
   it("sums members across two ImageShares of one image: each sees the other, not itself", async () => {
