@@ -255,7 +255,7 @@ function rangeStart(node: unknown): number | undefined {
   return range ? range[0] : undefined;
 }
 
-/** JSON positions: the file is parsed by `yaml` the first time a position is asked for. */
+/** Positions of a JSON or YAML file: parsed by `yaml` the first time a position is asked for. */
 function lazyPositions(file: string, text: string): TopologyPositions {
   let inner: TopologyPositions | null | undefined;
   return {
