@@ -299,10 +299,10 @@ async function main(): Promise<void> {
 
   // ---- the table ----
   out.write(`\nAPPLY (ours: provider create, reads included; baseline: one member per call; calls: total (w writes, r reads, p job polls))\n`);
-  out.write(`${"backend".padEnd(17)}${"scenario".padEnd(9)}${pad("batch", 6)}${pad("min", 5)}${pad("ours calls", 20)}${pad("base calls", 22)}${pad("ratio", 8)}${pad("ours ms", 10)}${pad("base ms", 10)}${pad("time", 8)}  writes=min\n`);
+  out.write(`${"backend".padEnd(17)}${"scenario".padEnd(9)}${pad("batch", 6)}${pad("min", 5)}${pad("ours calls", 22)}${pad("base calls", 22)}${pad("ratio", 8)}${pad("ours ms", 10)}${pad("base ms", 10)}${pad("time", 8)}  writes=min\n`);
   for (const r of applyRows) {
     out.write(
-      `${r.backend.padEnd(17)}${r.scenario.padEnd(9)}${pad(r.batch, 6)}${pad(r.minimum, 5)}${pad(calls(r.ours.calls), 20)}${pad(calls(r.baseline.calls), 22)}${pad(ratio(r.callRatio), 8)}${pad(f1(r.ours.ms), 10)}${pad(f1(r.baseline.ms), 10)}${pad(ratio(r.timeRatio), 8)}  ${r.writesAtMinimum ? "yes" : "NO"}${r.limitNote ? ` (${r.limitNote})` : ""}\n`,
+      `${r.backend.padEnd(17)}${r.scenario.padEnd(9)}${pad(r.batch, 6)}${pad(r.minimum, 5)}${pad(calls(r.ours.calls), 22)}${pad(calls(r.baseline.calls), 22)}${pad(ratio(r.callRatio), 8)}${pad(f1(r.ours.ms), 10)}${pad(f1(r.baseline.ms), 10)}${pad(ratio(r.timeRatio), 8)}  ${r.writesAtMinimum ? "yes" : "NO"}${r.limitNote ? ` (${r.limitNote})` : ""}\n`,
     );
   }
   out.write(`ratio = baseline member additions / our calls of every kind; time = baseline ms / ours\n`);
