@@ -19,10 +19,10 @@ describe("reliability: convergence under faults (ImageShare through imageSharePr
   // Retries off (one attempt per call): every fault reaches the engine model, so partial state
   // and reruns are exercised on most sequences, and no backoff sleeps.
   const profiles: [ProfileId, number, number][] = [
-    ["alicloud", 40, 1],
-    ["huaweicloud", 30, 2],
-    ["tencentcloud", 30, 3],
-    ["opentelekomcloud", 15, 4],
+    ["alicloud", 80, 1],
+    ["huaweicloud", 60, 2],
+    ["tencentcloud", 60, 3],
+    ["opentelekomcloud", 30, 4],
   ];
   for (const [profile, runs, salt] of profiles) {
     it(`${profile}: ${runs} random sequences of up converge to exactly the declared members (retries off)`, async () => {

@@ -147,7 +147,7 @@ describe("reliability: fuzzing topology files", function () {
     try {
       fc.assert(
         fc.property(mutatedText, ({ text, file }) => checkResult(loadTopologyText(text, file), file, text)),
-        { numRuns: 1200, seed },
+        { numRuns: 2500, seed },
       );
     } catch (e) {
       fail(e as Error);

@@ -22,7 +22,7 @@ const env = { IMAGE_SHARE_RETRY_ATTEMPTS: "1", IMAGE_SHARE_EMULATOR_FSYNC: "0" }
 describe("reliability: convergence with writers at once", function () {
   this.timeout(180_000);
 
-  for (const [profile, runs, salt] of [["alicloud", 14, 11], ["huaweicloud", 12, 12], ["tencentcloud", 12, 13]] as [ProfileId, number, number][]) {
+  for (const [profile, runs, salt] of [["alicloud", 30, 11], ["huaweicloud", 25, 12], ["tencentcloud", 25, 13]] as [ProfileId, number, number][]) {
     it(`${profile}: ${runs} random sequences, 10 resources over 3 images stepping at once, converge exactly`, async () => {
       const seed = seedFrom(20261123 + salt);
       await withEnv(env, () =>
