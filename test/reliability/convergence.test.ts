@@ -10,10 +10,11 @@
  */
 import fc = require("fast-check");
 import type { ProfileId } from "../../provider/rules/model";
-import { seedFrom, withEnv } from "./engine";
+import { seedFrom, withEnv, quietProviderLog } from "./engine";
 import { runScenario, scenario } from "./scenario";
 
 describe("reliability: convergence under faults (ImageShare through imageShareProvider)", function () {
+  quietProviderLog();
   this.timeout(120_000);
 
   // Retries off (one attempt per call): every fault reaches the engine model, so partial state

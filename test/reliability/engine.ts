@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { imageShareProvider } from "../../provider/resources/runtime";
 import { invalidate } from "../../provider/resources/provider/cache";
+import { setLogSink } from "../../provider/resources/provider/errors";
 import { resolveConnection } from "../../provider/resources/provider/credentials";
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import type { MemberTarget } from "../../provider/backends/types";
@@ -226,4 +227,14 @@ export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<
       else process.env[k] = v;
     }
   }
+}
+
+/**
+ * Inside a describe block: the provider's log lines (rule warnings on every check, by the
+ * thousand here) are kept in `providerLog` instead of flooding the test output.
+ */
+export const providerLog: string[] = [];
+export function quietProviderLog(): void {
+  before(() => setLogSink((line) => void (providerLog.length < 10_000 && providerLog.push(line))));
+  after(() => setLogSink());
 }

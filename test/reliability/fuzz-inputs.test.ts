@@ -11,7 +11,7 @@ import assert = require("node:assert/strict");
 import fc = require("fast-check");
 import { crossRegionCopyProvider, imageShareProvider, shareAcceptanceProvider } from "../../provider/resources/runtime";
 import { PULUMI_UNKNOWN } from "../../provider/resources/wire";
-import { makeWorld, seedFrom, withEnv, type World } from "./engine";
+import { makeWorld, seedFrom, withEnv, type World, quietProviderLog } from "./engine";
 
 type Json = unknown;
 type Path = (string | number)[];
@@ -84,6 +84,7 @@ async function checkNeverThrows(check: Check, kind: string, news: Json): Promise
 }
 
 describe("reliability: fuzzing resource inputs through check", function () {
+  quietProviderLog();
   this.timeout(120_000);
   const seed = seedFrom(20261123 + 30);
   let hw: World;

@@ -14,12 +14,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ProfileId } from "../../provider/rules/model";
 import { runScenario, scenario, type Shape } from "./scenario";
-import { key, makeWorld, seedFrom, withEnv, type Declared } from "./engine";
+import { key, makeWorld, seedFrom, withEnv, type Declared, quietProviderLog } from "./engine";
 
 const TEN: Shape = { slots: 10, images: 3, slice: 4 };
 const env = { IMAGE_SHARE_RETRY_ATTEMPTS: "1", IMAGE_SHARE_EMULATOR_FSYNC: "0" };
 
 describe("reliability: convergence with writers at once", function () {
+  quietProviderLog();
   this.timeout(180_000);
 
   for (const [profile, runs, salt] of [["alicloud", 30, 11], ["huaweicloud", 25, 12], ["tencentcloud", 25, 13]] as [ProfileId, number, number][]) {

@@ -4,9 +4,10 @@
  * destroy, outside any resource's record).
  */
 import assert = require("node:assert/strict");
-import { Engine, key, makeWorld, withEnv } from "./engine";
+import { Engine, key, makeWorld, withEnv, quietProviderLog } from "./engine";
 
 describe("reliability: a failed member change whose read-back fails too", function () {
+  quietProviderLog();
   this.timeout(60_000);
   const env = { IMAGE_SHARE_RETRY_ATTEMPTS: "1", IMAGE_SHARE_EMULATOR_FSYNC: "0" };
 

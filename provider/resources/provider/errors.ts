@@ -47,6 +47,17 @@ export function partial(message: string, id: string, properties: Record<string, 
 }
 
 /** Warnings and progress go to stderr: the engine shows a provider's stderr as its log. */
+const toStderr = (line: string): void => void process.stderr.write(line);
+let sink = toStderr;
+
 export function log(message: string): void {
-  process.stderr.write(`image-share: ${message}\n`);
+  sink(`image-share: ${message}\n`);
+}
+
+/**
+ * Where log lines go: stderr (the engine shows a provider's stderr), unless a caller that runs
+ * the provider in-process thousands of times (the reliability tests) collects them instead.
+ */
+export function setLogSink(next?: (line: string) => void): void {
+  sink = next ?? toStderr;
 }
