@@ -18,7 +18,7 @@
  *   RequestLimitExceeded.
  */
 import { ImageServiceError, type ImageServiceErrorKind } from "../errors";
-import type { Member, MemberTarget } from "../types";
+import type { ImageStatus, Member, MemberTarget } from "../types";
 import type { ImageKind, MemberStatus, ProfileId, Site } from "../../rules/model";
 import { PROFILE_IDS } from "../../rules/model";
 import type { RuleId } from "../../rules/rule";
@@ -61,7 +61,7 @@ export interface ImageRecord {
   kind: ImageKind;
   name: string;
   description?: string;
-  status: "creating" | "available" | "failed";
+  status: ImageStatus;
   /** Why a copy failed. */
   reason?: string;
   sourceImageId?: string;
@@ -330,7 +330,7 @@ export interface ImageInput {
   kind: ImageKind;
   name: string;
   description?: string;
-  status?: "creating" | "available" | "failed";
+  status?: ImageStatus;
   sourceImageId?: string;
 }
 

@@ -16,7 +16,7 @@ import { getImage } from "./cache";
 import { ProviderError, describe, failure, log, partial } from "./errors";
 import { shapeFailures } from "./inputs";
 import { SELF, TopologyBuilder, toFailures } from "./rulesAdapter";
-import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn, withProvider } from "./shared";
+import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn, withProvider, identityDiff } from "./shared";
 
 type CrossRegionCopyInputs = WireInputs & CrossRegionCopyExtraInputs;
 type Inputs = CrossRegionCopyInputs & Record<string, unknown>;
@@ -71,14 +71,10 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
 const REPLACE_KEYS = ["sourceImageId", "targetRegion", "targetProject", "name", "description", "profile", "region", "account", "project"] as const;
 
 async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult> {
-  const replaces: string[] = [];
-  for (const k of REPLACE_KEYS) if ((olds[k] ?? null) !== (news[k] ?? null)) replaces.push(k);
-  const oc = olds.connection ?? { backend: "emulator" };
-  const nc = news.connection ?? { backend: "emulator" };
-  if (isUnknown(nc) || oc.backend !== nc.backend || (oc.emulatorPath ?? null) !== (nc.emulatorPath ?? null)) replaces.push("connection");
+  const { replaces, connectionChanged } = identityDiff(olds, news, REPLACE_KEYS);
   // A failed copy is replaced: a new copy is made, then the failed image deleted.
   if (olds.jobStatus === "failed" && !replaces.length) replaces.push("sourceImageId");
-  const changes = replaces.length > 0 || olds.jobStatus === "running" || olds.timeoutMinutes !== news.timeoutMinutes || JSON.stringify(oc) !== JSON.stringify(nc);
+  const changes = replaces.length > 0 || olds.jobStatus === "running" || olds.timeoutMinutes !== news.timeoutMinutes || connectionChanged;
   return { changes, replaces };
 }
 

@@ -29,6 +29,7 @@ import {
   validate,
   warn,
   withProvider,
+  identityDiff,
 } from "./shared";
 
 type Inputs = ImageShareInputs & Record<string, unknown>;
@@ -119,12 +120,8 @@ function sameMembers(a: unknown, b: unknown): boolean {
 }
 
 async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult> {
-  const replaces: string[] = [];
-  for (const k of REPLACE_KEYS) if ((olds[k] ?? null) !== (news[k] ?? null)) replaces.push(k);
-  const oc = olds.connection ?? { backend: "emulator" };
-  const nc = news.connection ?? { backend: "emulator" };
-  if (isUnknown(nc) || oc.backend !== nc.backend || (oc.emulatorPath ?? null) !== (nc.emulatorPath ?? null)) replaces.push("connection");
-  const changes = replaces.length > 0 || !sameMembers(olds.members, news.members) || JSON.stringify(oc) !== JSON.stringify(nc);
+  const { replaces, connectionChanged } = identityDiff(olds, news, REPLACE_KEYS);
+  const changes = replaces.length > 0 || !sameMembers(olds.members, news.members) || connectionChanged;
   // Delete before replace: the new share must not find the old one's members "already present"
   // and then lose them when the old one is deleted.
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };

@@ -13,7 +13,7 @@ import { getImage, invalidate } from "./cache";
 import { failure, log } from "./errors";
 import { shapeFailures } from "./inputs";
 import { ASSUMED_KIND, SELF, TopologyBuilder, knownMember, toFailures } from "./rulesAdapter";
-import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn } from "./shared";
+import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn, identityDiff } from "./shared";
 
 type Inputs = ShareAcceptanceInputs & Record<string, unknown>;
 type Outputs = ShareAcceptanceOutputs & Record<string, unknown>;
@@ -88,13 +88,9 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
 const REPLACE_KEYS = ["imageId", "profile", "region", "account", "project"] as const;
 
 async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult> {
-  const replaces: string[] = [];
-  for (const k of REPLACE_KEYS) if ((olds[k] ?? null) !== (news[k] ?? null)) replaces.push(k);
+  const { replaces, connectionChanged } = identityDiff(olds, news, REPLACE_KEYS);
   if (JSON.stringify(olds.member) !== JSON.stringify(news.member)) replaces.push("member");
-  const oc = olds.connection ?? { backend: "emulator" };
-  const nc = news.connection ?? { backend: "emulator" };
-  if (isUnknown(nc) || oc.backend !== nc.backend || (oc.emulatorPath ?? null) !== (nc.emulatorPath ?? null)) replaces.push("connection");
-  const changes = replaces.length > 0 || olds.status !== news.status || JSON.stringify(oc) !== JSON.stringify(nc);
+  const changes = replaces.length > 0 || olds.status !== news.status || connectionChanged;
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 

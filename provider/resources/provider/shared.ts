@@ -115,3 +115,21 @@ export function resilient(service: ImageService): ImageService {
     deleteImage: (id) => retry(() => service.deleteImage(id)),
   };
 }
+
+/**
+ * What every diff compares the same way: the `keys` whose change means a new resource, and the
+ * connection. A different backend or emulator state file is another cloud (replace); any other
+ * connection change (endpoint, credential references) is an in-place update.
+ */
+export function identityDiff<T extends IdentityInputs>(
+  olds: T,
+  news: T,
+  keys: readonly (keyof T)[],
+): { replaces: string[]; connectionChanged: boolean } {
+  const replaces: string[] = [];
+  for (const k of keys) if ((olds[k] ?? null) !== (news[k] ?? null)) replaces.push(String(k));
+  const oc = olds.connection ?? { backend: "emulator" };
+  const nc = news.connection ?? { backend: "emulator" };
+  if (isUnknown(nc) || oc.backend !== nc.backend || (oc.emulatorPath ?? null) !== (nc.emulatorPath ?? null)) replaces.push("connection");
+  return { replaces, connectionChanged: JSON.stringify(oc) !== JSON.stringify(nc) };
+}
