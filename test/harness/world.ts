@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import type { ProfileId } from "../../provider/rules/model";
 import type { MemberTarget } from "../../provider/backends/types";
+import { startHost, type Host } from "./host";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
@@ -95,4 +96,38 @@ export function makeStackDir(packageDir = REPO): string {
   fs.mkdirSync(path.join(dir, "node_modules"));
   fs.symlinkSync(packageDir, path.join(dir, "node_modules", "image-share"), "dir");
   return dir;
+}
+
+/**
+ * Inside a describe block: one dynamic-provider host running in a fresh stack directory for the
+ * block, and emulator worlds that are cleaned up after it.
+ */
+export function useHost(options: { env?: NodeJS.ProcessEnv; prepare?: (w: World) => void } = {}): {
+  readonly host: Host;
+  world(...args: Parameters<typeof makeWorld>): World;
+} {
+  let host: Host | undefined;
+  let stackDir: string | undefined;
+  const worlds: World[] = [];
+  before(async () => {
+    stackDir = makeStackDir();
+    host = await startHost({ cwd: stackDir, ...(options.env ? { env: options.env } : {}) });
+  });
+  after(async () => {
+    await host?.stop();
+    for (const w of worlds) w.cleanup();
+    if (stackDir) fs.rmSync(stackDir, { recursive: true, force: true });
+  });
+  return {
+    get host(): Host {
+      if (!host) throw new Error("the host starts in a before hook: use it inside a test");
+      return host;
+    },
+    world(...args) {
+      const w = makeWorld(...args);
+      options.prepare?.(w);
+      worlds.push(w);
+      return w;
+    },
+  };
 }

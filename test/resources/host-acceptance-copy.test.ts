@@ -4,41 +4,24 @@
  * a failed copy job is partial state that the next up replaces.
  */
 import assert = require("node:assert/strict");
-import * as fs from "node:fs";
 import { shareAcceptanceProvider } from "../../provider/resources/shareAcceptance";
 import { crossRegionCopyProvider } from "../../provider/resources/crossRegionCopy";
-import { PROVIDER_KEY, startHost, serializeProvider, HostError, type Host } from "../harness/host";
-import { makeWorld, makeStackDir, regionsOf, type World } from "../harness/world";
+import { PROVIDER_KEY, serializeProvider, HostError } from "../harness/host";
+import { regionsOf, useHost } from "../harness/world";
 
 describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host (emulator)", function () {
   this.timeout(60_000);
-  let host: Host;
+  const fx = useHost({ env: { IMAGE_SHARE_JOB_POLL_MS: "50" }, prepare: (w) => w.emulator.configure({ copyDurationMs: 300 }) });
   let acceptanceText: string;
   let copyText: string;
-  let stackDir: string;
-  const worlds: World[] = [];
-
   before(async () => {
     acceptanceText = await serializeProvider(shareAcceptanceProvider);
     copyText = await serializeProvider(crossRegionCopyProvider);
-    stackDir = makeStackDir();
-    host = await startHost({ cwd: stackDir, env: { IMAGE_SHARE_JOB_POLL_MS: "50" } });
   });
-  after(async () => {
-    await host?.stop();
-    for (const w of worlds) w.cleanup();
-    fs.rmSync(stackDir, { recursive: true, force: true });
-  });
-  const world = (...args: Parameters<typeof makeWorld>) => {
-    const w = makeWorld(...args);
-    w.emulator.configure({ copyDurationMs: 300 });
-    worlds.push(w);
-    return w;
-  };
 
   for (const profile of ["huaweicloud", "opentelekomcloud"] as const) {
     it(`${profile}: ShareAcceptance check -> create -> read -> diff -> update -> delete, acting as the recipient`, async () => {
-      const w = world(profile);
+      const w = fx.world(profile);
       const r = w.recipients[0];
       w.emulator.addMembersDirectly(w.imageId, [w.member(0)]);
       const statusOf = () => w.emulator.image(w.imageId)!.members.find((m) => m.id === w.member(0).id)?.status;
@@ -54,29 +37,29 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
         status: "accepted",
         [PROVIDER_KEY]: acceptanceText,
       };
-      const checked = await host.check({}, news);
+      const checked = await fx.host.check({}, news);
       assert.deepEqual(checked.failures, []);
-      const created = await host.create(checked.inputs);
+      const created = await fx.host.create(checked.inputs);
       assert.equal(statusOf(), "accepted");
       assert.equal(created.properties.owner, w.owner);
-      const read = await host.read(created.id, created.properties);
+      const read = await fx.host.read(created.id, created.properties);
       assert.equal(read.id, created.id);
       assert.equal(read.properties.owner, w.owner);
-      const diff = await host.diff(created.id, created.properties, { ...news, status: "rejected" });
+      const diff = await fx.host.diff(created.id, created.properties, { ...news, status: "rejected" });
       assert.equal(diff.changes, "some");
       assert.deepEqual(diff.replaces, []);
-      assert.equal((await host.diff(created.id, created.properties, news)).changes, "none");
-      await host.update(created.id, created.properties, { ...news, status: "rejected" });
+      assert.equal((await fx.host.diff(created.id, created.properties, news)).changes, "none");
+      await fx.host.update(created.id, created.properties, { ...news, status: "rejected" });
       assert.equal(statusOf(), "rejected");
-      await host.update(created.id, created.properties, news);
+      await fx.host.update(created.id, created.properties, news);
       assert.equal(statusOf(), "accepted");
-      await host.delete(created.id, created.properties);
+      await fx.host.delete(created.id, created.properties);
       assert.equal(statusOf(), "rejected", "delete sets the member back to rejected");
     });
   }
 
   it("ShareAcceptance of a share that does not exist fails at check with acceptance-without-share", async () => {
-    const w = world("huaweicloud");
+    const w = fx.world("huaweicloud");
     const r = w.recipients[1];
     const news = {
       profile: "huaweicloud",
@@ -89,21 +72,21 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       status: "accepted",
       [PROVIDER_KEY]: acceptanceText,
     };
-    const checked = await host.check({}, news);
+    const checked = await fx.host.check({}, news);
     assert.equal(checked.failures.length, 1);
     assert.equal(checked.failures[0].property, "member");
     assert.match(checked.failures[0].reason, /^\[acceptance-without-share\]/);
     // A share of the stack that is not known yet may grant it: no false violation.
     const withUnknown = { ...news, stack: { shares: [{ resource: "later", imageId: "(unknown)", members: [] }], acceptances: [], copies: [] } };
-    assert.deepEqual((await host.check({}, withUnknown)).failures, []);
+    assert.deepEqual((await fx.host.check({}, withUnknown)).failures, []);
     // Declared by the stack: fine.
     const declared = { ...news, stack: { shares: [{ resource: "share", imageId: w.imageId, members: [w.member(1)] }], acceptances: [], copies: [] } };
-    assert.deepEqual((await host.check({}, declared)).failures, []);
+    assert.deepEqual((await fx.host.check({}, declared)).failures, []);
   });
 
   for (const profile of ["alicloud", "tencentcloud"] as const) {
     it(`${profile}: ShareAcceptance fails at check with acceptance-unsupported`, async () => {
-      const w = world(profile);
+      const w = fx.world(profile);
       const news = {
         profile,
         region: w.region,
@@ -114,7 +97,7 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
         status: "accepted",
         [PROVIDER_KEY]: acceptanceText,
       };
-      const checked = await host.check({}, news);
+      const checked = await fx.host.check({}, news);
       assert.equal(checked.failures[0]?.property, "profile");
       assert.match(checked.failures[0].reason, /^\[acceptance-unsupported\]/);
     });
@@ -122,7 +105,7 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
 
   for (const profile of ["huaweicloud", "alicloud", "tencentcloud"] as const) {
     it(`${profile}: CrossRegionCopy check -> create (waits for the job) -> read -> diff -> update -> delete`, async () => {
-      const w = world(profile);
+      const w = fx.world(profile);
       const [, target] = regionsOf(profile);
       const news = {
         profile,
@@ -135,9 +118,9 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
         name: "golden-copy",
         [PROVIDER_KEY]: copyText,
       };
-      const checked = await host.check({}, news);
+      const checked = await fx.host.check({}, news);
       assert.deepEqual(checked.failures, []);
-      const created = await host.create(checked.inputs);
+      const created = await fx.host.create(checked.inputs);
       const copyId = created.properties.imageId as string;
       assert.equal(created.id, copyId);
       assert.equal(created.properties.imageRegion, target);
@@ -148,21 +131,21 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       assert.equal(img.status, "available");
       assert.equal(img.region, target);
       assert.equal(img.name, "golden-copy");
-      await host.waitForOutput(new RegExp(`copying image ${w.imageId} to ${target}: done`));
+      await fx.host.waitForOutput(new RegExp(`copying image ${w.imageId} to ${target}: done`));
 
-      const read = await host.read(created.id, created.properties);
+      const read = await fx.host.read(created.id, created.properties);
       assert.equal(read.properties.imageId, copyId);
-      assert.equal((await host.diff(created.id, read.properties, news)).changes, "none");
-      const renamed = await host.diff(created.id, read.properties, { ...news, name: "other" });
+      assert.equal((await fx.host.diff(created.id, read.properties, news)).changes, "none");
+      const renamed = await fx.host.diff(created.id, read.properties, { ...news, name: "other" });
       assert.deepEqual(renamed.replaces, ["name"]);
-      const updated = await host.update(created.id, read.properties, { ...news, timeoutMinutes: 5 });
+      const updated = await fx.host.update(created.id, read.properties, { ...news, timeoutMinutes: 5 });
       assert.equal(updated.properties.imageId, copyId);
 
       if (profile !== "huaweicloud") {
         // Shared: alicloud / tencentcloud refuse the delete; the error names the member left.
         const r = w.recipients[0].account;
         w.emulator.addMembersDirectly(copyId, [{ type: "account", id: r }]);
-        await assert.rejects(host.delete(created.id, updated.properties), (e: HostError) => {
+        await assert.rejects(fx.host.delete(created.id, updated.properties), (e: HostError) => {
           assert.match(e.message, /\[delete-while-shared\]/);
           assert.match(e.message, new RegExp(`account ${r}`));
           return true;
@@ -170,14 +153,14 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
         assert.ok(w.emulator.image(copyId), "nothing deleted");
         w.emulator.store.transact((s) => void (s.images[copyId].members = []));
       }
-      await host.delete(created.id, updated.properties);
+      await fx.host.delete(created.id, updated.properties);
       assert.equal(w.emulator.image(copyId), undefined);
       assert.ok(w.emulator.image(w.imageId), "the source stays");
     });
   }
 
   it("a copy to its own region on tencentcloud fails at check with copy-same-region; nothing is copied", async () => {
-    const w = world("tencentcloud");
+    const w = fx.world("tencentcloud");
     const news = {
       profile: "tencentcloud",
       region: w.region,
@@ -187,14 +170,14 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       targetRegion: w.region,
       [PROVIDER_KEY]: copyText,
     };
-    const checked = await host.check({}, news);
+    const checked = await fx.host.check({}, news);
     assert.equal(checked.failures[0]?.property, "targetRegion");
     assert.match(checked.failures[0].reason, /^\[copy-same-region\]/);
     assert.equal(w.emulator.snapshot().images.length, 1);
   });
 
   it("a copy job that fails half way is partial state; the next up replaces it and the failed image is deleted", async () => {
-    const w = world("alicloud");
+    const w = fx.world("alicloud");
     const [, target] = regionsOf("alicloud");
     w.emulator.setFaults({ failJobs: 1 });
     const news = {
@@ -207,7 +190,7 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       [PROVIDER_KEY]: copyText,
     };
     let failed: HostError | undefined;
-    await host.create(news).catch((e: HostError) => (failed = e));
+    await fx.host.create(news).catch((e: HostError) => (failed = e));
     assert.ok(failed?.initFailed, "resource-init-failed with partial state");
     const { id, properties, reasons } = failed.initFailed;
     assert.match(failed.message, /failed: job .*CreateFailed/);
@@ -216,16 +199,16 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
     assert.equal(w.emulator.image(id)?.status, "failed");
     assert.ok(reasons.length > 0);
     // Next up: diff says replace; the engine creates the new copy, then deletes the failed one.
-    const diff = await host.diff(id, properties, news);
+    const diff = await fx.host.diff(id, properties, news);
     assert.ok(diff.replaces.length > 0);
-    const created = await host.create(news);
+    const created = await fx.host.create(news);
     assert.equal(w.emulator.image(created.id)?.status, "available");
-    await host.delete(id, properties);
+    await fx.host.delete(id, properties);
     assert.equal(w.emulator.image(id), undefined);
   });
 
   it("a copy whose wait times out is partial state (running); the next up waits for the job again", async () => {
-    const w = world("huaweicloud");
+    const w = fx.world("huaweicloud");
     w.emulator.configure({ copyDurationMs: 1500 });
     const [, target] = regionsOf("huaweicloud");
     const news = {
@@ -240,23 +223,23 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       [PROVIDER_KEY]: copyText,
     };
     let failed: HostError | undefined;
-    await host.create(news).catch((e: HostError) => (failed = e));
+    await fx.host.create(news).catch((e: HostError) => (failed = e));
     assert.ok(failed?.initFailed, `expected partial state, got ${failed?.message}`);
     assert.match(failed.message, /still running/);
     const { id, properties } = failed.initFailed;
     assert.equal(properties.jobStatus, "running");
     const later = { ...news, timeoutMinutes: 1 };
-    const diff = await host.diff(id, properties, later);
+    const diff = await fx.host.diff(id, properties, later);
     assert.equal(diff.changes, "some");
     assert.deepEqual(diff.replaces, []);
-    const updated = await host.update(id, properties, later);
+    const updated = await fx.host.update(id, properties, later);
     assert.equal(updated.properties.jobStatus, "succeeded");
     assert.equal(w.emulator.image(id)?.status, "available");
   });
 
   it("unknown values (preview) never produce a violation for acceptances and copies", async () => {
     const U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const w = world("tencentcloud");
+    const w = fx.world("tencentcloud");
     const copy = {
       profile: "tencentcloud",
       region: w.region,
@@ -266,9 +249,9 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       targetRegion: w.region,
       [PROVIDER_KEY]: copyText,
     };
-    assert.deepEqual((await host.check({}, copy)).failures, []);
-    assert.deepEqual((await host.check({}, { ...copy, sourceImageId: w.imageId, targetRegion: U })).failures, []);
-    const h = world("huaweicloud");
+    assert.deepEqual((await fx.host.check({}, copy)).failures, []);
+    assert.deepEqual((await fx.host.check({}, { ...copy, sourceImageId: w.imageId, targetRegion: U })).failures, []);
+    const h = fx.world("huaweicloud");
     const acceptance = {
       profile: "huaweicloud",
       region: h.region,
@@ -280,11 +263,11 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       status: "accepted",
       [PROVIDER_KEY]: acceptanceText,
     };
-    assert.deepEqual((await host.check({}, acceptance)).failures, []);
+    assert.deepEqual((await fx.host.check({}, acceptance)).failures, []);
   });
 
   it("huaweicloud: a recipient copying a shared image straight to another region fails at check with copy-of-shared-image", async () => {
-    const w = world("huaweicloud");
+    const w = fx.world("huaweicloud");
     const r = w.recipients[0];
     w.emulator.addMembersDirectly(w.imageId, [{ type: "account", id: r.account, status: "accepted" }]);
     const [, target] = regionsOf("huaweicloud");
@@ -298,11 +281,11 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       targetRegion: target,
       [PROVIDER_KEY]: copyText,
     };
-    const { failures } = await host.check({}, news);
+    const { failures } = await fx.host.check({}, news);
     assert.equal(failures[0]?.property, "sourceImageId");
     assert.match(failures[0].reason, /^\[copy-of-shared-image\]/);
     // The in-region replicate of the accepted share is the way: no failure.
-    assert.deepEqual((await host.check({}, { ...news, targetRegion: w.region })).failures, []);
+    assert.deepEqual((await fx.host.check({}, { ...news, targetRegion: w.region })).failures, []);
     assert.equal(w.emulator.snapshot().images.length, 1, "check copies nothing");
   });
 });

@@ -7,33 +7,16 @@
  */
 import assert = require("node:assert/strict");
 import { imageShareProvider } from "../../provider/resources/imageShare";
-import { PROVIDER_KEY, startHost, serializeProvider, HostError, type Host } from "../harness/host";
-import * as fs from "node:fs";
-import { makeWorld, makeStackDir, key, regionsOf, type World } from "../harness/world";
+import { PROVIDER_KEY, serializeProvider, HostError } from "../harness/host";
+import { key, regionsOf, type World, useHost } from "../harness/world";
 
 describe("ImageShare through the dynamic-provider host (emulator)", function () {
   this.timeout(60_000);
-  let host: Host;
+  const fx = useHost();
   let providerText: string;
-  const worlds: World[] = [];
-  let stackDir: string;
-
   before(async () => {
     providerText = await serializeProvider(imageShareProvider);
-    stackDir = makeStackDir();
-    host = await startHost({ cwd: stackDir });
   });
-  after(async () => {
-    await host?.stop();
-    for (const w of worlds) w.cleanup();
-    fs.rmSync(stackDir, { recursive: true, force: true });
-  });
-
-  const world = (...args: Parameters<typeof makeWorld>) => {
-    const w = makeWorld(...args);
-    worlds.push(w);
-    return w;
-  };
   const inputs = (w: World, members: number[], extra: Record<string, unknown> = {}) => ({
     profile: w.profile,
     region: w.region,
@@ -53,16 +36,16 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
 
   for (const profile of ["huaweicloud", "opentelekomcloud", "alicloud", "tencentcloud"] as const) {
     it(`${profile}: check -> create -> read -> diff -> update -> delete`, async () => {
-      const w = world(profile);
+      const w = fx.world(profile);
       // A member present before the stack: not "added" by the resource, so delete leaves it.
       w.emulator.addMembersDirectly(w.imageId, [w.member(3)]);
 
       const news = inputs(w, [0, 1, 3]);
-      const checked = await host.check({}, news);
+      const checked = await fx.host.check({}, news);
       assert.deepEqual(checked.failures, []);
       assert.equal(checked.inputs[PROVIDER_KEY], providerText);
 
-      const created = await host.create(checked.inputs);
+      const created = await fx.host.create(checked.inputs);
       assert.match(created.id, new RegExp(`^${w.imageId}/`));
       assert.deepEqual(w.members(), [w.member(0), w.member(1), w.member(3)].map(key).sort());
       assert.deepEqual((created.properties.addedMembers as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(1)].map(key).sort());
@@ -74,39 +57,39 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
         const img = s.images[w.imageId];
         img.members = img.members.filter((m) => m.id !== w.member(1).id);
       });
-      const read = await host.read(created.id, created.properties);
+      const read = await fx.host.read(created.id, created.properties);
       assert.equal(read.id, created.id);
       assert.deepEqual((read.properties.members as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(3)].map(key).sort());
-      await host.waitForOutput(new RegExp(`${w.member(1).id} was removed from image ${w.imageId} outside the stack`));
+      await fx.host.waitForOutput(new RegExp(`${w.member(1).id} was removed from image ${w.imageId} outside the stack`));
 
       // Same members as declared: the refreshed state differs, so the diff is an update (re-add), never a replace.
-      const diffSame = await host.diff(created.id, read.properties, news);
+      const diffSame = await fx.host.diff(created.id, read.properties, news);
       assert.equal(diffSame.changes, "some");
       assert.deepEqual(diffSame.replaces, []);
 
       const news2 = inputs(w, [1, 2, 3]);
-      const diff = await host.diff(created.id, read.properties, news2);
+      const diff = await fx.host.diff(created.id, read.properties, news2);
       assert.equal(diff.changes, "some");
       assert.deepEqual(diff.replaces, [], "a change of members is an update, never a replacement");
-      const diffNone = await host.diff(created.id, created.properties, inputs(w, [3, 1, 0]));
+      const diffNone = await fx.host.diff(created.id, created.properties, inputs(w, [3, 1, 0]));
       assert.equal(diffNone.changes, "none");
-      const diffImage = await host.diff(created.id, created.properties, { ...news, imageId: "other-image" });
+      const diffImage = await fx.host.diff(created.id, created.properties, { ...news, imageId: "other-image" });
       assert.deepEqual(diffImage.replaces, ["imageId"]);
 
-      const updated = await host.update(created.id, read.properties, news2);
+      const updated = await fx.host.update(created.id, read.properties, news2);
       assert.deepEqual(w.members(), [w.member(1), w.member(2), w.member(3)].map(key).sort());
       assert.deepEqual((updated.properties.addedMembers as unknown[]).map((m) => key(m as never)).sort(), [w.member(1), w.member(2)].map(key).sort());
 
-      await host.delete(created.id, updated.properties);
+      await fx.host.delete(created.id, updated.properties);
       assert.deepEqual(w.members(), [key(w.member(3))], "delete leaves the member present before the stack");
     });
   }
 
   it("create on an image the account does not own fails with the cloud's code and the rule id, nothing shared", async () => {
-    const w = world("huaweicloud");
+    const w = fx.world("huaweicloud");
     const other = w.recipients[0];
     const news = { ...inputs(w, [1]), account: other.account, project: other.project };
-    await assert.rejects(host.create(news), (e: HostError) => {
+    await assert.rejects(fx.host.create(news), (e: HostError) => {
       assert.match(e.message, /not found|owned by/);
       assert.doesNotMatch(e.message, /\n\s+at /, "no stack trace");
       return true;
@@ -115,15 +98,15 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
   });
 
   it("sharing a copy still being made waits until the image is available (clouds refuse to share it before)", async () => {
-    const w = world("alicloud");
+    const w = fx.world("alicloud");
     w.emulator.configure({ copyDurationMs: 800 });
     const [, target] = regionsOf("alicloud");
     const job = await w.emulator.service({ profile: "alicloud", region: w.region, account: w.owner }).copyImage({ imageId: w.imageId, region: target });
     assert.equal(w.emulator.image(job.imageId!)?.status, "creating");
     const news = { ...inputs(w, [0]), region: target, imageId: job.imageId };
-    const created = await host.create(news);
+    const created = await fx.host.create(news);
     assert.deepEqual(w.members(job.imageId), [key(w.member(0))]);
-    await host.delete(created.id, created.properties);
+    await fx.host.delete(created.id, created.properties);
     assert.deepEqual(w.members(job.imageId), []);
   });
 });

@@ -4,31 +4,21 @@
  * the next up (Update with those properties) finishes the job.
  */
 import assert = require("node:assert/strict");
-import * as fs from "node:fs";
 import { imageShareProvider } from "../../provider/resources/imageShare";
-import { PROVIDER_KEY, startHost, serializeProvider, HostError, type Host } from "../harness/host";
-import { makeWorld, makeStackDir, key, type World } from "../harness/world";
+import { PROVIDER_KEY, serializeProvider, HostError } from "../harness/host";
+import { makeWorld, key, useHost } from "../harness/world";
 
 describe("partial state through the dynamic-provider host (ImageShare)", function () {
   this.timeout(60_000);
-  let host: Host;
+  const fx = useHost();
   let providerText: string;
-  let stackDir: string;
-  let w: World;
 
   before(async () => {
     providerText = await serializeProvider(imageShareProvider);
-    stackDir = makeStackDir();
-    host = await startHost({ cwd: stackDir });
-  });
-  after(async () => {
-    await host?.stop();
-    w?.cleanup();
-    fs.rmSync(stackDir, { recursive: true, force: true });
   });
 
   it("a create that fails after a batch applied is resource-init-failed with what was added; the next update adds the rest", async () => {
-    w = makeWorld("huaweicloud");
+    const w = fx.world("huaweicloud");
     w.emulator.configure({ batchSize: { huaweicloud: 2 } });
     const ghost = { type: "account" as const, id: "hua-ghost" };
     const news = {
@@ -42,7 +32,7 @@ describe("partial state through the dynamic-provider host (ImageShare)", functio
       [PROVIDER_KEY]: providerText,
     };
     let failed: HostError | undefined;
-    await host.create(news).catch((e: HostError) => (failed = e));
+    await fx.host.create(news).catch((e: HostError) => (failed = e));
     assert.ok(failed?.initFailed, `expected partial state, got ${failed?.message}`);
     assert.match(failed.message, /member account hua-ghost does not exist.*cloud error/);
     assert.match(failed.message, /2 of 4 member\(s\) were added/);
@@ -55,10 +45,10 @@ describe("partial state through the dynamic-provider host (ImageShare)", functio
 
     // The missing account appears (e.g. created); the next up updates the resource from its recorded state.
     w.emulator.addAccount({ id: ghost.id, profile: "huaweicloud", projects: [] });
-    const updated = await host.update(id, properties, news);
+    const updated = await fx.host.update(id, properties, news);
     assert.deepEqual(w.members(), [w.member(0), w.member(1), w.member(2), ghost].map(key).sort());
     assert.deepEqual((updated.properties.addedMembers as never[]).map(key).sort(), [w.member(0), w.member(1), w.member(2), ghost].map(key).sort());
-    await host.delete(id, updated.properties);
+    await fx.host.delete(id, updated.properties);
     assert.deepEqual(w.members(), []);
   });
 
@@ -75,7 +65,7 @@ describe("partial state through the dynamic-provider host (ImageShare)", functio
         members: [v.member(0), v.member(1), v.member(2), v.member(3)],
         [PROVIDER_KEY]: providerText,
       };
-      const created = await host.create(news);
+      const created = await fx.host.create(news);
       assert.deepEqual(v.members(), [0, 1, 2, 3].map((i) => key(v.member(i))).sort());
       assert.equal((created.properties.addedMembers as unknown[]).length, 4);
     } finally {

@@ -4,34 +4,18 @@
  * writes); unknown values (preview) never produce a violation; warnings do not fail.
  */
 import assert = require("node:assert/strict");
-import * as fs from "node:fs";
 import { imageShareProvider } from "../../provider/resources/imageShare";
 import { PULUMI_UNKNOWN, UNKNOWN_IN_STACK } from "../../provider/resources/wire";
-import { PROVIDER_KEY, startHost, serializeProvider, type Host } from "../harness/host";
-import { makeWorld, makeStackDir, type World } from "../harness/world";
+import { PROVIDER_KEY, serializeProvider } from "../harness/host";
+import { makeWorld, type World, useHost } from "../harness/world";
 
 describe("rules at check through the dynamic-provider host (ImageShare)", function () {
   this.timeout(60_000);
-  let host: Host;
+  const fx = useHost();
   let providerText: string;
-  let stackDir: string;
-  const worlds: World[] = [];
-
   before(async () => {
     providerText = await serializeProvider(imageShareProvider);
-    stackDir = makeStackDir();
-    host = await startHost({ cwd: stackDir });
   });
-  after(async () => {
-    await host?.stop();
-    for (const w of worlds) w.cleanup();
-    fs.rmSync(stackDir, { recursive: true, force: true });
-  });
-  const world = (...args: Parameters<typeof makeWorld>) => {
-    const w = makeWorld(...args);
-    worlds.push(w);
-    return w;
-  };
   const stack = (shares: Array<{ resource: string; imageId: string; members: unknown[]; membersUnknown?: boolean }> = [], extra: Record<string, unknown> = {}) => ({
     shares,
     acceptances: [],
@@ -52,87 +36,87 @@ describe("rules at check through the dynamic-provider host (ImageShare)", functi
   const accounts = (n: number, prefix = "acct") => Array.from({ length: n }, (_, i) => ({ type: "account" as const, id: `${prefix}-${i}` }));
 
   it("member-limit: members already in the cloud count; the member that crosses the limit is blamed; nothing is created", async () => {
-    const w = world("huaweicloud");
+    const w = fx.world("huaweicloud");
     w.emulator.addMembersDirectly(w.imageId, accounts(125, "outside"));
     const before = w.members();
-    const { failures } = await host.check({}, share(w, accounts(4)));
+    const { failures } = await fx.host.check({}, share(w, accounts(4)));
     assert.equal(failures.length, 1, JSON.stringify(failures));
     assert.equal(failures[0].property, "members[3]");
     assert.match(failures[0].reason, /^\[member-limit\] .*129/);
     assert.match(failures[0].reason, /Fix: /);
     assert.deepEqual(w.members(), before, "check writes nothing");
     // Exactly at the limit passes.
-    assert.deepEqual((await host.check({}, share(w, accounts(3)))).failures, []);
+    assert.deepEqual((await fx.host.check({}, share(w, accounts(3)))).failures, []);
   });
 
   it("member-limit: summed over the stack's other shares of the image; unknown members are not counted", async () => {
-    const w = world("alicloud");
+    const w = fx.world("alicloud");
     const others = stack([{ resource: "team-share", imageId: w.imageId, members: accounts(45, "team") }]);
-    const over = await host.check({}, share(w, accounts(6), { stack: others }));
+    const over = await fx.host.check({}, share(w, accounts(6), { stack: others }));
     assert.equal(over.failures.length, 1);
     assert.match(over.failures[0].reason, /^\[member-limit\]/);
     // 45 + 5 known + unknowns: at the limit, no violation resting on the unknowns.
-    const unknowns = await host.check({}, share(w, [...accounts(5), PULUMI_UNKNOWN, PULUMI_UNKNOWN], { stack: stack([{ resource: "team-share", imageId: w.imageId, members: [...accounts(45, "team"), UNKNOWN_IN_STACK] }]) }));
+    const unknowns = await fx.host.check({}, share(w, [...accounts(5), PULUMI_UNKNOWN, PULUMI_UNKNOWN], { stack: stack([{ resource: "team-share", imageId: w.imageId, members: [...accounts(45, "team"), UNKNOWN_IN_STACK] }]) }));
     assert.deepEqual(unknowns.failures, []);
     // A whole member list unknown, an unknown image id: nothing to violate yet.
-    assert.deepEqual((await host.check({}, share(w, PULUMI_UNKNOWN as never, { stack: others }))).failures, []);
-    assert.deepEqual((await host.check({}, share(w, accounts(60), { imageId: PULUMI_UNKNOWN }))).failures, []);
+    assert.deepEqual((await fx.host.check({}, share(w, PULUMI_UNKNOWN as never, { stack: others }))).failures, []);
+    assert.deepEqual((await fx.host.check({}, share(w, accounts(60), { imageId: PULUMI_UNKNOWN }))).failures, []);
   });
 
   it("self-share: the owner's account (huaweicloud) or the project holding the image", async () => {
-    const w = world("huaweicloud");
-    const a = await host.check({}, share(w, [{ type: "account", id: w.recipients[0].account }, { type: "account", id: w.owner }]));
+    const w = fx.world("huaweicloud");
+    const a = await fx.host.check({}, share(w, [{ type: "account", id: w.recipients[0].account }, { type: "account", id: w.owner }]));
     assert.equal(a.failures[0]?.property, "members[1]");
     assert.match(a.failures[0].reason, /^\[self-share\]/);
-    const p = await host.check({}, share(w, [{ type: "project", id: w.ownerProject }]));
+    const p = await fx.host.check({}, share(w, [{ type: "project", id: w.ownerProject }]));
     assert.match(p.failures[0]?.reason ?? "", /^\[self-share\]/);
   });
 
   it("reshare-forbidden: sharing on an image that was shared with the account", async () => {
-    const w = world("huaweicloud");
+    const w = fx.world("huaweicloud");
     const r = w.recipients[0];
     w.emulator.addMembersDirectly(w.imageId, [{ type: "account", id: r.account }]);
-    const { failures } = await host.check({}, share(w, [w.member(1)], { account: r.account, project: r.project }));
+    const { failures } = await fx.host.check({}, share(w, [w.member(1)], { account: r.account, project: r.project }));
     assert.equal(failures[0]?.property, "imageId");
     assert.match(failures[0].reason, /^\[reshare-forbidden\]/);
   });
 
   it("member-conflict: the same member granted by another share of the stack", async () => {
-    const w = world("tencentcloud");
-    const { failures } = await host.check({}, share(w, [w.member(0), w.member(1)], { stack: stack([{ resource: "other-share", imageId: w.imageId, members: [w.member(1)] }]) }));
+    const w = fx.world("tencentcloud");
+    const { failures } = await fx.host.check({}, share(w, [w.member(0), w.member(1)], { stack: stack([{ resource: "other-share", imageId: w.imageId, members: [w.member(1)] }]) }));
     assert.equal(failures.length, 1);
     assert.equal(failures[0].property, "members[1]");
     assert.match(failures[0].reason, /^\[member-conflict\].*other-share/);
   });
 
   it("member-limit on a full-ECS image (huaweicloud: 10); a raised limit from the stack lifts it", async () => {
-    const w = world("huaweicloud", { kind: "full" });
-    const { failures } = await host.check({}, share(w, accounts(11)));
+    const w = fx.world("huaweicloud", { kind: "full" });
+    const { failures } = await fx.host.check({}, share(w, accounts(11)));
     assert.match(failures[0]?.reason ?? "", /^\[member-limit\]/);
-    assert.deepEqual((await host.check({}, share(w, accounts(11), { stack: stack([], { limits: { fullMember: 20 } }) }))).failures, []);
+    assert.deepEqual((await fx.host.check({}, share(w, accounts(11), { stack: stack([], { limits: { fullMember: 20 } }) }))).failures, []);
   });
 
   it("an image that does not exist yet (a copy's product before apply) does not fail check", async () => {
-    const w = world("alicloud");
-    assert.deepEqual((await host.check({}, share(w, accounts(3), { imageId: "m-not-there-yet" }))).failures, []);
+    const w = fx.world("alicloud");
+    assert.deepEqual((await fx.host.check({}, share(w, accounts(3), { imageId: "m-not-there-yet" }))).failures, []);
   });
 
   it("warnings (member-limit-headroom) are printed and do not fail", async () => {
-    const w = world("alicloud");
+    const w = fx.world("alicloud");
     w.emulator.addMembersDirectly(w.imageId, accounts(44, "outside"));
-    const { failures } = await host.check({}, share(w, accounts(2)));
+    const { failures } = await fx.host.check({}, share(w, accounts(2)));
     assert.deepEqual(failures, []);
-    await host.waitForOutput(/warning: ImageShare of image .*\[member-limit-headroom\]/);
+    await fx.host.waitForOutput(/warning: ImageShare of image .*\[member-limit-headroom\]/);
   });
 
   it("bad input shapes are failures naming the property, never a crash", async () => {
-    const w = world("huaweicloud");
-    const bad = await host.check({}, share(w, [{ type: "user", id: "x" }], { profile: "aws" }));
+    const w = fx.world("huaweicloud");
+    const bad = await fx.host.check({}, share(w, [{ type: "user", id: "x" }], { profile: "aws" }));
     const props = bad.failures.map((f) => f.property).sort();
     assert.deepEqual(props, ["members[0].type", "profile"]);
     assert.ok(bad.failures.every((f) => !/\n\s+at /.test(f.reason)));
-    const otc = world("opentelekomcloud");
-    const acct = await host.check({}, share(otc, [{ type: "account", id: otc.recipients[0].account }]));
+    const otc = fx.world("opentelekomcloud");
+    const acct = await fx.host.check({}, share(otc, [{ type: "account", id: otc.recipients[0].account }]));
     assert.equal(acct.failures[0]?.property, "members[0]");
     assert.match(acct.failures[0].reason, /shares an image with projects/);
   });
