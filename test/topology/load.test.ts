@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { RULES, validate } from "../../provider/rules";
+import { keysAt } from "../../provider/topology/schemaErrors";
+import { ImageSchema } from "../../provider/topology/schema";
 import { formatInputError, loadTopologyFile, loadTopologyText, type LoadResult, type TopologyInputError } from "../../provider/topology/load";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -80,6 +82,17 @@ describe("topology loader", () => {
     assert.match(byPath.get("shares[0].memebrs")!.message, /unknown key "memebrs" \(did you mean "members"\?\)/);
     assert.match(byPath.get("shares[0].members")!.message, /is required/);
     for (const e of errors) assert.ok(e.line! >= 1 && e.column! >= 1, formatInputError(e));
+  });
+
+  it("an unknown key anywhere gets a near miss from the keys the schema allows at that place", () => {
+    const text = BASE.replace("projects:\n      team-a-bj", "projcts:\n      team-a-bj") + "limits: { membr: 200 }\nshares:\n  - { name: s, image: golden, members: [{ acount: team-a }] }\n";
+    const byPath = new Map(errorsOf(loadTopologyText(text, "t.yaml")).map((e) => [e.path, e.message]));
+    assert.match(byPath.get("accounts.team-a.projcts")!, /unknown key "projcts" \(did you mean "projects"\?\)/);
+    assert.match(byPath.get("limits.membr")!, /unknown key "membr" \(did you mean "member"\?\)/);
+    assert.match(byPath.get("shares[0].members[0].acount")!, /unknown key "acount" \(did you mean "account"\?\)/);
+    assert.deepEqual(keysAt(["images", "any-key"]), Object.keys(ImageSchema.shape));
+    assert.deepEqual(keysAt(["shares", 3, "members", 0]), ["account", "project"]);
+    assert.deepEqual(keysAt(["shares", 3, "members"]), []);
   });
 
   it("malformed YAML, duplicate keys, empty files and non-mappings are clear errors", () => {

@@ -1,0 +1,72 @@
+/**
+ * YAML topology files: js-yaml builds the data (yamlData.ts: fast, and scalars read as `yaml`'s
+ * YAML 1.2 core schema reads them); a file with directives (`%YAML 1.1` changes what `yes`
+ * means) is read by `yaml` alone, as it always was. Syntax errors come back placed.
+ */
+import { LineCounter, parseDocument, type Document } from "yaml";
+import { fileError, firstLine, type TopologyInputError } from "./errors";
+import { lineColumn, noPositions, nodePositions, type TopologyPositions } from "./positions";
+import { readYamlData, type YamlDataResult } from "./yamlData";
+
+/** The data, and for a file read by `yaml` the positions it found on the way. */
+export type YamlResult = { data: unknown; positions?: TopologyPositions } | { errors: TopologyInputError[] };
+
+export function readYaml(file: string, text: string): YamlResult {
+  // Blank lines and comments only: no document (checked apart: js-yaml is slow on long comments).
+  if (!hasYamlContent(text)) return { data: null, positions: noPositions(file) };
+  if (text.charCodeAt(0) === 0x25 /* % */ || text.indexOf("\n%") !== -1) return readWithDirectives(file, text);
+  const read = readYamlData(text);
+  if ("error" in read) return { errors: [yamlSyntaxError(file, text, read.error)] };
+  return { data: read.data };
+}
+
+/** Whether any line holds more than blanks and a comment. */
+function hasYamlContent(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue;
+    if (c !== 0x23 /* # */) return true;
+    const nl = text.indexOf("\n", i);
+    if (nl === -1) return false;
+    i = nl;
+  }
+  return false;
+}
+
+/** Directives are rare, and `%YAML 1.1` changes the schema: `yaml` reads such a file, data and positions. */
+function readWithDirectives(file: string, text: string): YamlResult {
+  const counter = new LineCounter();
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (e) {
+    return { errors: [fileError(file, `not valid YAML: ${(e as Error)?.message ?? String(e)}`)] };
+  }
+  if (doc.errors.length > 0) {
+    return {
+      errors: doc.errors.map((err) => {
+        const p = counter.linePos(err.pos[0]);
+        const message = err.code === "DUPLICATE_KEY" ? duplicateKeyMessage(text, err.pos[0]) : `not valid YAML: ${firstLine(err.message)}`;
+        return fileError(file, message, { line: p.line, column: p.col });
+      }),
+    };
+  }
+  const positions = nodePositions(file, doc, counter);
+  try {
+    // maxAliasCount guards against alias bombs ("billion laughs").
+    return { data: doc.toJS({ maxAliasCount: 1000 }), positions };
+  } catch (e) {
+    return { errors: [fileError(file, `not valid YAML: ${firstLine((e as Error)?.message ?? String(e))}`, { line: 1, column: 1 })] };
+  }
+}
+
+/** The key as written at the duplicate's place, as the `yaml` path reports it. */
+function duplicateKeyMessage(text: string, offset: number): string {
+  return `duplicate key ${JSON.stringify(firstLine(text.slice(offset, offset + 80)).replace(/\s*:.*$/, ""))}`;
+}
+
+function yamlSyntaxError(file: string, text: string, e: Extract<YamlDataResult, { error: unknown }>["error"]): TopologyInputError {
+  const where = e.line !== undefined ? { line: e.line, column: e.column ?? 1 } : e.offset !== undefined ? lineColumn(text, e.offset) : { line: 1, column: 1 };
+  const message = e.duplicateKey && e.offset !== undefined ? duplicateKeyMessage(text, e.offset) : `not valid YAML: ${firstLine(e.message)}`;
+  return fileError(file, message, where);
+}
