@@ -54,12 +54,24 @@ export interface HostOptions {
   cwd?: string;
   /** Extra environment for the host process. */
   env?: NodeJS.ProcessEnv;
+  /** The host's whole environment, instead of this process's plus `env` (the stand-in engine builds it). */
+  fullEnv?: NodeJS.ProcessEnv;
   /** Where @pulumi/pulumi is resolved from (default: cwd). */
   pulumiFrom?: string;
+  /** The engine address passed as the host's argument (never dialled by the host). */
+  engineAddress?: string;
+  /** Called with each chunk the host prints on stderr (and on stdout after the port line). */
+  onOutput?: (text: string) => void;
 }
 
 export interface Host {
   readonly port: number;
+  /** The host process's id. */
+  readonly pid: number;
+  /** Resolves when the host process has exited (killed, crashed or stopped). */
+  readonly exited: Promise<void>;
+  /** Kills the host at once (SIGKILL: no cleanup, as a crash or a killed machine) and waits for it to exit. */
+  kill(): Promise<void>;
   /** Everything the host printed on stderr (its log), and stdout after the port line. */
   output(): string;
   /** Waits until the host's output matches (its stderr arrives apart from the gRPC answers). */
@@ -82,13 +94,18 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
   const base = options.pulumiFrom ?? cwd;
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [base, __dirname] }));
   const entry = path.join(pulumiDir, "cmd", "dynamic-provider", "index.js");
-  const child: ChildProcess = spawn(process.execPath, [entry, "127.0.0.1:1"], {
+  const child: ChildProcess = spawn(process.execPath, [entry, options.engineAddress ?? "127.0.0.1:1"], {
     cwd,
-    env: { ...process.env, ...options.env },
+    env: options.fullEnv ?? { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const append = (d: string) => {
+    out += d;
+    options.onOutput?.(d);
+  };
+  child.stderr!.setEncoding("utf8").on("data", append);
   const port = await new Promise<number>((resolve, reject) => {
     let buf = "";
     const onData = (d: string) => {
@@ -96,8 +113,8 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
       const nl = buf.indexOf("\n");
       if (nl < 0) return;
       child.stdout!.off("data", onData);
-      out += buf.slice(nl + 1);
-      child.stdout!.on("data", (more: string) => (out += more));
+      if (buf.length > nl + 1) append(buf.slice(nl + 1));
+      child.stdout!.on("data", append);
       const p = Number(buf.slice(0, nl).trim());
       if (Number.isInteger(p) && p > 0) resolve(p);
       else reject(new Error(`dynamic-provider host printed "${buf.slice(0, nl)}" instead of its port; stderr: ${out}`));
@@ -135,6 +152,12 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
 
   const host: Host = {
     port,
+    pid: child.pid!,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
     output: () => out,
     async waitForOutput(pattern, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -210,7 +233,6 @@ export async function startHost(options: HostOptions = {}): Promise<Host> {
     async stop() {
       client.close();
       if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
         child.kill("SIGTERM");
         await exited;
       }

@@ -1,0 +1,37 @@
+/**
+ * Pulumi projects for the stand-in engine's tests: a folder with Pulumi.yaml and a program, whose
+ * node_modules links image-share (this repository, or an installed copy) and @pulumi/pulumi, as a
+ * user's stack folder after `npm install` would hold them.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { REPO } from "../harness/world";
+
+export interface ProjectFiles {
+  name: string;
+  /** File name -> content (index.js or index.ts, topology files, ...). */
+  files: Record<string, string>;
+  /** Runtime option `typescript` (the language host's default is true). */
+  typescript?: boolean;
+  /** `main` of Pulumi.yaml. */
+  main?: string;
+  /** The package folder node_modules/image-share links to (default: this repository). */
+  packageDir?: string;
+}
+
+export function makeProject(p: ProjectFiles, dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-engine-"))): string {
+  const lines = [`name: ${p.name}`, "runtime:", "  name: nodejs", "  options:", `    typescript: ${p.typescript ?? false}`];
+  if (p.main) lines.push(`main: ${p.main}`);
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), lines.join("\n") + "\n");
+  if (!p.files["package.json"]) fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: p.name, private: true }, null, 2) + "\n");
+  for (const [file, text] of Object.entries(p.files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  const modules = path.join(dir, "node_modules");
+  fs.mkdirSync(modules, { recursive: true });
+  if (!fs.existsSync(path.join(modules, "image-share"))) fs.symlinkSync(p.packageDir ?? REPO, path.join(modules, "image-share"), "dir");
+  if (!fs.existsSync(path.join(modules, "@pulumi"))) fs.symlinkSync(path.join(REPO, "node_modules", "@pulumi"), path.join(modules, "@pulumi"), "dir");
+  return dir;
+}
