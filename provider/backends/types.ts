@@ -30,7 +30,7 @@ export interface ImageService {
    * The caller, a member, accepts or rejects an image shared with it (huaweicloud,
    * opentelekomcloud). `member` names the caller's project or account the share targets.
    */
-  setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected"): Promise<void>;
+  setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected", options?: MemberStatusOptions): Promise<void>;
 
   /**
    * Copies an image: to another region (cross-region copy), or within the region (huaweicloud /
@@ -43,6 +43,14 @@ export interface ImageService {
 
   /** Deletes an image the caller owns. alicloud / tencentcloud refuse while it has members. */
   deleteImage(imageId: string): Promise<void>;
+}
+
+export interface MemberStatusOptions {
+  /**
+   * huaweicloud / opentelekomcloud: the CBR vault of a full-ECS image made from a CBR backup,
+   * which accepting it requires (BatchUpdateMembers `vault_id`).
+   */
+  vaultId?: string;
 }
 
 export type ImageStatus = "creating" | "available" | "failed";
@@ -62,6 +70,11 @@ export interface ImageInfo {
   sharedWithCaller: boolean;
   /** For a copy or replicate: the image it was made from. */
   sourceImageId?: string;
+  /**
+   * huaweicloud / opentelekomcloud: the backup a full-ECS image was made from (`__backup_id`); a
+   * full-ECS image made from a CBR backup needs its vault to be accepted or copied across regions.
+   */
+  backupId?: string;
 }
 
 /** huaweicloud shares with an account (domain) or a project; the others with an account. */
@@ -95,6 +108,11 @@ export interface CopyRequest {
   region: string;
   name?: string;
   description?: string;
+  /**
+   * huaweicloud: the CBR vault in the destination region, required to copy a full-ECS image
+   * across regions (CopyImageCrossRegion `vault_id`: "mandatory if you are replicating a full-ECS image").
+   */
+  vaultId?: string;
 }
 
 export type JobStatus = "running" | "succeeded" | "failed";
@@ -111,11 +129,11 @@ export interface Job {
 }
 
 /** Reads every page of an image's members. */
-export async function listAllMembers(service: ImageService, imageId: string): Promise<Member[]> {
+export async function listAllMembers(service: ImageService, imageId: string, pageSize?: number): Promise<Member[]> {
   const all: Member[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await service.listMembers(imageId, { pageToken });
+    const page = await service.listMembers(imageId, { pageToken, ...(pageSize !== undefined ? { pageSize } : {}) });
     all.push(...page.items);
     pageToken = page.nextPageToken;
   } while (pageToken);

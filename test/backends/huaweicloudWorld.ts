@@ -108,6 +108,7 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
     systemImageId,
     fullImageId,
     otherRegion: other,
+    crossRegionCopy: profile !== "opentelekomcloud",
     async extraMembers(count: number): Promise<MemberTarget[]> {
       const out: MemberTarget[] = [];
       for (let i = 0; i < count; i++) out.push(memberOf(account("9")));

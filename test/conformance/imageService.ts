@@ -33,6 +33,11 @@ export interface ConformanceWorld {
   fullImageId: string;
   /** A region other than the images' where the owner can hold a copy. */
   otherRegion: string;
+  /**
+   * Whether the cloud copies images across regions (default true). Open Telekom Cloud does not:
+   * its copy tests replicate within the region, and a cross-region copy must be refused.
+   */
+  crossRegionCopy?: boolean;
   /** `n` further valid, distinct members (other accounts / projects in the region), created on demand. */
   extraMembers(n: number): Promise<MemberTarget[]>;
   /** The member limit the world's cloud applies, per image kind. */
@@ -212,8 +217,13 @@ export function describeImageServiceConformance(name: string, setup: () => Promi
       assert.equal(await status(), "accepted");
     });
 
-    it("copies an image to another region as a job that runs, then succeeds with a new image", async () => {
-      const job = await w.owner.copyImage({ imageId: w.systemImageId, region: w.otherRegion, name: "conformance-copy" });
+    /** Where the copy tests copy to: another region, or on a cloud without cross-region copies the image's own. */
+    const copyTarget = async () =>
+      w.crossRegionCopy === false ? { region: (await w.owner.getImage(w.systemImageId)).region, reader: w.owner } : { region: w.otherRegion, reader: w.ownerInOtherRegion };
+
+    it("copies an image (to another region where the cloud can) as a job that runs, then succeeds with a new image", async () => {
+      const target = await copyTarget();
+      const job = await w.owner.copyImage({ imageId: w.systemImageId, region: target.region, name: "conformance-copy" });
       assert.equal(job.status, "running", "a copy takes time: the job runs first");
       const seen: string[] = [];
       const done = await waitForJob(w.owner, job.id, { pollMs: w.pollMs ?? 20, maxPollMs: 200, timeoutMs: 30_000, onProgress: (j) => seen.push(j.status) });
@@ -221,20 +231,26 @@ export function describeImageServiceConformance(name: string, setup: () => Promi
       assert.equal(seen[seen.length - 1], "succeeded");
       assert.ok(done.imageId, "a finished copy names its image");
       assert.notEqual(done.imageId, w.systemImageId);
-      const copy = await w.ownerInOtherRegion.getImage(done.imageId!);
+      const copy = await target.reader.getImage(done.imageId!);
       assert.equal(copy.status, "available");
-      assert.equal(copy.region, w.otherRegion);
+      assert.equal(copy.region, target.region);
       assert.equal(copy.kind, "system");
       assert.equal(copy.sharedWithCaller, false);
     });
 
     it("reports a failed copy job with its reason", async () => {
       await w.setFaults({ failJobs: 1, failJobReason: "conformance: snapshot copy failed" });
-      const job = await w.owner.copyImage({ imageId: w.systemImageId, region: w.otherRegion, name: "conformance-fail" });
+      const job = await w.owner.copyImage({ imageId: w.systemImageId, region: (await copyTarget()).region, name: "conformance-fail" });
       const e = await refusal(wait(w.owner, job.id), "a failed copy job");
       assertKind(e, ["job-failed"], "a failed copy job");
       if (w.jobFailureReason === "state-only") assert.match(e.message, /create_?failed/i, "the failed state the cloud reports");
       else assert.match(e.message, /snapshot copy failed/);
+    });
+
+    it("refuses a cross-region copy where the cloud has none, before a copy exists", async () => {
+      if (w.crossRegionCopy !== false) return;
+      const e = await refusal(w.owner.copyImage({ imageId: w.systemImageId, region: w.otherRegion }), "a cross-region copy");
+      assertKind(e, ["invalid", "not-found"], "a cross-region copy");
     });
 
     it("deletes an image: refused while shared where the cloud refuses, allowed once the shares are cancelled", async () => {

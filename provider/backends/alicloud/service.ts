@@ -367,9 +367,23 @@ export class AlibabaCloudImageService implements ImageService {
     return { id: jobId, status: "running", imageId, progress: parseProgress(image.Progress) };
   }
 
+  /**
+   * Deletes an image; a copy still being made is cancelled instead. CopyImage: "During the image
+   * copy process, you cannot directly delete (DeleteImage) the image being copied. However, you can
+   * cancel the copy task (CancelCopyImage) to delete the image being copied"; CancelCopyImage: "the
+   * image that is being created in the destination region is automatically deleted" (API
+   * reference, doc 25538 / 25539; @alicloud/ecs20140526 client remarks). So the image is read
+   * first: Creating or Waiting means CancelCopyImage in its (the destination) region.
+   */
   async deleteImage(imageId: string): Promise<void> {
     requireId("image id", imageId);
+    const image = await this.findImage(this.region, imageId);
     // DeleteImage ignores an image that does not exist, so a retry after a lost answer is harmless.
+    if (!image) return;
+    if (imageStatus(image.Status) === "creating") {
+      await this.call("CancelCopyImage", () => this.client().cancelCopyImage(new Ecs.CancelCopyImageRequest({ regionId: this.region, imageId })));
+      return;
+    }
     await this.call("DeleteImage", () => this.client().deleteImage(new Ecs.DeleteImageRequest({ regionId: this.region, imageId })));
   }
 }

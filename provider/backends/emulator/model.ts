@@ -204,6 +204,9 @@ export const CODES = {
   throttled: ims("IMG.0060", "Throttling.User", "RequestLimitExceeded"),
   serverError: ims("IMG.0999", "ServiceUnavailable", "InternalError"),
   unknownRegion: ims("IMG.0001", "InvalidRegionId.NotFound", "InvalidParameterValue.InvalidRegion"),
+  // Open Telekom Cloud has no cross-region copy API: its gateway answers an unknown API with
+  // APIGW.0101 ("The API does not exist", API request signing guide, error codes).
+  noCrossRegionCopy: ims("APIGW.0101", "InvalidRegionId.NotFound", "InvalidParameterValue.InvalidRegion"),
 } as const;
 
 function refuse(kind: ImageServiceErrorKind, profile: ProfileId, codes: Codes, message: string, rule?: RuleId): ImageServiceError {
@@ -587,9 +590,16 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
   const region = checkText(input.region, "copy destination region");
   const sameRegion = region === image.region;
   if (image.status !== "available") throw refuse("conflict", p, CODES.notReady, `image ${image.id} is ${image.status}: it can be copied once available`);
+  // Open Telekom Cloud IMS copies only within a region (its SDK and API reference have no
+  // cross-region copy: gophertelekomcloud openstack/ims has only CopyImageInRegion).
+  if (p === "opentelekomcloud" && !sameRegion) {
+    throw refuse("not-found", p, CODES.noCrossRegionCopy, `Open Telekom Cloud IMS has no cross-region copy: image ${image.id} can be replicated within ${image.region} only`);
+  }
   if (p === "tencentcloud") {
-    if (sameRegion) throw refuse("invalid", p, CODES.copySameRegion, `Tencent Cloud copies images to other regions only; ${region} is the image's own region`, "copy-same-region");
-    if (sharedWithCaller) throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Tencent Cloud does not copy shared images`, "copy-of-shared-image");
+    // SyncImages DestinationRegions (API reference 213/15711): a custom image only to other
+    // regions; a shared image only to its source region, as the caller's own custom image.
+    if (sameRegion && !sharedWithCaller) throw refuse("invalid", p, CODES.copySameRegion, `Tencent Cloud copies a custom image to other regions only; ${region} is the image's own region`, "copy-same-region");
+    if (!sameRegion && sharedWithCaller) throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Tencent Cloud syncs a shared image only into its source region ${image.region}`, "copy-of-shared-image");
   }
   if (usesProjects(p) && sharedWithCaller) {
     if (!sameRegion) {

@@ -15,8 +15,8 @@ export interface HuaweiCloudImageServiceOptions {
   region?: string;
   /**
    * The IMS endpoint URL, e.g. "http://127.0.0.1:41234" for the emulator. Default:
-   * huaweicloud https://ims.{region}.myhuaweicloud.com, opentelekomcloud
-   * https://ims.{region}.otc.t-systems.com (the clouds' "Regions and Endpoints" pages).
+   * huaweicloud https://ims.{region}.myhuaweicloud.com, opentelekomcloud the region's entry of
+   * OTC_IMS_ENDPOINTS (eu-de, eu-nl, eu-ch2 on its own domain).
    */
   endpoint?: string;
   /** AK. Default env HW_ACCESS_KEY (huaweicloud) / OS_ACCESS_KEY (opentelekomcloud). */
@@ -83,8 +83,28 @@ export const ENV_NAMES: Record<HuaweiProfile, { accessKey: string; secretKey: st
   opentelekomcloud: { accessKey: "OS_ACCESS_KEY", secretKey: "OS_SECRET_KEY", projectId: "OS_PROJECT_ID", region: "OS_REGION_NAME" },
 };
 
-export function defaultEndpoint(profile: HuaweiProfile, region: string): string {
-  return profile === "opentelekomcloud" ? `https://ims.${region}.otc.t-systems.com` : `https://ims.${region}.myhuaweicloud.com`;
+/**
+ * Open Telekom Cloud's IMS endpoints per region. eu-de and eu-nl are `ims.{region}.otc.t-systems.com`
+ * (OTC "Regions and Endpoints", docs.otc.t-systems.com/regions-and-endpoints); Swiss OTC (eu-ch2) has
+ * its own domain: its services answer under `{service}.eu-ch2.sc.otc.t-systems.com` (vpc, obs, swr,
+ * and IAM as iam-pub.eu-ch2.sc.otc.t-systems.com in the OTC Terraform provider's users' configs);
+ * the IMS host there follows that pattern but is not confirmed by a published endpoint table (README).
+ * A region not in the table needs the `endpoint` option.
+ */
+export const OTC_IMS_ENDPOINTS: Readonly<Record<string, string>> = {
+  "eu-de": "https://ims.eu-de.otc.t-systems.com",
+  "eu-nl": "https://ims.eu-nl.otc.t-systems.com",
+  "eu-ch2": "https://ims.eu-ch2.sc.otc.t-systems.com",
+};
+
+/**
+ * The IMS endpoint of a region. Huawei Cloud: `ims.{region}.myhuaweicloud.com`, which holds for
+ * every region of the official SDK's IMS region table (huaweicloud-sdk-go-v3 services/ims/v2/region);
+ * Open Telekom Cloud: its table above (undefined for a region it does not know).
+ */
+export function defaultEndpoint(profile: HuaweiProfile, region: string): string | undefined {
+  if (profile === "opentelekomcloud") return OTC_IMS_ENDPOINTS[region];
+  return `https://ims.${region}.myhuaweicloud.com`;
 }
 
 const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
@@ -110,6 +130,11 @@ export function resolveHuaweiCloudOptions(options: HuaweiCloudImageServiceOption
   const secretKey = pick(options.secretKey, names.secretKey, "secret key (SK)", "secretKey");
   const projectId = pick(options.projectId, names.projectId, "project id", "projectId");
   let endpoint = options.endpoint ?? defaultEndpoint(profile, region);
+  if (endpoint === undefined) {
+    throw configError(
+      `${profile}: no known IMS endpoint for region ${JSON.stringify(region)} (known: ${Object.keys(OTC_IMS_ENDPOINTS).join(", ")}): set the endpoint option to the region's IMS URL`,
+    );
+  }
   try {
     const url = new URL(endpoint);
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http(s)");

@@ -5,19 +5,21 @@
  * reference, support.huaweicloud.com/api-ims and docs.otc.t-systems.com/image-management-service):
  *
  * - GET    /v2/images/{image_id}                      image (Glance fields + IMS `__*` extensions)
- * - GET    /v2/images/{image_id}/members              members; the API has no paging (paged here)
+ * - GET    /v2/images/{image_id}/members?limit&marker members, paged: page_info.next_marker (GlanceListImageMembers)
  * - POST   /v1/cloudimages/members                    BatchAddMembers {images, projects|domains} -> job_id
  * - DELETE /v1/cloudimages/members                    BatchDeleteMembers, same body -> job_id
- * - PUT    /v1/cloudimages/members                    BatchUpdateMembers {images, project_id, status} -> job_id
+ * - PUT    /v1/cloudimages/members                    BatchUpdateMembers {images, project_id, status, vault_id?} -> job_id
  * - POST   /v1/cloudimages/{image_id}/copy            in-region replicate {name, description} -> job_id
- * - POST   /v1/cloudimages/{image_id}/cross_region_copy {name, description, region, project_name, agency_name} -> job_id
- * - GET    /v1/{project_id}/jobs/{job_id}             {status: SUCCESS|FAIL|RUNNING|INIT, entities, error_code, fail_reason}
- * - DELETE /v2/images/{image_id}
+ * - POST   /v1/cloudimages/{image_id}/cross_region_copy {name, description, region, project_name, agency_name, vault_id?} -> job_id
+ *          (Huawei Cloud only: Open Telekom Cloud has no such API, see copyImage)
+ * - GET    /v1/{project_id}/jobs/{job_id}             {status: SUCCESS|FAIL|RUNNING|INIT, entities{results[]}, error_code, fail_reason}
+ * - DELETE /v2/images/{image_id}                      204 at once; the image is gone later (polled until 404)
  */
 import { ImageServiceError } from "../errors";
 import { waitForJob } from "../jobs";
-import { chunk, mapConcurrent, withRetry } from "../retry";
-import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, Member, MemberTarget, Page, PageRequest } from "../types";
+import { chunk, mapConcurrent, sleep, withRetry } from "../retry";
+import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
+import { listAllMembers } from "../types";
 import type { ImageKind, MemberStatus } from "../../rules/model";
 import { resolveHuaweiCloudOptions, type HuaweiCloudImageServiceOptions, type HuaweiProfile, type ResolvedHuaweiCloudOptions } from "./config";
 import { fromJobFailure, fromSdkError } from "./errors";
@@ -32,7 +34,8 @@ interface SdkClient {
 
 type Json = Record<string, unknown>;
 
-const DEFAULT_PAGE_SIZE = 100;
+/** GlanceListImageMembers `limit`: 1..1000, default 500 (API reference ims_03_0723). */
+const DEFAULT_PAGE_SIZE = 500;
 const MAX_PAGE_SIZE = 1000;
 /** IMS takes at most 5 cross-region copies of one tenant at a time (API reference, CopyImageCrossRegion). */
 export const MAX_CONCURRENT_CROSS_REGION_COPIES = 5;
@@ -99,16 +102,30 @@ export class HuaweiCloudImageService implements ImageService {
     return { pollMs: this.options.jobPollMs, maxPollMs: this.options.jobMaxPollMs, timeoutMs: this.options.jobTimeoutMs };
   }
 
-  /** Waits for a member job; a failed one is reported in the kind its error code means. */
+  /**
+   * Waits for a member job; a failed one is reported in the kind its error code means. A job that
+   * ends SUCCESS may still carry a failed member in `entities.results[]` (per image and project:
+   * JobEntitiesResult in huaweicloud-sdk-go-v3 services/ims/v2/model): that is a failure too,
+   * naming the members; the callers then re-read the members and decide.
+   */
   private async waitMemberJob(jobId: string, operation: string): Promise<void> {
+    let results: JobResult[] = [];
     try {
       await waitForJob(this, jobId, this.waitOptions());
+      results = this.lastJobs.get(jobId)?.results ?? [];
     } catch (e) {
       if (e instanceof ImageServiceError && e.kind === "job-failed") {
         const raw = this.lastJobs.get(jobId);
         throw fromJobFailure(jobId, raw?.code, raw?.reason, operation);
       }
       throw e;
+    } finally {
+      this.lastJobs.delete(jobId);
+    }
+    const failed = results.filter((r) => r.status !== undefined && !/^succe/i.test(r.status));
+    if (failed.length > 0) {
+      const who = failed.map((r) => `${r.projectId ?? "?"} on ${r.imageId ?? "?"}: ${r.status}`).join(", ");
+      throw new ImageServiceError("job-failed", `${operation}: job ${jobId} ended SUCCESS but ${failed.length} member result(s) failed (${who})`);
     }
   }
 
@@ -120,30 +137,29 @@ export class HuaweiCloudImageService implements ImageService {
     return this.toImageInfo(raw);
   }
 
+  /**
+   * One page of members: `limit` (1..1000, default 500) and `marker`; the next page's marker is
+   * `page_info.next_marker` (GlanceListImageMembers, ims_03_0723; GlancePageInfo in the SDK). A
+   * region that predates paging answers every member at once and no page_info: one page.
+   */
   async listMembers(imageId: string, page: PageRequest = {}): Promise<Page<Member>> {
     checkId(imageId, "image id");
     const size = page.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(size) || size < 1) throw new ImageServiceError("invalid", `pageSize must be a whole number of 1 or more, got ${size}`);
-    const offset = decodeToken(page.pageToken);
-    // GET /v2/images/{id}/members returns every member at once (no limit/marker on this API):
-    // the page is cut here, from a fresh read each time.
-    const all = await this.readMembers(imageId);
-    const take = Math.min(size, MAX_PAGE_SIZE);
-    const items = all.slice(offset, offset + take);
-    return offset + take < all.length ? { items, nextPageToken: encodeToken(offset + take) } : { items };
+    // The token is IMS's marker, which "must be base64 content" (ims_03_0723).
+    if (page.pageToken !== undefined && !/^[A-Za-z0-9+/_-]+={0,2}$/.test(page.pageToken)) {
+      throw new ImageServiceError("invalid", `pageToken ${JSON.stringify(page.pageToken)} is not an IMS marker (base64)`);
+    }
+    const query: Json = { limit: Math.min(size, MAX_PAGE_SIZE), ...(page.pageToken ? { marker: page.pageToken } : {}) };
+    const raw = await this.request(`list members of image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}/members`, { query });
+    const members = Array.isArray(raw.members) ? (raw.members as Json[]) : [];
+    const next = (raw.page_info as Json | undefined)?.next_marker;
+    const items = members.map(toMember);
+    return typeof next === "string" && next !== "" && items.length > 0 ? { items, nextPageToken: next } : { items };
   }
 
-  private async readMembers(imageId: string): Promise<Member[]> {
-    const raw = await this.request(`list members of image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}/members`);
-    const members = Array.isArray(raw.members) ? (raw.members as Json[]) : [];
-    return members.map((m) => ({
-      // member_type "domain" marks an account (domain) member; absent means a project. NOT verified:
-      // the member-listing reference we could read shows no member_type (older regions predate
-      // sharing with accounts); the emulator answers it.
-      type: m.member_type === "domain" ? ("account" as const) : ("project" as const),
-      id: String(m.member_id),
-      status: toMemberStatus(m.status),
-    }));
+  private readMembers(imageId: string): Promise<Member[]> {
+    return listAllMembers(this, imageId, MAX_PAGE_SIZE);
   }
 
   /**
@@ -200,7 +216,7 @@ export class HuaweiCloudImageService implements ImageService {
    * caller's project_id (a project member is the project itself; an account member accepts
    * through any of its projects, the caller's).
    */
-  async setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected"): Promise<void> {
+  async setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected", options: MemberStatusOptions = {}): Promise<void> {
     checkId(imageId, "image id");
     if (status !== "accepted" && status !== "rejected") throw new ImageServiceError("invalid", `member status must be accepted or rejected, got ${JSON.stringify(status)}`);
     this.checkTargets([member]);
@@ -211,7 +227,10 @@ export class HuaweiCloudImageService implements ImageService {
       throw new ImageServiceError("invalid", `only the member account ${member.id} can accept or reject image ${imageId}: this backend acts as account ${this.options.accountId}`);
     }
     const operation = `${status === "accepted" ? "accept" : "reject"} image ${imageId} as ${member.type} ${member.id}`;
-    const answer = await this.request(operation, "PUT", "/v1/cloudimages/members", { body: { images: [imageId], project_id: this.options.projectId, status } });
+    // vault_id: "mandatory if you want to accept a shared full-ECS image created from a CBR backup"
+    // (BatchUpdateMembers, ims_03_0625); sent only when given.
+    const vault = options.vaultId !== undefined && status === "accepted" ? { vault_id: options.vaultId } : {};
+    const answer = await this.request(operation, "PUT", "/v1/cloudimages/members", { body: { images: [imageId], project_id: this.options.projectId, status, ...vault } });
     await this.waitMemberJob(jobIdOf(answer, operation), operation);
   }
 
@@ -232,9 +251,15 @@ export class HuaweiCloudImageService implements ImageService {
     if (request.region === this.region) {
       answer = await this.request(`replicate image ${request.imageId}`, "POST", `/v1/cloudimages/${id}/copy`, { body: { name, ...description } });
     } else {
-      // Huawei Cloud documents this API (CopyImageCrossRegion); Open Telekom Cloud's API reference
-      // we could read does not list it. It is sent on both: a cloud without it answers 404, which
-      // surfaces as not-found naming this request.
+      // Open Telekom Cloud's IMS has no cross-region copy: neither its API reference nor its SDK
+      // (gophertelekomcloud openstack/ims: only v1 CopyImageInRegion) nor its Terraform provider
+      // offer one, so it is never sent there.
+      if (this.profile === "opentelekomcloud") {
+        throw new ImageServiceError(
+          "invalid",
+          `copy image ${request.imageId} to ${request.region}: Open Telekom Cloud IMS copies images only within a region (no cross-region copy API); export the image to OBS and import it in ${request.region} instead`,
+        );
+      }
       // agency_name is required for a cross-region copy (huaweicloud Terraform provider,
       // huaweicloud_images_image_copy: "It is required in the cross-region scene").
       if (!this.copyOptions.agencyName) {
@@ -249,13 +274,15 @@ export class HuaweiCloudImageService implements ImageService {
         region: request.region,
         project_name: this.copyOptions.projectName ?? request.region,
         agency_name: this.copyOptions.agencyName,
+        // "Mandatory if you are replicating a full-ECS image" (CopyImageCrossRegionRequestBody).
+        ...(request.vaultId !== undefined ? { vault_id: request.vaultId } : {}),
       };
       answer = await this.request(`copy image ${request.imageId} to ${request.region}`, "POST", `/v1/cloudimages/${id}/cross_region_copy`, { body });
     }
     return { id: jobIdOf(answer, `copy image ${request.imageId}`), status: "running" };
   }
 
-  private readonly lastJobs = new Map<string, { code?: string; reason?: string }>();
+  private readonly lastJobs = new Map<string, { code?: string; reason?: string; results?: JobResult[] }>();
 
   async getJob(jobId: string): Promise<Job> {
     checkId(jobId, "job id");
@@ -265,7 +292,7 @@ export class HuaweiCloudImageService implements ImageService {
     const code = typeof raw.error_code === "string" && raw.error_code !== "" ? raw.error_code : undefined;
     const reason = typeof raw.fail_reason === "string" && raw.fail_reason !== "" ? raw.fail_reason : undefined;
     const mapped = status === "SUCCESS" ? "succeeded" : status === "FAIL" ? "failed" : "running";
-    if (mapped === "failed") this.lastJobs.set(jobId, { code, reason });
+    this.lastJobs.set(jobId, { code, reason, results: jobResults(entities) });
     const imageId = typeof entities.image_id === "string" && entities.image_id !== "" ? entities.image_id : undefined;
     const progress = typeof entities.process_percent === "number" ? Math.round(entities.process_percent * (entities.process_percent <= 1 ? 100 : 1)) : undefined;
     return {
@@ -277,10 +304,36 @@ export class HuaweiCloudImageService implements ImageService {
     };
   }
 
-  /** IMS deletes a shared image too (recipients lose re-installs from it: rule delete-while-shared warns). */
+  /**
+   * IMS deletes a shared image too (recipients lose re-installs from it: rule delete-while-shared
+   * warns). DELETE answers 204 at once and the image goes later, so this polls GET until 404, as
+   * the huaweicloud Terraform provider's image delete does (resourceImsImageDelete waits for the
+   * image to be gone). A DELETE answered not-found (a retry after a lost answer) is success.
+   */
   async deleteImage(imageId: string): Promise<void> {
     checkId(imageId, "image id");
-    await this.request(`delete image ${imageId}`, "DELETE", `/v2/images/${encodeURIComponent(imageId)}`);
+    const path = `/v2/images/${encodeURIComponent(imageId)}`;
+    try {
+      await this.request(`delete image ${imageId}`, "DELETE", path);
+    } catch (e) {
+      if (e instanceof ImageServiceError && e.kind === "not-found") return;
+      throw e;
+    }
+    const deadline = Date.now() + this.options.jobTimeoutMs;
+    let pause = this.options.jobPollMs;
+    for (;;) {
+      try {
+        await this.request(`wait for image ${imageId} to be deleted`, "GET", path);
+      } catch (e) {
+        if (e instanceof ImageServiceError && e.kind === "not-found") return;
+        throw e;
+      }
+      if (Date.now() + pause > deadline) {
+        throw new ImageServiceError("timeout", `delete image ${imageId}: IMS accepted the delete but the image was still there after ${Math.round(this.options.jobTimeoutMs / 1000)} s`);
+      }
+      await sleep(pause);
+      pause = Math.min(this.options.jobMaxPollMs, pause * 2);
+    }
   }
 
   // ---- helpers ----
@@ -309,6 +362,7 @@ export class HuaweiCloudImageService implements ImageService {
     const own = ownerProject === this.options.projectId;
     const description = typeof raw.__description === "string" && raw.__description !== "" ? raw.__description : undefined;
     const source = typeof raw.__originalimagename === "string" && raw.__originalimagename !== "" ? raw.__originalimagename : undefined;
+    const backupId = typeof raw.__backup_id === "string" && raw.__backup_id !== "" ? raw.__backup_id : undefined;
     return {
       id: String(raw.id),
       region: this.region,
@@ -324,6 +378,7 @@ export class HuaweiCloudImageService implements ImageService {
       // reference, ListImages: "use the owner field to distinguish"), so compare the owner.
       sharedWithCaller: !own,
       ...(source ? { sourceImageId: source } : {}),
+      ...(backupId ? { backupId } : {}),
     };
   }
 }
@@ -358,6 +413,36 @@ function dedupe(targets: MemberTarget[]): MemberTarget[] {
   return out;
 }
 
+/**
+ * `member_type` is `project`, `domain` (an account) or `organization` (with its `urn`)
+ * (GlanceImageMembers / ImageMember in huaweicloud-sdk-go-v3; ims_03_0723); absent in regions that
+ * predate sharing with accounts, where every member is a project. An organization member is
+ * listed as an account named by its URN: the shared member types are account and project, and
+ * it is counted and reported, never added or removed by this package (README).
+ */
+function toMember(m: Json): Member {
+  const status = toMemberStatus(m.status);
+  if (m.member_type === "domain") return { type: "account", id: String(m.member_id), status };
+  if (m.member_type === "organization") return { type: "account", id: String(typeof m.urn === "string" && m.urn !== "" ? m.urn : m.member_id), status };
+  return { type: "project", id: String(m.member_id), status };
+}
+
+interface JobResult {
+  imageId?: string;
+  projectId?: string;
+  status?: string;
+}
+
+/** A member job's per-member outcomes, `entities.results[]` ({image_id, project_id, status}). */
+function jobResults(entities: Json): JobResult[] {
+  const results = Array.isArray(entities.results) ? (entities.results as Json[]) : [];
+  return results.map((r) => ({
+    ...(typeof r.image_id === "string" ? { imageId: r.image_id } : {}),
+    ...(typeof r.project_id === "string" ? { projectId: r.project_id } : {}),
+    ...(typeof r.status === "string" ? { status: r.status } : {}),
+  }));
+}
+
 function toMemberStatus(value: unknown): MemberStatus {
   return value === "accepted" || value === "rejected" ? value : "pending";
 }
@@ -376,13 +461,3 @@ function toKind(raw: Json): ImageKind {
   return "system";
 }
 
-function encodeToken(offset: number): string {
-  return Buffer.from(`members:${offset}`).toString("base64url");
-}
-
-function decodeToken(token: string | undefined): number {
-  if (token === undefined || token === "") return 0;
-  const m = /^members:(\d+)$/.exec(Buffer.from(token, "base64url").toString());
-  if (!m) throw new ImageServiceError("invalid", `pageToken ${JSON.stringify(token)} is not one this backend gave`);
-  return Number(m[1]);
-}

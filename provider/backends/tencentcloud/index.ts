@@ -154,11 +154,17 @@ export class TencentCloudImageService implements ImageService {
 
   // ---- copies ----
 
+  /**
+   * SyncImages `DestinationRegions` (API reference 213/15711): "for a custom image, the destination
+   * cannot be the source region; for a shared image, only the source region (the shared image is
+   * copied into a custom image of the source region)". So a same-region copy is sent only for an
+   * image shared with the caller, and refused before any call for an owned one.
+   */
   async copyImage(request: CopyRequest): Promise<Job> {
-    if (request.region === this.region) {
+    if (request.region === this.region && !(await this.getImage(request.imageId)).sharedWithCaller) {
       throw new ImageServiceError(
         "invalid",
-        `Tencent Cloud copies images (SyncImages) only to other regions: image ${request.imageId} is in ${this.region} already; choose another destination region or drop the copy (rule copy-same-region).`,
+        `Tencent Cloud copies a custom image (SyncImages) only to other regions: image ${request.imageId} is in ${this.region} already; choose another destination region or drop the copy (rule copy-same-region).`,
         { rule: "copy-same-region" },
       );
     }
@@ -216,10 +222,10 @@ export class TencentCloudImageService implements ImageService {
     } catch {
       return error;
     }
-    if (!image.sharedWithCaller) return error;
+    if (!image.sharedWithCaller || request.region === this.region) return error;
     return new ImageServiceError(
       "forbidden",
-      `Tencent Cloud cannot copy image ${request.imageId}: it is shared with this account by ${image.owner || "another account"}, and shared images cannot be copied (seed 004); ask the owner to copy it to ${request.region} and share that copy (rule copy-of-shared-image). Cloud said: ${error.message}`,
+      `Tencent Cloud cannot copy image ${request.imageId} to ${request.region}: it is shared with this account by ${image.owner || "another account"}, and SyncImages copies a shared image only into the source region (${this.region}) as this account's custom image; sync it there first, then copy that image (rule copy-of-shared-image). Cloud said: ${error.message}`,
       { cloudCode: error.cloudCode, rule: "copy-of-shared-image", requestId: error.details.requestId },
     );
   }

@@ -80,6 +80,7 @@ export async function emulatorWorld(profile: ProfileId, options: EmulatorWorldOp
     systemImageId,
     fullImageId,
     otherRegion,
+    crossRegionCopy: profile !== "opentelekomcloud",
     async extraMembers(n) {
       const ids = Array.from({ length: n }, () => next++);
       emulator.addAccounts(ids.map(account));

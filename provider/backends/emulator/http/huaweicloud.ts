@@ -116,7 +116,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     return newMemberJob(caller, type);
   };
 
-  async function route(caller: Caller, method: string, path: string, body: Json): Promise<{ status: number; json?: Json }> {
+  async function route(caller: Caller, method: string, path: string, body: Json, query: URLSearchParams = new URLSearchParams()): Promise<{ status: number; json?: Json }> {
     let m: RegExpExecArray | null;
     if ((m = /^\/v2\/images\/([^/]+)$/.exec(path))) {
       const imageId = decodeURIComponent(m[1]);
@@ -128,7 +128,16 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     }
     if ((m = /^\/v2\/images\/([^/]+)\/members$/.exec(path)) && method === "GET") {
       const imageId = decodeURIComponent(m[1]);
-      const members = await listAllMembers(caller.service, imageId);
+      const all = await listAllMembers(caller.service, imageId);
+      // Paged as GlanceListImageMembers is (ims_03_0723): limit 1..1000 (default 500), marker
+      // (base64) names the last member of the previous page, page_info.next_marker the next one.
+      const limit = query.has("limit") ? Number(query.get("limit")) : 500;
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HuaweiError(400, "IMG.0001", `limit must be 1..1000, got ${query.get("limit")}`);
+      const marker = query.get("marker");
+      const after = marker ? all.findIndex((x) => x.id === Buffer.from(marker, "base64").toString("utf8")) + 1 : 0;
+      if (marker && after === 0) throw new HuaweiError(400, "IMG.0001", `marker ${marker} names no member of image ${imageId}`);
+      const members = all.slice(after, after + limit);
+      const more = after + limit < all.length;
       const at = new Date(now()).toISOString().replace(/\.\d+Z$/, "Z");
       return {
         status: 200,
@@ -145,6 +154,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
             schema: "/v2/schemas/member",
           })),
           schema: "/v2/schemas/members",
+          ...(more ? { page_info: { next_marker: Buffer.from(members[members.length - 1].id).toString("base64"), current_count: members.length } } : {}),
         },
       };
     }
@@ -321,7 +331,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
           region: home.region,
           service: emulator.service({ profile: account.profile, region: home.region, account: account.id, project }),
         };
-        const answer = await route(caller, request.method ?? "GET", url.pathname, parseBody(body));
+        const answer = await route(caller, request.method ?? "GET", url.pathname, parseBody(body), url.searchParams);
         reply(response, answer.status, answer.json, requestId);
       } catch (e) {
         const error = e instanceof HuaweiError ? e : toHuaweiError(e);
