@@ -75,6 +75,8 @@ export interface ImageInfo {
    * full-ECS image made from a CBR backup needs its vault to be accepted or copied across regions.
    */
   backupId?: string;
+  /** 0..100 while a copy is still being made, where the cloud reports it. */
+  progress?: number;
 }
 
 /** huaweicloud shares with an account (domain) or a project; the others with an account. */
@@ -113,6 +115,11 @@ export interface CopyRequest {
    * across regions (CopyImageCrossRegion `vault_id`: "mandatory if you are replicating a full-ECS image").
    */
   vaultId?: string;
+  /**
+   * An idempotency token (Alibaba Cloud's ClientToken): the same copy sent again with it returns
+   * the first job instead of making a second copy. Backends of clouds that take none ignore it.
+   */
+  clientToken?: string;
 }
 
 export type JobStatus = "running" | "succeeded" | "failed";

@@ -7,8 +7,10 @@ import type { ImageKind } from "../../provider/rules/model";
  * A small model of Alibaba Cloud's image-sharing rules (seeds 002 / 003: 50 member accounts, no
  * acceptance step, owner-only sharing, no sharing with oneself, no delete while shared; copies
  * within a region or to another), behind the dialect, for tests of the dialect and the adapter
- * until the emulator's own model serves them. Faults: `faults` is the schedule the dialect takes
- * from (`takeFault`), one per request; `failNextCopy` makes the next copy end CreateFailed.
+ * (alicloud.emulator.test.ts runs it on the emulator's own model). Its refusals carry the cloud's
+ * codes where the model's would (the dialect maps codes, never messages). Faults: `faults` is
+ * the schedule the dialect takes from (`takeFault`), one per request; `failNextCopy` makes the
+ * next copy end CreateFailed.
  */
 interface StoredImage {
   id: string;
@@ -40,6 +42,8 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
   private readonly accounts = new Set<string>();
   private readonly images = new Map<string, StoredImage>();
   private readonly jobs = new Map<string, StoredJob>();
+  /** CopyImage ClientTokens (account:token) and the copies they started. */
+  private readonly tokens = new Map<string, StoredJob>();
   private nextId = 1;
 
   addAccessKey(id: string, secret: string, account: string): void {
@@ -60,6 +64,12 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
   }
   takeFault(): AlibabaFault | undefined {
     return this.faults.shift();
+  }
+  /** One read of a copy: after copyPollsToFinish reads it ends. */
+  advance(job: StoredJob): StoredImage | undefined {
+    const image = this.images.get(job.imageId);
+    if (++job.polls >= this.copyPollsToFinish && image && image.status === "creating") image.status = job.fails ? "failed" : "available";
+    return image;
   }
 
   service(options: { profile: "alicloud"; region: string; account: string }): ImageService {
@@ -82,6 +92,9 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
       region,
       async getImage(id): Promise<ImageInfo> {
         const image = visible(id);
+        // A copy advances as it is read, as ECS reports a copy's progress on the image.
+        const job = [...model.jobs.values()].find((j) => j.imageId === id);
+        if (job) model.advance(job);
         return {
           id: image.id,
           region: image.region,
@@ -105,7 +118,7 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
         model.changes.push({ change: "add", ids: members.map((m) => m.id) });
         for (const m of members) {
           if (m.id === account) throw new ImageServiceError("invalid", "cannot share with yourself", { rule: "self-share" });
-          if (!model.accounts.has(m.id)) throw new ImageServiceError("not-found", `no account ${m.id}`);
+          if (!model.accounts.has(m.id)) throw new ImageServiceError("not-found", `no account ${m.id}`, { cloudCode: "InvalidAccount.NotFound" });
         }
         const next = new Set([...image.members, ...members.map((m) => m.id)]);
         if (next.size > model.memberLimit) throw new ImageServiceError("quota-exceeded", "too many members", { rule: "member-limit" });
@@ -123,6 +136,8 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
         throw new ImageServiceError("invalid", "no acceptance step", { rule: "acceptance-unsupported" });
       },
       async copyImage(request: CopyRequest): Promise<Job> {
+        const earlier = request.clientToken === undefined ? undefined : model.tokens.get(`${account}:${request.clientToken}`);
+        if (earlier) return { id: earlier.id, status: "running", imageId: earlier.imageId };
         const image = visible(request.imageId);
         const newId = `m-copy${String(model.nextId++).padStart(4, "0")}`;
         model.images.set(newId, {
@@ -138,13 +153,13 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
         const job: StoredJob = { id: `job-${newId}`, imageId: newId, polls: 0, fails: model.failNextCopy };
         model.failNextCopy = false;
         model.jobs.set(job.id, job);
+        if (request.clientToken !== undefined) model.tokens.set(`${account}:${request.clientToken}`, job);
         return { id: job.id, status: "running", imageId: newId };
       },
       async getJob(jobId): Promise<Job> {
         const job = model.jobs.get(jobId);
         if (!job) throw new ImageServiceError("not-found", `no job ${jobId}`);
-        const image = model.images.get(job.imageId);
-        if (++job.polls >= model.copyPollsToFinish && image && image.status === "creating") image.status = job.fails ? "failed" : "available";
+        const image = model.advance(job);
         const status = image?.status === "available" ? "succeeded" : image?.status === "failed" ? "failed" : "running";
         return { id: jobId, status, imageId: job.imageId, progress: status === "running" ? 50 : 100, ...(status === "failed" ? { reason: "injected failure" } : {}) };
       },

@@ -17,7 +17,7 @@ import { FileStore, MemoryStore, resolveEmulatorPath, type FileStoreOptions, typ
 
 export { EmulatorImageService, toImageInfo, toJob, type EmulatorServiceOptions } from "./service";
 export { FileStore, MemoryStore, resolveEmulatorPath, DEFAULT_EMULATOR_DB, EMULATOR_DB_ENV, type Store, type FileStoreOptions } from "./store";
-export type { AccessKeyRecord, AccountInput, AccountRecord, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord, MemberRecord } from "./model";
+export type { AccessKeyRecord, AccountInput, AccountRecord, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord, MemberJobRecord, MemberRecord } from "./model";
 export { CODES, DEFAULT_BATCH_SIZE } from "./model";
 
 /**
@@ -33,6 +33,15 @@ export interface EmulatorSnapshot {
   jobs: (JobRecord & { progress: number })[];
   faults: FaultSettings;
   settings: EmulatorSettings;
+}
+
+/** A member-change job as one read sees it. */
+export interface MemberJobView {
+  id: string;
+  type: string;
+  status: "running" | "succeeded" | "failed";
+  createdAt: number;
+  failure?: { code: string; reason: string };
 }
 
 export interface SeedReport {
@@ -62,10 +71,39 @@ export class Emulator {
     this.store.transact((s) => model.addAccessKey(s, input));
   }
 
+  /** Removes an access key; returns whether it was there. */
+  removeAccessKey(accessKeyId: string): boolean {
+    return this.store.transact((s) => model.removeAccessKey(s, accessKeyId));
+  }
+
+  /** Every access key, in the order they were added. */
+  accessKeys(): AccessKeyRecord[] {
+    return Object.values(this.store.read().accessKeys).map((k) => ({ ...k }));
+  }
+
   /** The access key's secret, account and default project; undefined for an unknown key. */
   findAccessKey(accessKeyId: string): AccessKeyRecord | undefined {
-    const key = this.store.read().accessKeys[accessKeyId];
-    return key ? { ...key } : undefined;
+    const keys = this.store.read().accessKeys;
+    return Object.prototype.hasOwnProperty.call(keys, accessKeyId) ? { ...keys[accessKeyId] } : undefined;
+  }
+
+  /** An account with its projects; undefined for an unknown one. */
+  findAccount(accountId: string): model.AccountRecord | undefined {
+    const accounts = this.store.read().accounts;
+    return Object.prototype.hasOwnProperty.call(accounts, accountId) ? { ...accounts[accountId] } : undefined;
+  }
+
+  /** Records a member-change job (Huawei Cloud IMS) whose change is applied already; returns its id. */
+  startMemberJob(identity: Identity, input: { type: string; pollsLeft: number; failure?: { code: string; reason: string } }): string {
+    return this.store.transact((s) => model.startMemberJob(s, identity, input, Date.now()).id);
+  }
+
+  /** One read of a member-change job; undefined when `jobId` is none of the caller's member jobs. */
+  pollMemberJob(identity: Identity, jobId: string): MemberJobView | undefined {
+    return this.store.transact((s) => {
+      const polled = model.pollMemberJob(s, identity, jobId);
+      return polled && { id: polled.job.id, type: polled.job.type, status: polled.status, createdAt: polled.job.createdAt, ...(polled.job.failure ? { failure: { ...polled.job.failure } } : {}) };
+    }, { optimistic: true });
   }
 
   /** Adds an image (an existing one of the cloud) and returns its id; an id already there is kept as it is. */

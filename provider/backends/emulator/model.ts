@@ -90,6 +90,27 @@ export interface JobRecord {
   willFail?: string;
   reason?: string;
   finishedAt?: number;
+  /** The caller's idempotency token (Alibaba Cloud CopyImage ClientToken): a copy sent again with it is this job. */
+  clientToken?: string;
+}
+
+/**
+ * A member change as Huawei Cloud IMS reports it: an asynchronous job (POST/PUT/DELETE
+ * /v1/cloudimages/members answer a job_id). The change itself is applied when the request is
+ * accepted; the job reports the outcome after `pollsLeft` more reads, as the dialect chose.
+ */
+export interface MemberJobRecord {
+  id: string;
+  /** IMS's job_type: batchAddMembers, batchDeleteMembers, batchUpdateMembers. */
+  type: string;
+  profile: ProfileId;
+  /** Who started it (jobs are read by the account that started them). */
+  account: string;
+  createdAt: number;
+  /** Reads that still answer RUNNING. */
+  pollsLeft: number;
+  /** A refused change: the job ends FAIL with the cloud's code and reason. */
+  failure?: { code: string; reason: string };
 }
 
 /** Faults, part of the state so that every process using the store sees them. */
@@ -137,6 +158,8 @@ export interface EmulatorState {
   accessKeys: Record<string, AccessKeyRecord>;
   images: Record<string, ImageRecord>;
   jobs: Record<string, JobRecord>;
+  /** Huawei Cloud IMS member-change jobs (the newest MAX_MEMBER_JOBS). */
+  memberJobs: Record<string, MemberJobRecord>;
   settings: EmulatorSettings;
   faults: FaultSettings;
   /** PRNG state and call counter for the faults. */
@@ -161,6 +184,7 @@ export function emptyState(): EmulatorState {
     accessKeys: {},
     images: {},
     jobs: {},
+    memberJobs: {},
     settings: { copyDurationMs: DEFAULT_COPY_DURATION_MS, batchSize: { ...DEFAULT_BATCH_SIZE } },
     faults: {},
     faultState: { rng: 1, calls: 0 },
@@ -207,6 +231,8 @@ export const CODES = {
   // Open Telekom Cloud has no cross-region copy API: its gateway answers an unknown API with
   // APIGW.0101 ("The API does not exist", API request signing guide, error codes).
   noCrossRegionCopy: ims("APIGW.0101", "InvalidRegionId.NotFound", "InvalidParameterValue.InvalidRegion"),
+  // Alibaba Cloud's common error for a ClientToken sent again with other parameters; the others take no token.
+  idempotentMismatch: ims("IMG.0001", "IdempotentParameterMismatch", "InvalidParameterValue"),
 } as const;
 
 function refuse(kind: ImageServiceErrorKind, profile: ProfileId, codes: Codes, message: string, rule?: RuleId): ImageServiceError {
@@ -322,6 +348,13 @@ export function addAccessKey(state: EmulatorState, input: AccessKeyRecord): void
     throw new ImageServiceError("invalid", `access key ${input.accessKeyId}: account ${input.account} has no project ${input.project}`);
   }
   state.accessKeys[input.accessKeyId] = { accessKeyId: input.accessKeyId, secret: input.secret, account: input.account, ...(input.project ? { project: input.project } : {}) };
+}
+
+/** Removes an access key; returns whether it was there. */
+export function removeAccessKey(state: EmulatorState, accessKeyId: string): boolean {
+  if (!Object.prototype.hasOwnProperty.call(state.accessKeys, accessKeyId)) return false;
+  delete state.accessKeys[accessKeyId];
+  return true;
 }
 
 export interface ImageInput {
@@ -578,6 +611,8 @@ export interface CopyInput {
   region: string;
   name?: string;
   description?: string;
+  /** An idempotency token: the same copy sent again with it returns the first job. */
+  clientToken?: string;
 }
 
 /**
@@ -586,6 +621,15 @@ export interface CopyInput {
  */
 export function copyImage(state: EmulatorState, who: Identity, input: CopyInput, now: number): JobRecord {
   const p = who.profile;
+  if (input.clientToken !== undefined) {
+    const earlier = Object.values(state.jobs).find((j) => j.clientToken === input.clientToken && j.profile === p && j.account === who.account);
+    if (earlier) {
+      if (earlier.sourceImageId !== input.imageId || earlier.region !== input.region) {
+        throw refuse("conflict", p, CODES.idempotentMismatch, `the ClientToken ${input.clientToken} was used already for a copy of ${earlier.sourceImageId} to ${earlier.region}`);
+      }
+      return earlier;
+    }
+  }
   const { image, sharedWithCaller } = visibleImage(state, who, input.imageId);
   const region = checkText(input.region, "copy destination region");
   const sameRegion = region === image.region;
@@ -647,6 +691,7 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
     createdAt: now,
     durationMs: state.settings.copyDurationMs,
     ...(failReason !== undefined ? { willFail: failReason } : {}),
+    ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}),
   };
   state.jobs[job.id] = job;
   settleJobs(state, now);
@@ -659,6 +704,44 @@ export function getJob(state: EmulatorState, who: Identity, jobId: string): JobR
     throw refuse("not-found", who.profile, CODES.imageNotFound, `job ${jobId} not found for ${who.account}`);
   }
   return job;
+}
+
+/** How far the job making this image is (0..100), for an image still being created by a copy. */
+export function imageProgress(state: EmulatorState, image: ImageRecord, now: number): number | undefined {
+  if (image.status !== "creating") return undefined;
+  const job = Object.values(state.jobs).find((j) => j.imageId === image.id);
+  return job ? jobProgress(job, now) : undefined;
+}
+
+/** Member-change jobs kept; older ones are forgotten (a read of one answers not found). */
+export const MAX_MEMBER_JOBS = 1000;
+
+/** Records a member-change job (the change is applied already) and returns it. */
+export function startMemberJob(state: EmulatorState, who: Identity, input: { type: string; pollsLeft: number; failure?: { code: string; reason: string } }, now: number): MemberJobRecord {
+  const job: MemberJobRecord = {
+    id: newJobId(state, who.profile),
+    type: input.type,
+    profile: who.profile,
+    account: who.account,
+    createdAt: now,
+    pollsLeft: Math.max(0, Math.floor(input.pollsLeft)),
+    ...(input.failure ? { failure: { code: input.failure.code, reason: input.failure.reason } } : {}),
+  };
+  state.memberJobs[job.id] = job;
+  const ids = Object.keys(state.memberJobs);
+  for (const old of ids.slice(0, Math.max(0, ids.length - MAX_MEMBER_JOBS))) delete state.memberJobs[old];
+  return job;
+}
+
+/** One read of a member-change job: RUNNING while polls are left, then its outcome. Undefined for a job that is not the caller's member job. */
+export function pollMemberJob(state: EmulatorState, who: Identity, jobId: string): { job: MemberJobRecord; status: "running" | "succeeded" | "failed" } | undefined {
+  const job = Object.prototype.hasOwnProperty.call(state.memberJobs, jobId) ? state.memberJobs[jobId] : undefined;
+  if (!job || job.profile !== who.profile || job.account !== who.account) return undefined;
+  if (job.pollsLeft > 0) {
+    job.pollsLeft -= 1;
+    return { job, status: "running" };
+  }
+  return { job, status: job.failure ? "failed" : "succeeded" };
 }
 
 /** 0..100 from the timestamps. */
@@ -797,6 +880,7 @@ export function checkState(value: unknown, where: string): EmulatorState {
     faults: s.faults ?? {},
     faultState: s.faultState ?? base.faultState,
     jobs: s.jobs ?? {},
+    memberJobs: s.memberJobs ?? {},
     accessKeys: s.accessKeys ?? {},
   } as EmulatorState;
 }

@@ -78,9 +78,9 @@ export class EmulatorImageService implements ImageService {
   }
 
   async getImage(imageId: string): Promise<ImageInfo> {
-    return this.call("getImage", (state) => {
+    return this.call("getImage", (state, now) => {
       const { image, sharedWithCaller } = model.visibleImage(state, this.identity, imageId);
-      return toImageInfo(image, sharedWithCaller);
+      return toImageInfo(image, sharedWithCaller, model.imageProgress(state, image, now));
     });
   }
 
@@ -154,7 +154,7 @@ export class EmulatorImageService implements ImageService {
   }
 }
 
-export function toImageInfo(image: model.ImageRecord, sharedWithCaller: boolean): ImageInfo {
+export function toImageInfo(image: model.ImageRecord, sharedWithCaller: boolean, progress?: number): ImageInfo {
   return {
     id: image.id,
     region: image.region,
@@ -166,6 +166,7 @@ export function toImageInfo(image: model.ImageRecord, sharedWithCaller: boolean)
     status: image.status,
     sharedWithCaller,
     ...(image.sourceImageId ? { sourceImageId: image.sourceImageId } : {}),
+    ...(progress !== undefined ? { progress } : {}),
   };
 }
 
