@@ -102,10 +102,13 @@ export function createImageService(input: Connection | NestedConnection): ImageS
     case "emulator": {
       // Loaded here: a cloud connection never loads the emulator, and the reverse.
       const { emulatorService } = require("./emulator") as typeof import("./emulator");
-      return emulatorService(
+      const { retrying, retryPolicy } = require("./retry") as typeof import("./retry");
+      // The in-process emulator answers each call as one request: retried in the one retry layer,
+      // as the cloud backends retry theirs (faults injected with `emulator faults` are retried).
+      return retrying(emulatorService(
         { profile: connection.profile, region: connection.region, account: connection.account, ...(connection.project ? { project: connection.project } : {}) },
         connection.emulatorPath,
-      );
+      ), retryPolicy());
     }
     case "tencentcloud": {
       if (connection.profile !== "tencentcloud") throw new ImageServiceError("invalid", `${where}.profile must be tencentcloud for backend tencentcloud, got ${connection.profile}`);

@@ -1,8 +1,19 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { ImageServiceError } from "./errors";
+import type { ImageService } from "./types";
 
+/**
+ * The one retry layer. Every backend retries its own requests here (the cloud backends per HTTP
+ * request, the in-process emulator per call through `retrying`), and nothing above retries again:
+ * a throttled call waits at most its deadline, never attempts x deadline. The deadline of one
+ * request is `deadlineMs`; an operation (a resource's create, update, delete, check or read, or a
+ * CLI command) can bound all its requests together with `withOperationDeadline`.
+ */
 export interface RetryOptions {
-  /** Total time allowed, first attempt included. */
+  /** Total time allowed for one request, first attempt included. */
   deadlineMs: number;
+  /** At most this many attempts (default: as many as the deadline allows). */
+  maxAttempts?: number;
   baseDelayMs: number;
   maxDelayMs: number;
   /** Injected for reproducible tests. */
@@ -13,6 +24,30 @@ export interface RetryOptions {
 }
 
 export const DEFAULT_RETRY: RetryOptions = { deadlineMs: 120_000, baseDelayMs: 200, maxDelayMs: 10_000 };
+
+const operation = new AsyncLocalStorage<{ deadline: number }>();
+
+/**
+ * Runs `fn` with one deadline for every retry inside it: a retry that would end after
+ * `Date.now() + ms` is not made (the error surfaces). Nested operations keep the earlier deadline.
+ */
+export function withOperationDeadline<T>(ms: number | undefined, fn: () => Promise<T>): Promise<T> {
+  if (ms === undefined || !Number.isFinite(ms)) return fn();
+  const outer = operation.getStore()?.deadline ?? Infinity;
+  return operation.run({ deadline: Math.min(outer, Date.now() + Math.max(0, ms)) }, fn);
+}
+
+/**
+ * The retry policy every backend starts from: DEFAULT_RETRY, then the environment
+ * (IMAGE_SHARE_RETRY_DEADLINE_MS: one request's deadline; IMAGE_SHARE_RETRY_ATTEMPTS: at most
+ * this many attempts, 1 = no retry), then the connection's own options.
+ */
+export function retryPolicy(options: Partial<RetryOptions> = {}, env: Record<string, string | undefined> = process.env): Partial<RetryOptions> {
+  const whole = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined);
+  const deadlineMs = whole(env.IMAGE_SHARE_RETRY_DEADLINE_MS);
+  const attempts = whole(env.IMAGE_SHARE_RETRY_ATTEMPTS);
+  return { ...(deadlineMs !== undefined ? { deadlineMs } : {}), ...(attempts !== undefined && attempts >= 1 ? { maxAttempts: attempts } : {}), ...options };
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -27,17 +62,42 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: Partial<R
   const random = o.random ?? Math.random;
   const wait = o.sleep ?? sleep;
   const retryable = o.retryable ?? defaultRetryable;
-  const deadline = Date.now() + o.deadlineMs;
+  const deadline = Math.min(Date.now() + o.deadlineMs, operation.getStore()?.deadline ?? Infinity);
   for (let n = 0; ; n++) {
     try {
       return await attempt();
     } catch (e) {
       if (!retryable(e)) throw e;
+      if (o.maxAttempts !== undefined && n + 1 >= o.maxAttempts) throw e;
       const delay = Math.floor(random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** n));
       if (Date.now() + delay >= deadline) throw e;
       await wait(delay);
     }
   }
+}
+
+/**
+ * An ImageService whose calls are retried in this layer: for a backend that does not retry its
+ * own requests (the in-process emulator, one call = one request). Every call but copyImage is
+ * idempotent (members present or gone are success; reads have no effect); a copy is not retried,
+ * as a retried copy after a lost answer would make a second image.
+ */
+export function retrying(service: ImageService, options: Partial<RetryOptions> = {}): ImageService {
+  const retry = <T>(op: () => Promise<T>) => withRetry(op, options);
+  const wrapped: ImageService = {
+    profile: service.profile,
+    region: service.region,
+    getImage: (id) => retry(() => service.getImage(id)),
+    listMembers: (id, page) => retry(() => service.listMembers(id, page)),
+    addMembers: (id, members) => retry(() => service.addMembers(id, members)),
+    removeMembers: (id, members) => retry(() => service.removeMembers(id, members)),
+    setMemberStatus: (id, member, status, o) => retry(() => service.setMemberStatus(id, member, status, o)),
+    copyImage: (request) => service.copyImage(request),
+    getJob: (id) => retry(() => service.getJob(id)),
+    deleteImage: (id) => retry(() => service.deleteImage(id)),
+  };
+  // Keep what the wrapped service offers beyond the interface (close(), the emulator's handles).
+  return Object.assign(Object.create(service) as ImageService, wrapped);
 }
 
 /** Splits `items` into batches of at most `size`. */

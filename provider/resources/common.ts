@@ -37,6 +37,8 @@ export interface ConnectionArgs {
    * (IMS names an image's owner by its project only; with this the owner is reported as the account).
    */
   projectAccounts?: pulumi.Input<Record<string, string>>;
+  /** One deadline (ms) for all the retries of one operation of the resource (default: 120 s per request). */
+  retryDeadlineMs?: pulumi.Input<number>;
 }
 
 /** Arguments every resource takes: who acts, where, through which backend, and the stack's rule settings. */
@@ -102,8 +104,8 @@ export function normalizeConnection(resource: string, given: unknown, defaults: 
   const c = (given ?? {}) as Record<string, unknown>;
   if (typeof c !== "object" || Array.isArray(c)) throw inputError(resource, "connection must be an object");
   for (const key of Object.keys(c)) {
-    if (!["backend", "emulatorPath", "endpoint", "credentials", "agencyName", "projectAccounts"].includes(key)) {
-      throw inputError(resource, `connection has an unknown key "${key}" (backend, emulatorPath, endpoint, credentials, agencyName, projectAccounts)`);
+    if (!["backend", "emulatorPath", "endpoint", "credentials", "agencyName", "projectAccounts", "retryDeadlineMs"].includes(key)) {
+      throw inputError(resource, `connection has an unknown key "${key}" (backend, emulatorPath, endpoint, credentials, agencyName, projectAccounts, retryDeadlineMs)`);
     }
   }
   const backend = (c.backend ?? defaults.backend ?? "emulator") as string;
@@ -146,6 +148,12 @@ export function normalizeConnection(resource: string, given: unknown, defaults: 
       if (typeof account !== "string" || account === "") throw inputError(resource, `connection.projectAccounts.${project} must be an account id`);
     }
     out.projectAccounts = { ...(pa as Record<string, string>) };
+  }
+  if (c.retryDeadlineMs !== undefined && c.retryDeadlineMs !== null) {
+    if (typeof c.retryDeadlineMs !== "number" || !Number.isInteger(c.retryDeadlineMs) || c.retryDeadlineMs < 0) {
+      throw inputError(resource, "connection.retryDeadlineMs must be whole milliseconds, 0 or more");
+    }
+    out.retryDeadlineMs = c.retryDeadlineMs;
   }
   return out;
 }

@@ -9,6 +9,17 @@ import type { CrossRegionCopyInputs, CrossRegionCopyOutputs, ImageShareInputs, I
 
 type Provider<I, O> = dynamic.ResourceProvider<I, O>;
 
+/**
+ * Runs one operation under the resource's retry deadline (connection.retryDeadlineMs), which
+ * bounds every retry of every request the operation makes (provider/backends/retry.ts).
+ */
+function bounded<T>(inputs: unknown, fn: () => Promise<T>): Promise<T> {
+  const ms = (inputs as { connection?: { retryDeadlineMs?: unknown } } | undefined)?.connection?.retryDeadlineMs;
+  if (typeof ms !== "number") return fn();
+  const { withOperationDeadline } = require("../backends/retry") as typeof import("../backends/retry");
+  return withOperationDeadline(ms, fn);
+}
+
 function lazy<I, O>(load: () => Provider<I, O>): Provider<I, O> {
   let impl: Provider<I, O> | undefined;
   const get = (): Provider<I, O> => (impl ??= load());
@@ -16,12 +27,12 @@ function lazy<I, O>(load: () => Provider<I, O>): Provider<I, O> {
     async configure(req) {
       (require("./provider/credentials") as typeof import("./provider/credentials")).captureConfig(req as never);
     },
-    check: (olds, news) => get().check!(olds, news),
-    diff: (id, olds, news) => get().diff!(id, olds, news),
-    create: (inputs) => get().create(inputs),
-    read: (id, props) => get().read!(id, props),
-    update: (id, olds, news) => get().update!(id, olds, news),
-    delete: (id, props) => get().delete!(id, props),
+    check: (olds, news) => bounded(news, () => get().check!(olds, news)),
+    diff: (id, olds, news) => bounded(news, () => get().diff!(id, olds, news)),
+    create: (inputs) => bounded(inputs, () => get().create(inputs)),
+    read: (id, props) => bounded(props, () => get().read!(id, props)),
+    update: (id, olds, news) => bounded(news, () => get().update!(id, olds, news)),
+    delete: (id, props) => bounded(props, () => get().delete!(id, props)),
   };
 }
 

@@ -34,6 +34,12 @@ export interface ConnectionInputs {
    * account's own projects need no entry. Ids, not secrets.
    */
   projectAccounts?: Record<string, string>;
+  /**
+   * One deadline, in ms, for all the retries of one operation of this resource (its check, create,
+   * update, delete or read): throttled and transient requests are retried until then (default:
+   * each request's own deadline, 120 s). A connection change is an in-place update.
+   */
+  retryDeadlineMs?: number;
 }
 
 /** The acting identity: an account, and on huaweicloud / opentelekomcloud one of its projects. */

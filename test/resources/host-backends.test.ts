@@ -269,6 +269,6 @@ describe("resource classes: connection.agencyName and connection.projectAccounts
     assert.deepEqual(c, { backend: "cloud", agencyName: "ims_admin_agency", projectAccounts: { "owner-p1": "owner" } });
     assert.throws(() => normalizeConnection("CrossRegionCopy copy", { backend: "cloud", agencyName: "" }, {}), /connection\.agencyName must be an IAM agency's name/);
     assert.throws(() => normalizeConnection("ShareAcceptance a", { backend: "cloud", projectAccounts: { p: 3 } }, {}), /connection\.projectAccounts\.p must be an account id/);
-    assert.throws(() => normalizeConnection("ShareAcceptance a", { backend: "cloud", agency: "x" }, {}), /unknown key "agency" \(.*agencyName, projectAccounts\)/);
+    assert.throws(() => normalizeConnection("ShareAcceptance a", { backend: "cloud", agency: "x" }, {}), /unknown key "agency" \(.*agencyName, projectAccounts, retryDeadlineMs\)/);
   });
 });

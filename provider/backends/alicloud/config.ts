@@ -1,4 +1,4 @@
-import type { RetryOptions } from "../retry";
+import { retryPolicy, type RetryOptions } from "../retry";
 import { ImageServiceError } from "../errors";
 
 /** How to reach Alibaba Cloud ECS as one account in one region. */
@@ -121,7 +121,7 @@ export function resolveOptions(options: AlibabaCloudOptions = {}): ResolvedAliba
     securityToken: first(options.securityToken, env.ALICLOUD_SECURITY_TOKEN, env.ALIBABA_CLOUD_SECURITY_TOKEN),
     accountId: first(options.accountId, env.ALICLOUD_ACCOUNT_ID),
     signatureAlgorithm: options.signatureAlgorithm ?? "ACS3-HMAC-SHA256",
-    retry: options.retry ?? {},
+    retry: retryPolicy(options.retry),
     concurrency: integerIn("concurrency", options.concurrency, 4, 1, 64),
     batchSize: integerIn("batchSize", options.batchSize, MAX_ACCOUNTS_PER_CALL, 1, MAX_ACCOUNTS_PER_CALL),
     pageSize: integerIn("pageSize", options.pageSize, MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE),

@@ -1,5 +1,5 @@
 import { ImageServiceError } from "../errors";
-import type { RetryOptions } from "../retry";
+import { retryPolicy, type RetryOptions } from "../retry";
 
 /** The two clouds of the IMS family this backend speaks to. */
 export type HuaweiProfile = "huaweicloud" | "opentelekomcloud";
@@ -158,7 +158,7 @@ export function resolveHuaweiCloudOptions(options: HuaweiCloudImageServiceOption
     projectAccounts: { ...(options.projectAccounts ?? {}) },
     batchSize: whole(options.batchSize, DEFAULT_BATCH_SIZE, "batchSize"),
     concurrency: whole(options.concurrency, DEFAULT_CONCURRENCY, "concurrency"),
-    retry: options.retry ?? {},
+    retry: retryPolicy(options.retry),
     jobPollMs: whole(options.jobPollMs, 500, "jobPollMs"),
     jobMaxPollMs: whole(options.jobMaxPollMs, 10_000, "jobMaxPollMs"),
     jobTimeoutMs: whole(options.jobTimeoutMs, 30 * 60_000, "jobTimeoutMs"),

@@ -1,5 +1,5 @@
 import { ImageServiceError } from "../errors";
-import type { RetryOptions } from "../retry";
+import { retryPolicy, type RetryOptions } from "../retry";
 
 /** How to reach Tencent Cloud CVM, as one account in one region. */
 export interface TencentCloudOptions {
@@ -86,7 +86,7 @@ export function resolveTencentCloudOptions(options: TencentCloudOptions = {}, en
     accountId: options.accountId,
     batchSize,
     concurrency,
-    retry: options.retry ?? {},
+    retry: retryPolicy(options.retry),
     requestTimeoutSeconds: options.requestTimeoutSeconds ?? 60,
   };
 }

@@ -57,9 +57,9 @@ export function serviceFor(connection: Connection): Promise<ImageService> {
   const key = callerKey(connection) + extras + createHash("sha256").update(JSON.stringify(connection.credentials ?? {})).digest("hex");
   let s = services.get(key);
   if (!s) {
-    s = Promise.resolve()
-      .then(() => factory()(factoryInput(connection)))
-      .then((service) => (require("./shared") as typeof import("./shared")).resilient(service));
+    // Each backend retries its own requests (provider/backends/retry.ts, the one retry layer):
+    // nothing is retried again here.
+    s = Promise.resolve().then(() => factory()(factoryInput(connection)));
     // A failed construction (bad credentials, missing file) is not cached: the next call retries.
     s.catch(() => services.delete(key));
     services.set(key, s);

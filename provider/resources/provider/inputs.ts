@@ -34,6 +34,7 @@ function schemaFor(kind: Kind): Z.ZodType {
       endpoint: u(id("endpoint")).optional(),
       credentials: u(z.strictObject({ accessKey: secretRef.optional(), secretKey: secretRef.optional() })).optional(),
       agencyName: u(id("agencyName")).optional(),
+      retryDeadlineMs: u(z.number({ error: "retryDeadlineMs must be a number of milliseconds" }).int({ error: "retryDeadlineMs must be whole milliseconds" }).min(0, { error: "retryDeadlineMs must not be negative" })).optional(),
       projectAccounts: u(z.record(z.string().min(1, { error: "a project id must not be empty" }), id("account id"), { error: "projectAccounts must map project ids to account ids" })).optional(),
     }),
   );

@@ -83,40 +83,6 @@ export function assertKnown(what: string, v: unknown): void {
 }
 
 /**
- * The service with throttled and transient calls retried (the backends do not retry: a real
- * cloud's raw API does not either). Every ImageService call is idempotent (members already
- * present or gone are success), so a whole call is retried. Attempts: $IMAGE_SHARE_RETRY_ATTEMPTS
- * (default 5), backoff with full jitter from 200 ms.
- */
-export function resilient(service: ImageService): ImageService {
-  const attempts = Math.max(1, Number(process.env.IMAGE_SHARE_RETRY_ATTEMPTS ?? 5) || 5);
-  const retry = async <T>(op: () => Promise<T>): Promise<T> => {
-    for (let n = 1; ; n++) {
-      try {
-        return await op();
-      } catch (e) {
-        const retryable = e instanceof Error && (e as { retryable?: boolean }).retryable === true;
-        if (!retryable || n >= attempts) throw e;
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * Math.min(5000, 200 * 2 ** (n - 1)))));
-      }
-    }
-  };
-  return {
-    profile: service.profile,
-    region: service.region,
-    getImage: (id) => retry(() => service.getImage(id)),
-    listMembers: (id, page) => retry(() => service.listMembers(id, page)),
-    addMembers: (id, members) => retry(() => service.addMembers(id, members)),
-    removeMembers: (id, members) => retry(() => service.removeMembers(id, members)),
-    setMemberStatus: (id, member, status) => retry(() => service.setMemberStatus(id, member, status)),
-    // A copy is not idempotent (a retried copy after a lost answer makes a second image): not retried.
-    copyImage: (request) => service.copyImage(request),
-    getJob: (id) => retry(() => service.getJob(id)),
-    deleteImage: (id) => retry(() => service.deleteImage(id)),
-  };
-}
-
-/**
  * What every diff compares the same way: the `keys` whose change means a new resource, and the
  * connection. A different backend or emulator state file is another cloud (replace); any other
  * connection change (endpoint, credential references) is an in-place update.
