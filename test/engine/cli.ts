@@ -1,18 +1,20 @@
 /**
  * `node test/engine/cli.js preview|up|refresh|destroy [--cwd DIR] [--state FILE] [--stack NAME]
- *   [--config ns:key=value]... [--secret ns:key=value]... [--parallel N] [--refresh] [--json]`
+ *   [--config ns:key=value]... [--secret ns:key=value]... [--parallel N] [--refresh] [--json]
+ *   [--policy-pack DIR [--policy-pack-config FILE]]...`
  *
  * Runs one operation of the stand-in engine on the project in DIR (default: the current folder),
  * with its state in FILE (default: DIR/.pulumi-standin/<stack>.json), and prints the run as the
  * Pulumi CLI would (or the whole result as JSON). Exit code 0 when the operation succeeded, 1 when
  * it failed, 2 for bad arguments.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { runOperation, type Operation } from "./engine";
 import type { ConfigValue } from "./project";
 import { render } from "./display";
 
-const USAGE = "usage: node test/engine/cli.js preview|up|refresh|destroy [--cwd DIR] [--state FILE] [--stack NAME] [--config ns:key=value]... [--secret ns:key=value]... [--parallel N] [--refresh] [--json]";
+const USAGE = "usage: node test/engine/cli.js preview|up|refresh|destroy [--cwd DIR] [--state FILE] [--stack NAME] [--config ns:key=value]... [--secret ns:key=value]... [--parallel N] [--refresh] [--json] [--policy-pack DIR [--policy-pack-config FILE]]...";
 
 export async function main(argv: string[]): Promise<number> {
   const [operation, ...rest] = argv;
@@ -27,6 +29,9 @@ export async function main(argv: string[]): Promise<number> {
   let refresh = false;
   let json = false;
   const config: Record<string, ConfigValue> = {};
+  // As the CLI pairs them: the n-th --policy-pack-config is the n-th pack's.
+  const packs: string[] = [];
+  const packConfigs: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = (): string => {
@@ -41,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
       else if (flag === "--parallel" || flag === "-p") parallel = Number(value());
       else if (flag === "--refresh") refresh = true;
       else if (flag === "--json") json = true;
+      else if (flag === "--policy-pack") packs.push(path.resolve(value()));
+      else if (flag === "--policy-pack-config") packConfigs.push(path.resolve(value()));
       else if (flag === "--config" || flag === "--secret") {
         const kv = value();
         const eq = kv.indexOf("=");
@@ -56,6 +63,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--parallel takes a whole number of 1 or more\n${USAGE}\n`);
     return 2;
   }
+  if (packConfigs.length > packs.length) {
+    process.stderr.write(`each --policy-pack-config needs a --policy-pack\n${USAGE}\n`);
+    return 2;
+  }
+  let policyPacks;
+  try {
+    policyPacks = packs.map((dir, i) => (packConfigs[i] ? { dir, config: JSON.parse(fs.readFileSync(packConfigs[i], "utf8")) } : { dir }));
+  } catch (e) {
+    process.stderr.write(`--policy-pack-config: ${(e as Error).message}\n`);
+    return 2;
+  }
   if (!json) process.stdout.write(`${render.title(operation as Operation, stack)}\n\n`);
   const result = await runOperation(operation as Operation, {
     cwd,
@@ -64,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     config,
     refresh,
     ...(parallel ? { parallel } : {}),
+    ...(policyPacks.length ? { policyPacks } : {}),
     ...(json ? {} : { print: (line: string) => process.stdout.write(`${line}\n`) }),
   });
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -30,6 +30,7 @@ import {
   type StateFile,
 } from "./state";
 import { render } from "./display";
+import { analyzeStackWithPacks, type PolicyPackOption, type PolicyViolation } from "./policy";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -64,6 +65,8 @@ export interface EngineOptions {
   onProviderCall?: (call: ProviderCall) => void | Promise<void>;
   /** Each line of the display, as it is made (the CLI prints as it goes). */
   print?: (line: string) => void;
+  /** preview / up: policy packs run on the stack once its steps succeeded (`--policy-pack`; policy.ts). */
+  policyPacks?: PolicyPackOption[];
 }
 
 export type StepOp = "create" | "update" | "replace" | "delete" | "same" | "refresh" | "read-discard";
@@ -106,6 +109,8 @@ export interface RunResult {
   state: StateFile;
   /** Steps by op (hidden ones left out), e.g. { create: 3, same: 1 }. */
   summary: Partial<Record<StepOp, number>>;
+  /** What the policy packs reported (with `policyPacks`). */
+  policyViolations?: PolicyViolation[];
 }
 
 /** Modules resolved from @pulumi/pulumi's own folder, so that the gRPC classes are the SDK's. */
@@ -334,7 +339,9 @@ class Deployment {
         ...(req.hasRetainondelete?.() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
       };
       if (!custom) return this.registerComponent(base);
-      return await this.limiter.run(() => this.registerCustom(base, req));
+      const registered = await this.limiter.run(() => this.registerCustom(base, req));
+      this.news.set(urn, { ...base, ...(registered.id ? { id: registered.id } : {}), outputs: registered.object });
+      return registered;
     } finally {
       settle();
     }
@@ -354,6 +361,9 @@ class Deployment {
 
   /** Components' entries of this run, for their registered outputs. */
   readonly componentEntries = new Map<string, ResourceState>();
+  /** Custom resources of this run as the program sees them (a preview's planned outputs), for policy packs. */
+  readonly news = new Map<string, ResourceState>();
+  policyViolations?: PolicyViolation[];
 
   registerOutputs(urn: string, outputs: Props): void {
     const entry = this.componentEntries.get(urn);
@@ -719,6 +729,12 @@ export async function runOperation(operation: Operation, options: EngineOptions)
   let ok = false;
   try {
     ok = await d.execute();
+    if (ok && options.policyPacks?.length && (operation === "preview" || operation === "up")) {
+      const violations = await analyzeStackWithPacks(options.policyPacks, [...d.componentEntries.values(), ...d.news.values()]);
+      d.policyViolations = violations;
+      for (const v of violations) d.diag(v.level === "mandatory" ? "error" : "warning", `[${v.level}] ${v.pack} ${v.policy}: ${v.message}`, v.urn || undefined);
+      if (violations.some((v) => v.level === "mandatory")) ok = false;
+    }
   } catch (e) {
     d.diag("error", describeError(e));
     ok = false;
@@ -740,6 +756,7 @@ export async function runOperation(operation: Operation, options: EngineOptions)
     providerOutput: d.providerOutput,
     state: d.dryRun ? d.prev : loadState(options.state),
     summary,
+    ...(d.policyViolations ? { policyViolations: d.policyViolations } : {}),
   };
   result.output = render.run(result, d.stack);
   return result;

@@ -6,13 +6,9 @@
  * Needs bin/ current (`npx tsc -p tsconfig.json`; npm test's pretest does it).
  */
 import assert = require("node:assert/strict");
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { RULES, RULE_IDS } from "../../provider/rules";
-import { REPO } from "../harness/world";
-import { startPack, urnOf, UNKNOWN_VALUE, type Diagnostic, type Pack, type ResourceSpec } from "../harness/analyzer";
+import { installExamplePack, startPack, urnOf, UNKNOWN_VALUE, type Diagnostic, type Pack, type ResourceSpec } from "../harness/analyzer";
 
 const ALI_SHARE = "alicloud:ecs/imageSharePermission:ImageSharePermission";
 const ALI_COPY = "alicloud:ecs/imageCopy:ImageCopy";
@@ -47,20 +43,7 @@ describe("examples/policy-pack through the Analyzer protocol", function () {
   let pack: Pack;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-pack-"));
-    const packDir = path.join(dir, ".tarball");
-    fs.mkdirSync(packDir);
-    // --ignore-scripts: pack what bin/ holds now (prepare would rebuild).
-    const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const tarball = path.join(packDir, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-    const installed = path.join(dir, "node_modules", "image-share");
-    fs.mkdirSync(installed, { recursive: true });
-    execFileSync("tar", ["xzf", tarball, "-C", installed, "--strip-components=1"]);
-    for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-      if (entry === "image-share" || entry.startsWith(".")) continue;
-      fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(dir, "node_modules", entry));
-    }
-    for (const f of ["PulumiPolicy.yaml", "index.ts", "package.json"]) fs.copyFileSync(path.join(REPO, "examples", "policy-pack", f), path.join(dir, f));
+    dir = installExamplePack();
     pack = await startPack(dir);
     await pack.configure();
   });
