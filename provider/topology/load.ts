@@ -12,8 +12,9 @@ import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { Topology } from "../rules/model";
 import { byPosition, fileError, formatPath, type PathSegment, type TopologyInputError } from "./errors";
-import { lazyPositions, type TopologyPositions } from "./positions";
-import { TopologySchema } from "./schema";
+import type { TopologyPositions } from "./positions";
+import { TopologySchema, type TopologyInput } from "./schema";
+import { accepts } from "./accepts";
 import { describeValue, schemaErrors } from "./schemaErrors";
 import { resolveReferences } from "./references";
 import { toTopology } from "./convert";
@@ -81,11 +82,11 @@ export function loadTopologyText(text: string, file = "<input>", options: LoadOp
   if (format === "json") {
     const read = readJson(file, text);
     if ("error" in read) return { errors: [read.error] };
-    return loadTopologyData(read.data, lazyPositions(file, text));
+    return loadTopologyData(read.data, read.positions);
   }
   const read = readYaml(file, text);
   if ("errors" in read) return read;
-  return loadTopologyData(read.data, read.positions ?? lazyPositions(file, text));
+  return loadTopologyData(read.data, read.positions);
 }
 
 function formatOf(file: string, text: string): "yaml" | "json" {
@@ -109,9 +110,15 @@ export function loadTopologyData(data: unknown, positions: TopologyPositions): L
   if (typeof data !== "object" || Array.isArray(data)) {
     return { errors: [at([], `expected a mapping (profile, accounts, images, ...) at the top level, got ${describeValue(data)}`)] };
   }
-  const parsed = TopologySchema.safeParse(data);
-  if (!parsed.success) return { errors: byPosition(schemaErrors(parsed.error, data, at)) };
-  const errors = resolveReferences(parsed.data, at);
+  // A valid file passes the fast check compiled from the schema; zod reads anything else, and says what is wrong.
+  let input: TopologyInput;
+  if (accepts(TopologySchema, data)) input = data as TopologyInput;
+  else {
+    const parsed = TopologySchema.safeParse(data);
+    if (!parsed.success) return { errors: byPosition(schemaErrors(parsed.error, data, at)) };
+    input = parsed.data;
+  }
+  const errors = resolveReferences(input, at);
   if (errors.length > 0) return { errors: byPosition(errors) };
-  return { topology: toTopology(parsed.data), positions };
+  return { topology: toTopology(input), positions };
 }

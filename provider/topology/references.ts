@@ -178,20 +178,20 @@ export function resolveReferences(t: TopologyInput, at: (s: PathSegment[], m: st
   const anyImageProfile = Object.keys(images).some((k) => images[k].profile !== undefined && images[k].profile !== t.profile);
 
   // Resource names: violations are attributed by name, so one name is one resource.
-  // name -> where first declared, as one number (section * 2^32 + index): no string per resource.
-  const SECTIONS = ["shares", "acceptances", "copies"];
+  // name -> where first declared, as one small integer (index * 4 + section): no object per resource.
+  const SECTIONS = ["shares", "acceptances", "copies"] as const;
   const names = new Map<string, number>();
-  const claim = (name: string, section: string, i: number) => {
+  const claim = (name: string, section: 0 | 1 | 2, i: number) => {
     const earlier = names.get(name);
     if (earlier !== undefined) {
-      err([section, i, "name"], `duplicate name "${name}" (also ${SECTIONS[Math.floor(earlier / 2 ** 32)]}[${earlier % 2 ** 32}])`);
-    } else names.set(name, SECTIONS.indexOf(section) * 2 ** 32 + i);
+      err([SECTIONS[section], i, "name"], `duplicate name "${name}" (also ${SECTIONS[earlier & 3]}[${earlier >>> 2}])`);
+    } else names.set(name, i * 4 + section);
   };
 
   for (let s = 0; s < shares.length; s++) {
     const share = shares[s];
     const base: PathSegment[] = ["shares", s];
-    claim(share.name, "shares", s);
+    claim(share.name, 0, s);
     if (!imageExists(share.image)) err([...base, "image"], unknownImage(share.image));
     if (share.by !== undefined && !isAccount(share.by)) err([...base, "by"], unknownAccount(share.by));
     const members = share.members;
@@ -200,13 +200,13 @@ export function resolveReferences(t: TopologyInput, at: (s: PathSegment[], m: st
   for (let a = 0; a < acceptances.length; a++) {
     const acc = acceptances[a];
     const base: PathSegment[] = ["acceptances", a];
-    claim(acc.name, "acceptances", a);
+    claim(acc.name, 1, a);
     if (!imageExists(acc.image)) err([...base, "image"], unknownImage(acc.image));
     checkMember(acc.member, base, "member", undefined, acc.image);
   }
   for (const [c, copy] of copies.entries()) {
     const base: PathSegment[] = ["copies", c];
-    claim(copy.name, "copies", c);
+    claim(copy.name, 2, c);
     if (!imageExists(copy.source)) err([...base, "source"], unknownImage(copy.source));
     else infoOf(copy.as);
     if (copy.by !== undefined && !hasOwn(accounts, copy.by)) err([...base, "by"], unknownAccount(copy.by));

@@ -5,19 +5,50 @@
  */
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { fileError, firstLine, type TopologyInputError } from "./errors";
-import { lineColumn, noPositions, nodePositions, type TopologyPositions } from "./positions";
+import type { LoadOptions } from "js-yaml";
+import {
+  KIND_ALIAS,
+  KIND_EMPTY,
+  KIND_MAPPING,
+  KIND_SCALAR,
+  KIND_SEQUENCE,
+  NodeIndexBuilder,
+  contentStart,
+  indexedPositions,
+  lineColumn,
+  noPositions,
+  nodePositions,
+  type TopologyPositions,
+} from "./positions";
 import { readYamlData, type YamlDataResult } from "./yamlData";
 
-/** The data, and for a file read by `yaml` the positions it found on the way. */
-export type YamlResult = { data: unknown; positions?: TopologyPositions } | { errors: TopologyInputError[] };
+export type YamlResult = { data: unknown; positions: TopologyPositions } | { errors: TopologyInputError[] };
 
 export function readYaml(file: string, text: string): YamlResult {
   // Blank lines and comments only: no document (checked apart: js-yaml is slow on long comments).
   if (!hasYamlContent(text)) return { data: null, positions: noPositions(file) };
   if (text.charCodeAt(0) === 0x25 /* % */ || text.indexOf("\n%") !== -1) return readWithDirectives(file, text);
-  const read = readYamlData(text);
+  // Every node: js-yaml cannot read one item again on its own (its indentation, anchors
+  // defined elsewhere), and the index costs little beside the data (about 20 bytes a node).
+  const index = new NodeIndexBuilder({ scalars: true, capacity: text.length >> 4 });
+  const read = readYamlData(text, indexer(text, index));
   if ("error" in read) return { errors: [yamlSyntaxError(file, text, read.error)] };
-  return { data: read.data };
+  return { data: read.data, positions: indexedPositions(file, text, index, { keyAt: () => undefined }) };
+}
+
+/** js-yaml's parse events into the node index: where each node starts and ends, and its kind. */
+function indexer(text: string, index: NodeIndexBuilder): LoadOptions["listener"] {
+  return (event, state) => {
+    if (event === "open") {
+      index.openNode(state.position);
+      return;
+    }
+    const kind = state.kind as string | null;
+    if (kind === "scalar") index.closeNode(state.position, KIND_SCALAR, String(state.result));
+    else if (kind === "mapping") index.closeNode(state.position, KIND_MAPPING);
+    else if (kind === "sequence") index.closeNode(state.position, KIND_SEQUENCE, undefined, (state.result as unknown[]).length);
+    else index.closeNode(state.position, text.charCodeAt(contentStart(text, index.openStart())) === 0x2a /* * */ ? KIND_ALIAS : KIND_EMPTY);
+  };
 }
 
 /** Whether any line holds more than blanks and a comment. */

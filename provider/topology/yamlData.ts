@@ -6,7 +6,7 @@
  * One deliberate difference: an integer too long for a JavaScript number is read as a BigInt,
  * exact, so the schema's error names its real digits (an unquoted 19-digit account id).
  */
-import { load, FAILSAFE_SCHEMA, Type, type YAMLException } from "js-yaml";
+import { load, FAILSAFE_SCHEMA, Type, type LoadOptions, type YAMLException } from "js-yaml";
 
 /** The regular expressions and conversions of `yaml` 2's core schema (schema/core, common/null). */
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
@@ -68,11 +68,11 @@ export type YamlDataResult =
   /** offset/line/column (1-based) when the place is known. */
   | { error: { message: string; offset?: number; line?: number; column?: number; duplicateKey?: boolean } };
 
-/** Parses one YAML document to data; never throws. */
-export function readYamlData(text: string): YamlDataResult {
+/** Parses one YAML document to data; never throws. `listener` sees js-yaml's node events (positions.ts). */
+export function readYamlData(text: string, listener?: LoadOptions["listener"]): YamlDataResult {
   let data: unknown;
   try {
-    data = load(text, { schema: CORE_SCHEMA_AS_YAML });
+    data = load(text, { schema: CORE_SCHEMA_AS_YAML, ...(listener ? { listener } : {}) });
   } catch (e) {
     const ex = e as YAMLException & { reason?: string; mark?: { position: number; line: number; column: number } };
     if (ex?.name !== "YAMLException") return { error: { message: (e as Error)?.message ?? String(e) } };

@@ -114,6 +114,14 @@ describe("topology loader", () => {
       assert.ok(errors.some((e) => re.test(e.message)), `${name}: ${errors.map(formatInputError).join("; ")}`);
       for (const e of errors) assert.doesNotMatch(e.message, /\n\s+at /, "no stack trace");
     }
+    // One key spelt two ways, and a duplicate among many keys.
+    const escaped = errorsOf(loadTopologyText('{"profile": "alicloud", "accounts": {}, "images": {}, "\\u0070rofile": "x"}', "e.json"))[0];
+    assert.equal(escaped.message, 'duplicate key "profile"');
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, { id: "1" }]));
+    const manyText = JSON.stringify({ profile: "alicloud", images: {}, accounts: many }).replace('"k39"', '"k7"');
+    const [m] = errorsOf(loadTopologyText(manyText, "m.json"));
+    assert.equal(`${m.path} ${m.message}`, 'accounts duplicate key "k7"');
+    assert.equal(m.column, manyText.lastIndexOf('"k7"') + 1);
     const dupJson = errorsOf(loadTopologyText('{"profile": "alicloud",\n "accounts": {"a": {"id": "1"}, "a": {"id": "2"}}, "images": {}}', "d.json"))[0];
     assert.equal(dupJson.path, "accounts");
     assert.equal(dupJson.line, 2);
