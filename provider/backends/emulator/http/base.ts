@@ -187,7 +187,13 @@ export function send(response: ServerResponse, answer: WireAnswer): void {
   if (response.writableEnded || response.destroyed) return;
   const headers: Record<string, string | number> = { ...answer.headers };
   if (answer.body !== undefined) headers["content-length"] = Buffer.byteLength(answer.body);
-  response.writeHead(answer.status, headers);
+  try {
+    response.writeHead(answer.status, headers);
+  } catch {
+    // An answer HTTP cannot carry (a fault's status out of range): the connection is dropped instead.
+    response.destroy();
+    return;
+  }
   response.end(answer.body);
 }
 

@@ -66,5 +66,9 @@ export function verifySdkSignature<Key extends { secret: string }>(
   const canonical = canonicalRequest(request.method, request.url, (name) => request.header(name), signedHeaders, declared ?? bodyHash);
   const stringToSign = `SDK-HMAC-SHA256\n${date}\n${sha256Hex(canonical)}`;
   if (!sameSignature(hmacSha256(key.secret, stringToSign), Buffer.from(signature, "hex"))) throw authError("the signature does not match (check the secret key)");
+  // The payload hash signed is X-Sdk-Content-Sha256 when sent: unless it is UNSIGNED-PAYLOAD (the
+  // signer chose not to cover the body), it must be the body's, or a signed request could carry
+  // another body beside its original hash.
+  if (declared !== undefined && declared !== "UNSIGNED-PAYLOAD" && declared.toLowerCase() !== bodyHash) throw authError("the body does not match X-Sdk-Content-Sha256");
   return key;
 }

@@ -1,10 +1,10 @@
 /**
- * `image-share emulator serve --port N [--host 127.0.0.1] [--db PATH]`: the clouds' HTTP APIs on
- * loopback, on top of the emulator state at PATH, until SIGINT / SIGTERM.
+ * `image-share emulator serve --port N [--host 127.0.0.1] [--db PATH] [--max-body-bytes N] ...`:
+ * the clouds' HTTP APIs on loopback, on top of the emulator state at PATH, until SIGINT / SIGTERM.
  */
 import { openEmulator, type Emulator } from "../index";
 import type { Dialect } from "./dialect";
-import { startEmulatorServer } from "./server";
+import { DEFAULT_LIMITS, startEmulatorServer, type ServerLimits } from "./server";
 import { createHuaweiCloudDialect } from "./huaweicloud";
 import { createAlibabaCloudDialect } from "./alicloud";
 import { createTencentCloudDialect } from "./tencentcloud";
@@ -14,12 +14,23 @@ export function allDialects(emulator: Emulator): Dialect[] {
   return [createHuaweiCloudDialect(emulator), createAlibabaCloudDialect(emulator), createTencentCloudDialect(emulator)];
 }
 
-const USAGE = "usage: image-share emulator serve --port N [--host 127.0.0.1] [--db PATH]";
+/** The server's bounds, as `serve` flags (server.ts ServerLimits). */
+const LIMIT_FLAGS: Record<string, keyof ServerLimits> = {
+  "--max-body-bytes": "maxBodyBytes",
+  "--max-buffered-bytes": "maxBufferedBytes",
+  "--max-connections": "maxConnections",
+  "--headers-timeout-ms": "headersTimeoutMs",
+  "--request-timeout-ms": "requestTimeoutMs",
+  "--keep-alive-timeout-ms": "keepAliveTimeoutMs",
+};
 
-function parse(args: string[]): { port: number; host: string; db?: string } | string {
+const USAGE = `usage: image-share emulator serve --port N [--host 127.0.0.1] [--db PATH] ${Object.keys(LIMIT_FLAGS).map((f) => `[${f} N]`).join(" ")}`;
+
+function parse(args: string[]): { port: number; host: string; db?: string; limits: Partial<ServerLimits> } | string {
   let port: number | undefined;
   let host = "127.0.0.1";
   let db: string | undefined;
+  const limits: Partial<ServerLimits> = {};
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") && args[i].includes("=") ? [args[i].slice(0, args[i].indexOf("=")), args[i].slice(args[i].indexOf("=") + 1)] : [args[i], undefined];
     const value = () => {
@@ -37,13 +48,19 @@ function parse(args: string[]): { port: number; host: string; db?: string } | st
         // The emulator accepts any key it was given: never expose it beyond this machine.
         if (!["127.0.0.1", "::1", "localhost"].includes(host)) return `--host must be a loopback address (127.0.0.1, ::1, localhost), got ${host}`;
       } else if (flag === "--db") db = value();
-      else return `unknown argument ${args[i]}`;
+      else if (Object.prototype.hasOwnProperty.call(LIMIT_FLAGS, flag)) {
+        const v = value();
+        if (!/^[1-9]\d{0,12}$/.test(v)) return `${flag} takes a whole number of 1 or more, got ${v}`;
+        limits[LIMIT_FLAGS[flag]] = Number(v);
+      } else return `unknown argument ${args[i]}`;
     } catch (e) {
       return (e as Error).message;
     }
   }
   if (port === undefined) return "--port is required (0 picks a free port)";
-  return { port, host, ...(db !== undefined ? { db } : {}) };
+  const { headersTimeoutMs, requestTimeoutMs } = { ...DEFAULT_LIMITS, ...limits };
+  if (headersTimeoutMs > requestTimeoutMs) return `--headers-timeout-ms (${headersTimeoutMs}) must not exceed --request-timeout-ms (${requestTimeoutMs})`;
+  return { port, host, limits, ...(db !== undefined ? { db } : {}) };
 }
 
 /**
@@ -59,13 +76,22 @@ export async function runServe(args: string[], db?: string): Promise<number> {
   const emulator = openEmulator(parsed.db ?? db);
   let server;
   try {
-    server = await startEmulatorServer({ dialects: allDialects(emulator), port: parsed.port, host: parsed.host });
+    server = await startEmulatorServer({ dialects: allDialects(emulator), port: parsed.port, host: parsed.host, limits: parsed.limits });
   } catch (e) {
     process.stderr.write(`image-share emulator serve: cannot listen on ${parsed.host}:${parsed.port}: ${(e as Error).message}\n`);
     return 1;
   }
   process.stdout.write(`${server.url}\n`);
-  process.stderr.write(`image-share emulator: serving Huawei Cloud / Open Telekom Cloud IMS, Alibaba Cloud ECS and Tencent Cloud CVM on ${server.url} (state ${emulator.location}); Ctrl-C stops\n`);
+  const l = server.limits;
+  process.stderr.write(
+    `image-share emulator: serving Huawei Cloud / Open Telekom Cloud IMS, Alibaba Cloud ECS and Tencent Cloud CVM on ${server.url} (state ${emulator.location}); Ctrl-C stops\n` +
+      `  bounds: bodies up to ${l.maxBodyBytes} bytes (${l.maxBufferedBytes} held at once), ${l.maxConnections} connections, headers within ${l.headersTimeoutMs} ms, whole requests within ${l.requestTimeoutMs} ms\n`,
+  );
+  // The server answers every request error itself; should a defect still throw, it is reported
+  // and serving goes on (the state is safe: every change is one atomic transaction).
+  const defect = (e: unknown) => process.stderr.write(`image-share emulator serve: internal error (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.on("uncaughtException", defect);
+  process.on("unhandledRejection", defect);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);
@@ -75,6 +101,8 @@ export async function runServe(args: string[], db?: string): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  process.off("uncaughtException", defect);
+  process.off("unhandledRejection", defect);
   await server.close();
   return 0;
 }

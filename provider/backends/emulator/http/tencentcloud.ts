@@ -212,9 +212,9 @@ export function createTencentCloudDialect(emulator: TencentDialectEmulator, opti
     matches: (request) => typeof request.headers["x-tc-action"] === "string",
     requestId: () => randomUUID(),
     accept(request: WireRequest) {
+      const key = verifyTc3Signature(request, (id) => emulator.findAccessKey(id), now(), maxSkew);
       if (request.method !== "POST") throw refuse("UnsupportedProtocol", `The emulator serves API 3.0 as POST with a JSON body, not ${request.method}.`);
       const action = request.header("x-tc-action") ?? "";
-      const key = verifyTc3Signature(request, (id) => emulator.findAccessKey(id), now(), maxSkew);
       const version = request.header("x-tc-version");
       if (!version) throw refuse("MissingParameter", "The request is missing a required parameter `Version` (X-TC-Version).");
       if (version !== TENCENT_API_VERSION) throw refuse("NoSuchVersion", `The API version \`${version}\` of cvm does not exist; use ${TENCENT_API_VERSION}.`);
