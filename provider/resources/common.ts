@@ -24,7 +24,11 @@ export interface SecretRefArgs {
 export interface ConnectionArgs {
   /** "emulator" (default, or config `image-share:backend`) or "cloud". */
   backend?: pulumi.Input<"emulator" | "cloud">;
-  /** emulator: its state file (default config `image-share:emulatorPath`, else `.image-share/emulator.db`). */
+  /**
+   * emulator: its state file (default config `image-share:emulatorPath`, else `.image-share/emulator.db`);
+   * a relative path is resolved in the provider host's working directory, the program's (the folder of
+   * Pulumi.yaml's `main`).
+   */
   emulatorPath?: pulumi.Input<string>;
   /** cloud: an endpoint override (default config `image-share:endpoint`). */
   endpoint?: pulumi.Input<string>;

@@ -19,7 +19,11 @@ import { mapTopology, MappingError, type Actor, type TopologyMapping } from "./m
 import { describeLoadError, loadTopologyFile, seedEmulatorFile } from "./seed";
 
 export interface ShareTopologyArgs {
-  /** A topology file (YAML or JSON), relative to the program's working directory (the project's). */
+  /**
+   * A topology file (YAML or JSON), relative to the program's working directory: the folder of
+   * Pulumi.yaml's `main` (the project's folder when main is not set). Name it from `__dirname` to be
+   * independent of that.
+   */
   file?: string;
   /** Or the topology itself (as a loader returns it). */
   topology?: Topology;

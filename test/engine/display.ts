@@ -21,7 +21,7 @@ export const render = {
   stepLine(s: Step, operation: Operation): string {
     const status = operation === "preview" ? PLAN[s.op] : s.ok ? DONE[s.op] : `**${PLAN[s.op]} failed**`;
     const detail = s.diffs?.length ? ` [diff: ${s.diffs.join(", ")}]` : "";
-    return ` ${SYMBOL[s.op]} ${s.type.padEnd(48)} ${s.name.padEnd(40)} ${status}${detail}`;
+    return ` ${SYMBOL[s.op]} ${s.type.padEnd(52)} ${s.name.padEnd(40)} ${status}${detail}`;
   },
 
   title(operation: Operation, stack: string): string {

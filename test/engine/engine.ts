@@ -269,7 +269,7 @@ class Deployment {
         cwd: launch.cwd,
         fullEnv: launch.env,
         engineAddress: this.engineAddress,
-        onOutput: (t) => (this.providerOutput += t),
+        onOutput: (t) => this.providerLines(t),
       });
       // Dynamic providers get the whole stack config, keys with their namespace (deploy/target.go GetPackageConfig).
       const config = Object.fromEntries(Object.entries(this.config).map(([k, v]) => [k, typeof v === "string" ? v : v.secret]));
@@ -277,6 +277,16 @@ class Deployment {
       return host;
     })();
     return this.host;
+  }
+
+  private partialLine = "";
+
+  /** The host's stderr, line by line, as info diagnostics (the engine shows plugin output so). */
+  providerLines(text: string): void {
+    this.providerOutput += text;
+    const lines = (this.partialLine + text).split("\n");
+    this.partialLine = lines.pop() ?? "";
+    for (const line of lines) if (line.trim()) this.diag("info", line);
   }
 
   async call<T>(method: ProviderCall["method"], urn: string, f: (h: Host) => Promise<T>): Promise<T> {
