@@ -49,6 +49,25 @@ describe("rules at check through the dynamic-provider host (ImageShare)", functi
     assert.deepEqual((await fx.host.check({}, share(w, accounts(3)))).failures, []);
   });
 
+  it("member-limit after an apply: members another share of the stack declares, already on the image, count once", async () => {
+    // Two shares of one full-ECS image, 5 + 5 (huaweicloud's limit 10), both applied: each one's
+    // check sees the other's five members in the cloud and in the stack; they are the same five.
+    const mine = accounts(5, "mine");
+    const theirs = accounts(5, "theirs");
+    const applied = (outside: number) => {
+      const w = fx.world("huaweicloud", { kind: "full" });
+      w.emulator.addMembersDirectly(w.imageId, [...mine, ...theirs, ...accounts(outside, "outside")]);
+      return { w, others: stack([{ resource: "other-share", imageId: w.imageId, members: theirs }]) };
+    };
+    const at = applied(0);
+    assert.deepEqual((await fx.host.check(share(at.w, mine), share(at.w, mine, { stack: at.others }))).failures, [], "at the limit, after the apply");
+    // One member outside the stack on top is one too many, and says so.
+    const { w, others } = applied(1);
+    const over = await fx.host.check(share(w, mine), share(w, mine, { stack: others }));
+    assert.equal(over.failures.length, 1, JSON.stringify(over.failures));
+    assert.match(over.failures[0].reason, /^\[member-limit\] .*11 members: 10 declared by shares other-share and this resource \+ 1 existing/);
+  });
+
   it("member-limit: summed over the stack's other shares of the image; unknown members are not counted", async () => {
     const w = fx.world("alicloud");
     const others = stack([{ resource: "team-share", imageId: w.imageId, members: accounts(45, "team") }]);

@@ -82,6 +82,10 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
   const knownIndex: number[] = [];
   const refs = (Array.isArray(news.members) ? news.members : []).flatMap((m, i) => (knownMember(m) ? (knownIndex.push(i), [b.ref(m, region)]) : []));
 
+  // The stack's other shares of the image first: the cloud's members are then sorted against
+  // everything the stack declares, so a member another share declares, already on the image after
+  // an apply, counts once (as declared), not again as a member outside the stack.
+  b.addStack(imageId, region);
   if (info && info.owner === news.account && !info.sharedWithCaller) {
     let members: Member[];
     try {
@@ -94,7 +98,6 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
     const leaving = new Set((Array.isArray(olds?.members) ? olds.members : []).filter(knownMember).map(memberKey).filter((k) => !now.has(k)));
     b.observe(imageId, members, region, (m) => leaving.has(memberKey(m)));
   }
-  b.addStack(imageId, region);
   const selfIndex = b.shares.length;
   b.shares.push({ name: SELF, image: imageId, by: news.account, members: refs });
 
