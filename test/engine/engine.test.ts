@@ -108,7 +108,7 @@ describe("the stand-in engine: a small stack through preview, up, refresh and de
     assert.equal(errors.length, 1, r.output);
     assert.match(errors[0].urn ?? "", /::golden-to-teams$/);
     assert.match(errors[0].message, /^pulumi-nodejs:dynamic\/image-share:ImageShare resource 'golden-to-teams': property members\[1\] value \{<nil>\} has a problem: \[self-share\]/);
-    assert.match(r.output, /Diagnostics:\n {2}pulumi-nodejs:dynamic\/image-share:ImageShare \(golden-to-teams\):\n {4}error: /);
+    assert.match(r.output, /\n {2}pulumi-nodejs:dynamic\/image-share:ImageShare \(golden-to-teams\):\n {4}error: /);
     assert.match(r.output, /error: preview failed/);
   });
 
