@@ -54,13 +54,30 @@ const RULE_PROFILES = new Map<RuleId, readonly ProfileId[]>(RULES.map((r) => [r.
 
 const known = (v: Value): v is string => typeof v === "string";
 
-export function analyze(resources: readonly StackResource[], settings: ResolvedSettings): Analysis {
+/** The stack's resources that share, accept or copy images, read. */
+export function readStack(resources: readonly StackResource[], settings: ResolvedSettings): StackItem[] {
   const copyUrns = new Set(resources.filter((r) => isCopyType(r.type)).map((r) => r.urn));
   const items: StackItem[] = [];
   for (const r of resources) {
     const item = readResource(r, settings, copyUrns);
     if (item) items.push(item);
   }
+  return items;
+}
+
+export function analyze(resources: readonly StackResource[], settings: ResolvedSettings): Analysis {
+  return analyzeItems(readStack(resources, settings), settings);
+}
+
+/**
+ * A key of what an analysis depends on: the items read (unknown values marked, the SDK's errors
+ * left out) and the settings. Equal keys, equal analyses.
+ */
+export function analysisKey(items: readonly StackItem[], settings: ResolvedSettings): string {
+  return JSON.stringify([items, settings], (k, v: unknown) => (k === "unknowns" ? undefined : v === UNKNOWN ? "\u0000unknown" : v));
+}
+
+export function analyzeItems(items: readonly StackItem[], settings: ResolvedSettings): Analysis {
   const analysis: Analysis = { findings: [], notes: new Map(), profiles: new Set() };
   const byProfile = new Map<ProfileId, StackItem[]>();
   for (const item of items) {
@@ -139,12 +156,16 @@ class CloudView {
     const error = item && property !== undefined ? item.unknowns.find((u) => u.path === property || u.path.startsWith(`${property}.`))?.error : undefined;
     for (const rule of rules) {
       if (!RULE_PROFILES.get(rule)?.includes(this.profile)) continue;
+      const seen = `${rule}\u0000${text}`;
+      if (this.noted.has(seen)) continue;
+      this.noted.add(seen);
       const list = this.analysis.notes.get(rule) ?? [];
-      if (list.some((n) => n.text === text)) continue;
       list.push(error === undefined ? { text } : { text, error });
       this.analysis.notes.set(rule, list);
     }
   }
+
+  private readonly noted = new Set<string>();
 
   private taint(rules: readonly RuleId[], image: string | "all"): void {
     for (const rule of rules) {
@@ -405,16 +426,28 @@ class CloudView {
         this.taint(REGION_RULES, key);
         this.note(REGION_RULES, `the region of image ${key} is not known: set images["${key}"].region, or the region of the provider that shares it`);
       }
+      const owner = this.ownerOf(key, users);
       this.topology.images[key] = {
         id: key,
         region: region ?? "(unknown region)",
-        owner: this.ownerOf(key, users),
+        owner,
+        ...this.holdingProject(owner, users),
         kind: facts.kind ?? users.map((u) => (u.act.kind === "share" ? u.act.imageKind : undefined)).find((k) => k !== undefined) ?? this.settings.defaultImageKind,
         name: facts.name ?? key,
         profile: this.profile,
         ...(facts.existingMembers !== undefined ? { existingMembers: facts.existingMembers } : {}),
       };
     }
+  }
+
+  /**
+   * huaweicloud / opentelekomcloud: the owner's project that holds the image, where the owner's
+   * resources of it act in one project (the owner shares and copies from the project holding it).
+   */
+  private holdingProject(owner: string, users: StackItem[]): { project?: string } {
+    const projects = new Set(users.filter((u) => u.act.kind !== "acceptance" && u.actor.account === owner).map((u) => u.actor.project));
+    const [project] = [...projects];
+    return projects.size === 1 && known(project) && this.accounts[owner]?.projects?.[project] ? { project } : {};
   }
 
   /** Account ids among an image's members: shared with them by another account, or accepted by them. */
@@ -591,20 +624,22 @@ class CloudView {
 
   /** Where the kind was assumed and a full-ECS image's lower limit would have been crossed: say so. */
   private kindNotes(): void {
-    for (const [key, img] of Object.entries(this.topology.images)) {
-      if (img.id === undefined || this.settings.images[key]?.kind !== undefined) continue;
-      const users = this.users.get(key) ?? [];
-      if (users.some((u) => u.act.kind === "share" && u.act.imageKind !== undefined)) continue;
-      const members = new Set<string>();
-      for (const s of this.topology.shares) {
-        if (s.image !== key) continue;
-        for (const m of s.members) members.add(typeof m === "string" ? m : `${m.account}/${m.project ?? ""}`);
-      }
-      // Only where a full-ECS image has a lower limit than the kind assumed (huaweicloud, opentelekomcloud).
-      const full = memberLimit(this.profile, "full", this.topology.limits);
-      const assumed = memberLimit(this.profile, img.kind, this.topology.limits);
-      if (typeof full === "number" && typeof assumed === "number" && full < assumed && members.size + (img.existingMembers ?? 0) > full) {
-        this.note(["member-limit"], `image ${key}: its kind is not known and was taken as ${img.kind}; were it a full-ECS image, its ${members.size} members would exceed the limit of ${full}: set images["${key}"].kind`);
+    // Only where a full-ECS image has a lower limit than the kind assumed (huaweicloud, opentelekomcloud).
+    const full = memberLimit(this.profile, "full", this.topology.limits);
+    const assumed = memberLimit(this.profile, this.settings.defaultImageKind, this.topology.limits);
+    if (typeof full !== "number" || typeof assumed !== "number" || full >= assumed) return;
+    const members = new Map<string, Set<string>>();
+    for (const s of this.topology.shares) {
+      const set = members.get(s.image) ?? new Set<string>();
+      for (const m of s.members) set.add(typeof m === "string" ? m : `${m.account}/${m.project ?? ""}`);
+      members.set(s.image, set);
+    }
+    for (const [key, set] of members) {
+      const img = this.topology.images[key];
+      if (!img || img.id === undefined || img.kind !== this.settings.defaultImageKind || this.settings.images[key]?.kind !== undefined) continue;
+      if ((this.users.get(key) ?? []).some((u) => u.act.kind === "share" && u.act.imageKind !== undefined)) continue;
+      if (set.size + (img.existingMembers ?? 0) > full) {
+        this.note(["member-limit"], `image ${key}: its kind is not known and was taken as ${img.kind}; were it a full-ECS image, its ${set.size} members would exceed the limit of ${full}: set images["${key}"].kind`);
       }
     }
   }

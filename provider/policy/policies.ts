@@ -5,7 +5,7 @@
  */
 import type { EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { RULES, type RuleId } from "../rules";
-import { analyze, type Analysis, type Finding, type Note } from "./analysis";
+import { analysisKey, analyze, analyzeItems, readStack, type Analysis, type Finding, type Note } from "./analysis";
 import type { StackResource } from "./resources";
 import { configSchema, mergeSettings, parseSettings, resolveSettings, type PolicySettings } from "./settings";
 
@@ -65,6 +65,16 @@ function defaultEnforcement(rule: (typeof RULES)[number], settings: PolicySettin
 export function imageSharePolicies(settings: PolicySettings = {}): StackValidationPolicy[] {
   const base = parseSettings(settings, "the settings given to imageSharePolicies");
   const schema: PolicyConfigSchema = configSchema() as PolicyConfigSchema;
+  // CrossGuard runs every policy of the pack on the same stack, one after the other: the policies
+  // whose settings are the same share one analysis (the last one made).
+  let last: { key: string; analysis: Analysis } | undefined;
+  const analysisFor = (resources: readonly PolicyResource[], s: PolicySettings): Analysis => {
+    const resolved = resolveSettings(s);
+    const items = readStack(resources as unknown as readonly StackResource[], resolved);
+    const key = analysisKey(items, resolved);
+    if (last?.key !== key) last = { key, analysis: analyzeItems(items, resolved) };
+    return last.analysis;
+  };
   return RULES.map((rule): StackValidationPolicy => {
     const id = rule.id as RuleId;
     const notApplicable = NEEDS_PLAN[id];
@@ -77,7 +87,7 @@ export function imageSharePolicies(settings: PolicySettings = {}): StackValidati
       validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
         if (notApplicable) return args.notApplicable(notApplicable);
         const own = parseSettings(args.getConfig(), `the policy config of ${id}`);
-        const analysis = analyzeStack(args.resources, mergeSettings(base, own));
+        const analysis = analysisFor(args.resources, mergeSettings(base, own));
         if (!rule.profiles.some((p) => analysis.profiles.has(p))) {
           return args.notApplicable(`the stack has no image shares, acceptances or copies on ${rule.profiles.join(", ")}`);
         }
