@@ -1,6 +1,7 @@
 import { ImageServiceError } from "../../provider/backends/errors";
 import type { AlibabaCloudEmulator, AlibabaFault } from "../../provider/backends/emulator/http/alicloud";
-import type { BatchResult, CopyRequest, ImageInfo, ImageService, Job, Member, MemberTarget, Page, PageRequest } from "../../provider/backends/types";
+import type { DialectService } from "../../provider/backends/emulator/http/base";
+import type { BatchResult, CopyRequest, ImageInfo, Job, Member, MemberTarget, Page, PageRequest } from "../../provider/backends/types";
 import type { ImageKind } from "../../provider/rules/model";
 
 /**
@@ -72,7 +73,7 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
     return image;
   }
 
-  service(options: { profile: "alicloud"; region: string; account: string }): ImageService {
+  service(options: { profile: "alicloud"; region: string; account: string }): DialectService {
     const model = this;
     const { region, account } = options;
     const visible = (id: string): StoredImage => {
@@ -87,7 +88,7 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
       if (image.owner !== account) throw new ImageServiceError("forbidden", `image ${id} is not owned by ${account}`, { rule: "reshare-forbidden" });
       return image;
     };
-    return {
+    const service: DialectService = {
       profile: "alicloud",
       region,
       async getImage(id): Promise<ImageInfo> {
@@ -168,6 +169,18 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
         if (image.members.length > 0) throw new ImageServiceError("conflict", "still shared", { rule: "delete-while-shared" });
         model.images.delete(id);
       },
+      async listImages(): Promise<ImageInfo[]> {
+        return Promise.all([...model.images.values()].filter((i) => i.region === region && (i.owner === account || i.members.includes(account))).map((i) => service.getImage(i.id)));
+      },
+      async getMember(): Promise<never> {
+        throw new ImageServiceError("not-found", "no acceptance step: members are read as a list");
+      },
+      async cancelCopy(id): Promise<void> {
+        const image = owned(id);
+        if (image.status !== "creating") throw new ImageServiceError("conflict", `image ${id} is no copy being made`, { cloudCode: "IncorrectImageStatus" });
+        model.images.delete(id);
+      },
     };
+    return service;
   }
 }

@@ -3,7 +3,7 @@ import { createHash, createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import cvmSdk = require("tencentcloud-sdk-nodejs-cvm");
 import { ImageServiceError } from "../../provider/backends/errors";
-import type { ImageService } from "../../provider/backends/types";
+import type { DialectService } from "../../provider/backends/emulator/http/base";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
 import { createTencentCloudDialect, type TencentDialectEmulator } from "../../provider/backends/emulator/http/tencentcloud";
 import { createTencentCloudImageService } from "../../provider/backends/tencentcloud";
@@ -13,7 +13,7 @@ const KEYS: Record<string, { secret: string; account: string }> = {
   AKIDplatform: { secret: "platform-secret", account: "100000000001" },
 };
 const calls: string[] = [];
-const noImages: ImageService = new Proxy({} as ImageService, {
+const noImages: DialectService = new Proxy({} as DialectService, {
   get(_target, property) {
     if (property === "profile") return "tencentcloud";
     if (property === "region") return "ap-guangzhou";

@@ -312,6 +312,11 @@ export function describeImageServiceConformance(name: string, setup: () => Promi
         await w.owner.addMembers(w.systemImageId, [w.recipientMember]);
         const shared = await refusal(w.recipient.copyImage({ imageId: w.systemImageId, region: w.otherRegion }), "a copy of a shared image");
         assertKind(shared, ["invalid", "forbidden", "not-found"], "a copy of a shared image");
+        assert.equal(shared.rule, "copy-of-shared-image");
+        // SyncImages takes a shared image to its source region: the recipient's own custom image there.
+        const job = await w.recipient.copyImage({ imageId: w.systemImageId, region: (await w.recipient.getImage(w.systemImageId)).region, name: "own-copy" });
+        const own = await w.recipient.getImage((await wait(w.recipient, job.id)).imageId!);
+        assert.equal(own.sharedWithCaller, false);
         return;
       }
       if (hasAcceptance(w.profile)) {
@@ -328,11 +333,17 @@ export function describeImageServiceConformance(name: string, setup: () => Promi
         assert.equal(replica.sourceImageId ?? w.systemImageId, w.systemImageId);
         return;
       }
-      // alicloud copies within a region too.
+      // alicloud copies within a region too, an image shared with the caller only there (CopyImage reference).
       const region = (await w.owner.getImage(w.systemImageId)).region;
       const job = await w.owner.copyImage({ imageId: w.systemImageId, region });
       const done = await wait(w.owner, job.id);
       assert.equal((await w.owner.getImage(done.imageId!)).status, "available");
+      await w.owner.addMembers(w.systemImageId, [w.recipientMember]);
+      const away = await refusal(w.recipient.copyImage({ imageId: w.systemImageId, region: w.otherRegion }), "a cross-region copy of a shared image");
+      assertKind(away, ["forbidden", "invalid", "not-found"], "a cross-region copy of a shared image");
+      assert.equal(away.rule, "copy-of-shared-image");
+      const within = await wait(w.recipient, (await w.recipient.copyImage({ imageId: w.systemImageId, region })).id);
+      assert.equal((await w.recipient.getImage(within.imageId!)).sharedWithCaller, false);
     });
 
     it("refuses bad credentials (backends that send credentials)", async () => {

@@ -341,11 +341,30 @@ export class AlibabaCloudImageService implements ImageService {
           clientToken,
         }),
       ),
-    );
+    ).catch((e: unknown) => this.explainCopyRefusal(request, e));
     const newId = response.body?.imageId;
     if (!newId) throw new ImageServiceError("transient", `alicloud CopyImage: the answer carried no ImageId (request ${response.body?.requestId ?? "?"})`);
     // The new image exists at once, Creating until the copy ends: the job is its status.
     return { id: copyJobId(request.region, newId), status: "running", imageId: newId, progress: 0 };
+  }
+
+  /**
+   * CopyImage: "If the image is shared with you by another account, you can copy it only within
+   * the same region" (API reference). The refusal's code does not say so: name the rule when that
+   * is the cause. Always throws.
+   */
+  private async explainCopyRefusal(request: CopyRequest, error: unknown): Promise<never> {
+    if (request.region !== this.region && isImageServiceError(error) && !error.retryable && error.kind !== "auth") {
+      const image = await this.findImage(this.region, request.imageId).catch(() => undefined);
+      if (image && image.ImageOwnerAlias === "others") {
+        throw new ImageServiceError(
+          "forbidden",
+          `alicloud: cannot copy image ${request.imageId} to ${request.region}: it is shared with this account by ${image.ImageOwnerId ?? "another account"}, and Alibaba Cloud copies a shared image only within its region (${this.region}); copy it within ${this.region} first (your own image), then copy that one to ${request.region} (rule copy-of-shared-image)`,
+          { cloudCode: error.cloudCode, rule: "copy-of-shared-image", httpStatus: error.details.httpStatus, requestId: error.details.requestId },
+        );
+      }
+    }
+    throw error;
   }
 
   async getJob(jobId: string): Promise<Job> {

@@ -11,13 +11,13 @@ import { ImageServiceError } from "../errors";
 import type { ImageService, Member } from "../types";
 import type { ProfileId, Topology } from "../../rules/model";
 import * as model from "./model";
-import type { AccessKeyRecord, AccountInput, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord } from "./model";
+import type { AccessKeyRecord, AccountInput, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord, MemberJobInput, MemberJobResult } from "./model";
 import { EmulatorImageService, type EmulatorServiceOptions } from "./service";
 import { FileStore, MemoryStore, resolveEmulatorPath, type FileStoreOptions, type Store } from "./store";
 
 export { EmulatorImageService, toImageInfo, toJob, type EmulatorServiceOptions } from "./service";
 export { FileStore, MemoryStore, resolveEmulatorPath, DEFAULT_EMULATOR_DB, EMULATOR_DB_ENV, type Store, type FileStoreOptions } from "./store";
-export type { AccessKeyRecord, AccountInput, AccountRecord, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord, MemberJobRecord, MemberRecord } from "./model";
+export type { AccessKeyRecord, AccountInput, AccountRecord, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord, MemberJobInput, MemberJobRecord, MemberJobResult, MemberRecord } from "./model";
 export { CODES, DEFAULT_BATCH_SIZE } from "./model";
 
 /**
@@ -42,6 +42,7 @@ export interface MemberJobView {
   status: "running" | "succeeded" | "failed";
   createdAt: number;
   failure?: { code: string; reason: string };
+  results?: MemberJobResult[];
 }
 
 export interface SeedReport {
@@ -94,7 +95,7 @@ export class Emulator {
   }
 
   /** Records a member-change job (Huawei Cloud IMS) whose change is applied already; returns its id. */
-  startMemberJob(identity: Identity, input: { type: string; pollsLeft: number; failure?: { code: string; reason: string } }): string {
+  startMemberJob(identity: Identity, input: MemberJobInput): string {
     return this.store.transact((s) => model.startMemberJob(s, identity, input, Date.now()).id);
   }
 
@@ -102,7 +103,16 @@ export class Emulator {
   pollMemberJob(identity: Identity, jobId: string): MemberJobView | undefined {
     return this.store.transact((s) => {
       const polled = model.pollMemberJob(s, identity, jobId);
-      return polled && { id: polled.job.id, type: polled.job.type, status: polled.status, createdAt: polled.job.createdAt, ...(polled.job.failure ? { failure: { ...polled.job.failure } } : {}) };
+      return (
+        polled && {
+          id: polled.job.id,
+          type: polled.job.type,
+          status: polled.status,
+          createdAt: polled.job.createdAt,
+          ...(polled.job.failure ? { failure: { ...polled.job.failure } } : {}),
+          ...(polled.job.results ? { results: polled.job.results.map((r) => ({ ...r })) } : {}),
+        }
+      );
     }, { optimistic: true });
   }
 
@@ -251,7 +261,7 @@ export function seedTopology(file: string, topology: Topology): SeedReport {
 
 /** For the backend factory: the in-process service, with call faults drawn per call. */
 export function emulatorService(identity: Identity, path?: string): ImageService {
-  return openEmulator(path).service(identity, { callFaults: true });
+  return openEmulator(path).service(identity, { callFaults: true, cancelCopyOnDelete: true });
 }
 
 export type { EmulatorState as State };

@@ -111,6 +111,23 @@ export interface MemberJobRecord {
   pollsLeft: number;
   /** A refused change: the job ends FAIL with the cloud's code and reason. */
   failure?: { code: string; reason: string };
+  /** Per image and project outcomes, as IMS reports them in entities.results[] (JobEntitiesResult). */
+  results?: MemberJobResult[];
+}
+
+/** One member's outcome in a member-change job (IMS JobEntitiesResult: image_id, project_id, status). */
+export interface MemberJobResult {
+  imageId: string;
+  projectId: string;
+  status: string;
+}
+
+/** What a member-change job is started with. */
+export interface MemberJobInput {
+  type: string;
+  pollsLeft: number;
+  failure?: { code: string; reason: string };
+  results?: MemberJobResult[];
 }
 
 /** Faults, part of the state so that every process using the store sees them. */
@@ -233,6 +250,12 @@ export const CODES = {
   noCrossRegionCopy: ims("APIGW.0101", "InvalidRegionId.NotFound", "InvalidParameterValue.InvalidRegion"),
   // Alibaba Cloud's common error for a ClientToken sent again with other parameters; the others take no token.
   idempotentMismatch: ims("IMG.0001", "IdempotentParameterMismatch", "InvalidParameterValue"),
+  // Alibaba Cloud DeleteImage of an image a CopyImage is still making: 403 (cancel it with
+  // CancelCopyImage instead). The others: emulator's choice (they delete it, see deleteImage).
+  copyInProgress: ims("IMG.0030", "OperationDenied.ImageCopying", "InvalidImageId.IncorrectState"),
+  // CancelCopyImage of an image that is no copy being made ("If the image has already been
+  // copied, the operation fails"): the code is the emulator's choice, the reference names none.
+  notCopying: ims("IMG.0030", "IncorrectImageStatus", "InvalidImageId.IncorrectState"),
 } as const;
 
 function refuse(kind: ImageServiceErrorKind, profile: ProfileId, codes: Codes, message: string, rule?: RuleId): ImageServiceError {
@@ -484,6 +507,25 @@ export function visibleImage(state: EmulatorState, who: Identity, imageId: strin
   return { image, sharedWithCaller: !ownedBy(image, who) };
 }
 
+/** Every image of the caller's profile and region that it owns or that is shared with it (a region's listing: DescribeImages without ids). */
+export function listImages(state: EmulatorState, who: Identity): { image: ImageRecord; sharedWithCaller: boolean }[] {
+  return Object.values(state.images)
+    .filter((image) => image.profile === who.profile && image.region === who.region && (ownedBy(image, who) || memberOf(image, who) !== undefined))
+    .map((image) => ({ image, sharedWithCaller: !ownedBy(image, who) }));
+}
+
+/**
+ * One member of an image, read by the image's owner or by that member itself (Glance / IMS
+ * GET .../members/{member_id}: a member reads its own membership to see its status).
+ */
+export function getMember(state: EmulatorState, who: Identity, imageId: string, memberId: string): MemberRecord {
+  const image = findImage(state, who, imageId);
+  const member = image.members.find((m) => m.id === memberId);
+  const mine = member !== undefined && ((member.type === "account" && member.id === who.account) || (member.type === "project" && member.id === who.project));
+  if (!member || (!ownedBy(image, who) && !mine)) throw refuse("not-found", who.profile, CODES.notMember, `image ${imageId} has no member ${memberId} that ${who.account}${who.project ? ` (project ${who.project})` : ""} can read`);
+  return member;
+}
+
 /** An image the caller owns; a shared image or an unknown one is refused in the cloud's words. */
 export function ownedImage(state: EmulatorState, who: Identity, imageId: string, action: string): ImageRecord {
   const image = findImage(state, who, imageId);
@@ -639,6 +681,11 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
   if (p === "opentelekomcloud" && !sameRegion) {
     throw refuse("not-found", p, CODES.noCrossRegionCopy, `Open Telekom Cloud IMS has no cross-region copy: image ${image.id} can be replicated within ${image.region} only`);
   }
+  // Alibaba Cloud CopyImage: "If the image is shared with you by another account, you can copy it
+  // only within the same region" (API reference, @alicloud/ecs20140526 client remarks).
+  if (p === "alicloud" && sharedWithCaller && !sameRegion) {
+    throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Alibaba Cloud copies a shared image only within its region ${image.region}; copy it there first, then copy that image to ${region}`, "copy-of-shared-image");
+  }
   if (p === "tencentcloud") {
     // SyncImages DestinationRegions (API reference 213/15711): a custom image only to other
     // regions; a shared image only to its source region, as the caller's own custom image.
@@ -717,7 +764,7 @@ export function imageProgress(state: EmulatorState, image: ImageRecord, now: num
 export const MAX_MEMBER_JOBS = 1000;
 
 /** Records a member-change job (the change is applied already) and returns it. */
-export function startMemberJob(state: EmulatorState, who: Identity, input: { type: string; pollsLeft: number; failure?: { code: string; reason: string } }, now: number): MemberJobRecord {
+export function startMemberJob(state: EmulatorState, who: Identity, input: MemberJobInput, now: number): MemberJobRecord {
   const job: MemberJobRecord = {
     id: newJobId(state, who.profile),
     type: input.type,
@@ -726,6 +773,7 @@ export function startMemberJob(state: EmulatorState, who: Identity, input: { typ
     createdAt: now,
     pollsLeft: Math.max(0, Math.floor(input.pollsLeft)),
     ...(input.failure ? { failure: { code: input.failure.code, reason: input.failure.reason } } : {}),
+    ...(input.results ? { results: input.results.map((r) => ({ imageId: r.imageId, projectId: r.projectId, status: r.status })) } : {}),
   };
   state.memberJobs[job.id] = job;
   const ids = Object.keys(state.memberJobs);
@@ -750,8 +798,40 @@ export function jobProgress(job: JobRecord, now: number): number {
   return Math.min(99, Math.max(0, Math.floor(((now - job.createdAt) / Math.max(1, job.durationMs)) * 100)));
 }
 
+/** The running job making this image (a copy or replicate not finished yet), if any. */
+function copyMaking(state: EmulatorState, image: ImageRecord): JobRecord | undefined {
+  if (image.status !== "creating") return undefined;
+  return Object.values(state.jobs).find((j) => j.imageId === image.id && j.status === "running");
+}
+
+/** Whether this owned image is a copy still being made (the caller then cancels it rather than deletes it). */
+export function isCopyInProgress(state: EmulatorState, who: Identity, imageId: string): boolean {
+  const image = state.images[imageId];
+  return image !== undefined && ownedBy(image, who) && image.profile === who.profile && image.region === who.region && copyMaking(state, image) !== undefined;
+}
+
+/**
+ * Cancels a copy still being made (Alibaba Cloud CancelCopyImage, called in the destination
+ * region): "the image that is being created in the destination region is automatically
+ * deleted"; a finished copy is refused. The job ends failed, reason "cancelled".
+ */
+export function cancelCopy(state: EmulatorState, who: Identity, imageId: string, now: number): void {
+  const image = ownedImage(state, who, imageId, "cancel the copy of");
+  const job = copyMaking(state, image);
+  if (!job) throw refuse("conflict", who.profile, CODES.notCopying, `image ${imageId} is ${image.status}, not a copy being made: there is no copy to cancel`);
+  job.status = "failed";
+  job.reason = "cancelled: the copy was cancelled and its image deleted";
+  job.finishedAt = now;
+  delete state.images[imageId];
+}
+
 export function deleteImage(state: EmulatorState, who: Identity, imageId: string): void {
   const image = ownedImage(state, who, imageId, "delete");
+  // CopyImage: "During the image copy process, you cannot directly delete (DeleteImage) the image
+  // being copied. However, you can cancel the copy task (CancelCopyImage)" (API reference).
+  if (who.profile === "alicloud" && copyMaking(state, image)) {
+    throw refuse("conflict", who.profile, CODES.copyInProgress, `image ${imageId} is still being copied: cancel the copy (CancelCopyImage) instead of deleting it`);
+  }
   if ((who.profile === "alicloud" || who.profile === "tencentcloud") && image.members.length > 0) {
     const names = image.members.slice(0, 5).map((m) => m.id).join(", ");
     throw refuse(

@@ -17,6 +17,12 @@ export interface EmulatorServiceOptions {
   batchSize?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * deleteImage of a copy still being made cancels the copy, as the alicloud backend does
+   * (CancelCopyImage: Alibaba Cloud refuses DeleteImage then). The in-process backend sets it; the
+   * HTTP dialects leave it unset and answer DeleteImage with the cloud's refusal.
+   */
+  cancelCopyOnDelete?: boolean;
 }
 
 /** alicloud's DescribeImageSharePermission pages at most 100; the others list at most 1000 here. */
@@ -145,7 +151,30 @@ export class EmulatorImageService implements ImageService {
   }
 
   async deleteImage(imageId: string): Promise<void> {
-    await this.call("deleteImage", (state) => model.deleteImage(state, this.identity, imageId));
+    await this.call("deleteImage", (state, now) => {
+      if (this.options.cancelCopyOnDelete && model.isCopyInProgress(state, this.identity, imageId)) model.cancelCopy(state, this.identity, imageId, now);
+      else model.deleteImage(state, this.identity, imageId);
+    });
+  }
+
+  // Beyond ImageService: what the HTTP dialects serve besides the interface's calls.
+
+  /** Every image of the caller's region that it owns or that is shared with it (DescribeImages without ids). */
+  async listImages(): Promise<ImageInfo[]> {
+    return this.call("listImages", (state, now) => model.listImages(state, this.identity).map(({ image, sharedWithCaller }) => toImageInfo(image, sharedWithCaller, model.imageProgress(state, image, now))));
+  }
+
+  /** One member of an image, read by the owner or by that member (Huawei GET .../members/{member_id}). */
+  async getMember(imageId: string, memberId: string): Promise<Member & { createdAt: number }> {
+    return this.call("getMember", (state) => {
+      const m = model.getMember(state, this.identity, imageId, memberId);
+      return { type: m.type, id: m.id, status: m.status, createdAt: m.createdAt };
+    });
+  }
+
+  /** Cancels a copy still being made; its image is deleted (Alibaba Cloud CancelCopyImage). */
+  async cancelCopy(imageId: string): Promise<void> {
+    await this.call("cancelCopy", (state, now) => model.cancelCopy(state, this.identity, imageId, now));
   }
 
   /** Renames or re-describes an image (not in ImageService: the dialects serve it; Tencent Cloud refuses it while shared). */

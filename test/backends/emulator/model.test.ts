@@ -1,6 +1,9 @@
 import assert = require("node:assert/strict");
+import fs = require("node:fs");
+import os = require("node:os");
+import path = require("node:path");
 import { ImageServiceError } from "../../../provider/backends/errors";
-import { memoryEmulator, type Emulator } from "../../../provider/backends/emulator";
+import { emulatorService, memoryEmulator, openEmulator, type Emulator } from "../../../provider/backends/emulator";
 import * as model from "../../../provider/backends/emulator/model";
 import { waitForJob } from "../../../provider/backends/jobs";
 import type { ImageService, Job } from "../../../provider/backends/types";
@@ -40,6 +43,44 @@ describe("emulator model: the clouds' rules", () => {
     assert.deepEqual(e.image(id)!.members.map((m) => `${m.id}:${m.status}`), ["p-own-bj2:pending", `${HW.team}:pending`]);
     const unknown = await refused(owner.addMembers(id, [{ type: "project", id: "p-nobody" }]));
     assert.equal(unknown.kind, "not-found");
+  });
+
+  it("alicloud: a shared image is copied only within its region; a copy being made is cancelled, not deleted (CopyImage reference)", async () => {
+    const e = memoryEmulator();
+    e.addAccount({ id: "1001", profile: "alicloud" });
+    e.addAccount({ id: "1002", profile: "alicloud" });
+    e.configure({ copyDurationMs: 60_000 });
+    const id = e.addImage({ region: "cn-hangzhou", owner: "1001", kind: "system", name: "g" });
+    e.addMembersDirectly(id, [{ type: "account", id: "1002" }]);
+    const recipient = e.service({ profile: "alicloud", region: "cn-hangzhou", account: "1002" });
+    const away = await refused(recipient.copyImage({ imageId: id, region: "cn-shanghai" }));
+    assert.equal(away.rule, "copy-of-shared-image");
+    assert.equal(e.snapshot().jobs.length, 0);
+    const within = await recipient.copyImage({ imageId: id, region: "cn-hangzhou" });
+    const copying = await refused(recipient.deleteImage(within.imageId!));
+    assert.equal(copying.cloudCode, "OperationDenied.ImageCopying");
+    assert.ok(e.image(within.imageId!));
+    await recipient.cancelCopy(within.imageId!);
+    assert.equal(e.image(within.imageId!), undefined);
+    assert.equal((await recipient.getJob(within.id)).status, "failed");
+    const nothing = await refused(e.service({ profile: "alicloud", region: "cn-hangzhou", account: "1001" }).cancelCopy(id));
+    assert.equal(nothing.cloudCode, "IncorrectImageStatus");
+  });
+
+  it("the in-process backend's deleteImage cancels a copy still being made, as the alicloud backend does", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-cancel-"));
+    try {
+      const db = path.join(dir, "emulator.db");
+      const e = openEmulator(db);
+      e.addAccount({ id: "1001", profile: "alicloud" });
+      e.configure({ copyDurationMs: 60_000 });
+      const id = e.addImage({ region: "cn-hangzhou", owner: "1001", kind: "system", name: "g" });
+      const job = await emulatorService({ profile: "alicloud", region: "cn-hangzhou", account: "1001" }, db).copyImage({ imageId: id, region: "cn-shanghai" });
+      await emulatorService({ profile: "alicloud", region: "cn-shanghai", account: "1001" }, db).deleteImage(job.imageId!);
+      assert.equal(e.image(job.imageId!), undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("huaweicloud: the owner's other project does not own the image; deletion while shared is allowed", async () => {

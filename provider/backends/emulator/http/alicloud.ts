@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { isImageServiceError } from "../../errors";
-import { listAllMembers, type ImageInfo, type ImageService } from "../../types";
+import { listAllMembers, type ImageInfo } from "../../types";
 import type { Dialect } from "./dialect";
-import { defineDialect, faultSource, WireError, type DialectEmulator, type ErrorTable, type WireFault, type WireRequest } from "./base";
+import { defineDialect, faultSource, WireError, type DialectEmulator, type DialectService, type ErrorTable, type WireFault, type WireRequest } from "./base";
 import { missingParameter as missing, NonceLog, verifyAlibabaSignature } from "./alicloud.sign";
 
 export { acs3CanonicalRequest, acs3Signature, acs3StringToSign, acsEncode, parseAcs3Authorization, rpcSignature, rpcStringToSign, type Acs3Authorization } from "./alicloud.sign";
@@ -49,6 +49,8 @@ const ERRORS: ErrorTable = {
     "InvalidImageName.Duplicated": { status: 400, message: "The specified Image name has already been used." },
     IdempotentParameterMismatch: { status: 400, message: "The specified parameters are different from before." },
     OperationDenied: { status: 403 },
+    // DeleteImage of an image a CopyImage is still making (cancel it with CancelCopyImage).
+    "OperationDenied.ImageCopying": { status: 403 },
     InvalidParameter: { status: 400 },
     "InvalidAccessKeyId.NotFound": { status: 404, message: "Specified access key is not found." },
     "Throttling.User": { status: 400, message: "Request was denied due to user flow control." },
@@ -79,7 +81,7 @@ const STATUS: Record<ImageInfo["status"], string> = { creating: "Creating", avai
 interface Caller {
   region: string;
   account: string;
-  service: ImageService;
+  service: DialectService;
 }
 type Params = Record<string, string>;
 type Action = (caller: Caller, p: Params) => Promise<Record<string, unknown>>;
@@ -108,23 +110,38 @@ function required(params: Params, name: string): string {
   return value;
 }
 
+/**
+ * DescribeImages: by ImageId (a comma list), else the region's images the caller owns or that are
+ * shared with it, filtered by ImageName (fuzzy: a substring), ImageOwnerAlias (self | others;
+ * empty: system, self and others; the emulator has no system or marketplace images),
+ * ImageOwnerId (others' images of that owner) and Status (default Available), paged.
+ */
 async function describeImages({ service, region, account }: Caller, p: Params) {
   const pageNumber = intParam(p, "PageNumber", 1, 1, 1_000_000);
   const pageSize = intParam(p, "PageSize", 10, 1, 100);
   // Only Available images unless Status says otherwise (API reference: "Default value: Available").
   const statuses = new Set((p.Status || "Available").split(",").map((s) => s.trim()));
   const ids = (p.ImageId ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
-  const found: ImageInfo[] = [];
-  for (const id of ids) {
-    try {
-      found.push(await service.getImage(id));
-    } catch (e) {
-      // DescribeImages answers an empty list for an image id it cannot see.
-      if (!isImageServiceError(e, "not-found") && !isImageServiceError(e, "forbidden")) throw e;
+  let found: ImageInfo[] = [];
+  if (ids.length > 0) {
+    for (const id of ids) {
+      try {
+        found.push(await service.getImage(id));
+      } catch (e) {
+        // DescribeImages answers an empty list for an image id it cannot see.
+        if (!isImageServiceError(e, "not-found") && !isImageServiceError(e, "forbidden")) throw e;
+      }
     }
-  }
+  } else found = await service.listImages();
   const alias = p.ImageOwnerAlias;
-  const images = found.filter((i) => statuses.has("ALL") || statuses.has(STATUS[i.status])).filter((i) => !alias || alias === (i.sharedWithCaller ? "others" : "self"));
+  if (alias !== undefined && alias !== "" && !["system", "self", "others", "marketplace"].includes(alias)) throw err(400, "InvalidImageOwnerAlias.ValueNotSupported", `The specified ImageOwnerAlias ${alias} is not supported.`);
+  const name = p.ImageName ?? "";
+  const ownerId = p.ImageOwnerId ?? "";
+  const images = found
+    .filter((i) => statuses.has("ALL") || statuses.has(STATUS[i.status]))
+    .filter((i) => !alias || alias === (i.sharedWithCaller ? "others" : "self"))
+    .filter((i) => name === "" || i.name.includes(name))
+    .filter((i) => ownerId === "" || (i.sharedWithCaller && i.owner === ownerId));
   const page = images.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
   return {
     RegionId: region,
@@ -135,7 +152,7 @@ async function describeImages({ service, region, account }: Caller, p: Params) {
   };
 }
 
-async function imageBody(image: ImageInfo, account: string, service: ImageService): Promise<Record<string, unknown>> {
+async function imageBody(image: ImageInfo, account: string, service: DialectService): Promise<Record<string, unknown>> {
   const owned = !image.sharedWithCaller;
   const shared = owned && (await service.listMembers(image.id, { pageSize: 1 }).then((page) => page.items.length > 0, () => false));
   const system = { Type: "system", Device: "/dev/xvda", Size: "40" };
@@ -208,8 +225,18 @@ async function deleteImage({ service }: Caller, p: Params) {
   return {};
 }
 
+/**
+ * CancelCopyImage, in the destination region, of the copy being made: "the image that is being
+ * created in the destination region is automatically deleted"; a copy that has finished is refused.
+ */
+async function cancelCopyImage({ service }: Caller, p: Params) {
+  await service.cancelCopy(required(p, "ImageId"));
+  return {};
+}
+
 const ACTIONS: Record<string, Action> = {
   DescribeImages: describeImages,
+  CancelCopyImage: cancelCopyImage,
   DescribeImageSharePermission: describeImageSharePermission,
   ModifyImageSharePermission: modifyImageSharePermission,
   CopyImage: copyImage,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { ImageServiceError, type ImageServiceErrorKind } from "../../errors";
-import type { ImageService } from "../../types";
+import type { ImageInfo, ImageService, Member } from "../../types";
 import type { RuleId } from "../../../rules/rule";
 import type { Identity } from "../model";
 import type { Dialect } from "./dialect";
@@ -15,12 +15,25 @@ import type { Dialect } from "./dialect";
  * shape. A dialect keeps no state of its own: jobs and tokens live in the emulator's state.
  */
 
+/**
+ * The emulator's service as the dialects call it: the ImageService calls, and what the clouds'
+ * APIs serve besides them (emulator/service.ts EmulatorImageService has it all).
+ */
+export interface DialectService extends ImageService {
+  /** Every image of the caller's region that it owns or that is shared with it. */
+  listImages(): Promise<ImageInfo[]>;
+  /** One member of an image, read by the owner or by that member. */
+  getMember(imageId: string, memberId: string): Promise<Member & { createdAt: number }>;
+  /** Cancels a copy still being made (its image is deleted). */
+  cancelCopy(imageId: string): Promise<void>;
+}
+
 /** What every dialect needs of the emulator (emulator/index.ts's Emulator has it all). */
 export interface DialectEmulator {
   /** The access key with this id: its secret and the account (and default project) it acts as. */
   findAccessKey(id: string): { secret: string; account: string; project?: string } | undefined;
-  /** An ImageService acting as `identity` (no call faults: the dialect draws one per request). */
-  service(identity: Identity): ImageService;
+  /** A service acting as `identity` (no call faults: the dialect draws one per request). */
+  service(identity: Identity): DialectService;
   /** The fault for one request of `action`, from the emulator's schedule. */
   takeFault?(action: string): WireFault | undefined;
 }

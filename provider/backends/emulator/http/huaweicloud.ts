@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { ImageServiceError } from "../../errors";
-import { listAllMembers, type ImageService, type MemberTarget } from "../../types";
+import { listAllMembers, type Member, type MemberTarget } from "../../types";
 import type { ProfileId } from "../../../rules/model";
-import type { Identity } from "../model";
+import type { Identity, MemberJobInput, MemberJobResult } from "../model";
 import type { Dialect } from "./dialect";
-import { defineDialect, faultSource, json, jsonObject, Parameters, pathSegment, WireError, type DialectEmulator, toWireError, type ErrorTable, type WireFault, type WireRequest } from "./base";
+import { defineDialect, faultSource, json, jsonObject, Parameters, pathSegment, WireError, type DialectEmulator, type DialectService, toWireError, type ErrorTable, type WireFault, type WireRequest } from "./base";
 import { verifySdkSignature } from "./huaweicloud.sign";
 
 export { canonicalRequest, sdkUrlEncode } from "./huaweicloud.sign";
@@ -18,15 +18,29 @@ export { canonicalRequest, sdkUrlEncode } from "./huaweicloud.sign";
  * Shapes: IMS errors are {"error": {"code": "IMG.xxxx", "message"}} (HTTP 400, 404 for an
  * unknown image); the gateway's are {"error_code": "APIGW.xxxx", "error_msg", "request_id"}
  * (401 for authentication, 429 for throttling). Member changes and copies answer {"job_id"} and
- * run as jobs read with GET /v1/{project_id}/jobs/{job_id}; member-change jobs are kept in the
- * emulator's state (Emulator.startMemberJob), copies are the model's jobs.
+ * run as jobs read with GET /v1/{project_id}/jobs/{job_id} (ShowJob) or GET
+ * /v1/cloudimages/job/{job_id} (ShowJobProgress); member-change jobs are kept in the emulator's
+ * state (Emulator.startMemberJob), copies are the model's jobs.
+ *
+ * Served (paths and shapes from huaweicloud-sdk-go-v3 services/ims/v2 ims_meta.go and model/):
+ * - GET    /v2/images/{id}                                   GlanceShowImage
+ * - DELETE /v2/images/{id}                                   GlanceDeleteImage (204)
+ * - GET    /v2/images/{id}/members?limit&marker              GlanceListImageMembers (page_info)
+ * - GET    /v2/images/{id}/members/{member_id}               GlanceShowImageMember (owner, or the member)
+ * - PUT    /v2/images/{id}/members/{member_id}               GlanceUpdateImageMember {status, vault_id?} (the member; OTC Terraform)
+ * - GET    /v1/{project_id}/cloudimages/{id}/members         ListImageMembers (paged as Glance's)
+ * - GET    /v1/{project_id}/cloudimages/{id}/members/{mid}   ShowImageMember
+ * - POST | DELETE | PUT /v1/cloudimages/members             BatchAddMembers / BatchDeleteMembers / BatchUpdateMembers -> job_id
+ * - POST   /v1/cloudimages/{id}/copy | cross_region_copy      CopyImageInRegion / CopyImageCrossRegion -> job_id
+ * - GET    /v1/{project_id}/jobs/{job_id}                    ShowJob
+ * - GET    /v1/cloudimages/job/{job_id}                      ShowJobProgress
  */
 
 /** What the dialect needs of the emulator (emulator/index.ts's Emulator). */
 export interface HuaweiDialectEmulator extends DialectEmulator {
   findAccount(id: string): { id: string; profile: ProfileId; projects: { id: string; region: string }[] } | undefined;
-  startMemberJob(identity: Identity, input: { type: string; pollsLeft: number; failure?: { code: string; reason: string } }): string;
-  pollMemberJob(identity: Identity, jobId: string): { id: string; type: string; status: "running" | "succeeded" | "failed"; createdAt: number; failure?: { code: string; reason: string } } | undefined;
+  startMemberJob(identity: Identity, input: MemberJobInput): string;
+  pollMemberJob(identity: Identity, jobId: string): { id: string; type: string; status: "running" | "succeeded" | "failed"; createdAt: number; failure?: { code: string; reason: string }; results?: MemberJobResult[] } | undefined;
 }
 
 /** Faults as IMS clients meet them (throttling alternates the gateway's HTTP 429 APIGW.0308 and IMS's IMG.0060). */
@@ -50,7 +64,7 @@ export interface HuaweiDialectOptions {
 
 interface Caller extends Identity {
   project: string;
-  service: ImageService;
+  service: DialectService;
 }
 
 const imsError = (status: number, code: string, message: string) => new WireError(status, code, message);
@@ -84,8 +98,11 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
   const maxSkew = options.maxSkewSeconds ?? 15 * 60;
   const pollsBeforeSuccess = options.memberJobPolls ?? 1;
 
-  /** Runs a member change; the job reports it. With asyncRefusals, a refusal becomes a failing job. */
-  async function memberJob(caller: Caller, type: string, change: () => Promise<void>): Promise<{ status: number; json: unknown }> {
+  /**
+   * Runs a member change; the job reports it, with a result per image and project where the
+   * change names projects. With asyncRefusals, a refusal becomes a failing job.
+   */
+  async function memberJob(caller: Caller, type: string, change: () => Promise<void>, results?: MemberJobResult[]): Promise<{ status: number; json: unknown }> {
     let failure: { code: string; reason: string } | undefined;
     try {
       await change();
@@ -94,7 +111,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       const error = toWireError(e, ERRORS);
       failure = { code: error.code, reason: error.message };
     }
-    const id = emulator.startMemberJob(caller, { type, pollsLeft: pollsBeforeSuccess, ...(failure ? { failure } : {}) });
+    const id = emulator.startMemberJob(caller, { type, pollsLeft: pollsBeforeSuccess, ...(failure ? { failure } : results?.length ? { results } : {}) });
     return { status: 200, json: { job_id: id } };
   }
 
@@ -141,22 +158,42 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     if (marker && after === 0) throw badRequest(`marker ${marker} names no member of image ${imageId}`);
     const members = all.slice(after, after + limit);
     const more = after + limit < all.length;
-    const at = stamp(now());
     return {
-      members: members.map((x) => ({
-        member_id: x.id,
-        // member_type tells a domain (account) member from a project member. Not in the member-listing
-        // reference we could read: the emulator's assumption, which the backend reads if present.
-        member_type: x.type === "account" ? "domain" : "project",
-        image_id: imageId,
-        status: x.status,
-        created_at: at,
-        updated_at: at,
-        schema: "/v2/schemas/member",
-      })),
+      members: members.map((x) => memberView(imageId, x)),
       schema: "/v2/schemas/members",
       ...(more ? { page_info: { next_marker: Buffer.from(members[members.length - 1].id).toString("base64"), current_count: members.length } } : {}),
     };
+  }
+
+  /**
+   * One member as GlanceImageMembers / ImageMember show it; member_type tells a domain (account)
+   * member from a project member (organization members are not served).
+   */
+  function memberView(imageId: string, member: Member & { createdAt?: number }): Record<string, unknown> {
+    const at = stamp(now());
+    return {
+      member_id: member.id,
+      member_type: member.type === "account" ? "domain" : "project",
+      image_id: imageId,
+      status: member.status,
+      created_at: member.createdAt !== undefined ? stamp(member.createdAt) : at,
+      updated_at: at,
+      schema: "/v2/schemas/member",
+    };
+  }
+
+  /**
+   * GlanceUpdateImageMember: the member itself (its project, or for a domain member its account)
+   * accepts or rejects, at once; the answer is the member. vault_id is taken as BatchUpdateMembers'.
+   */
+  async function updateMember(caller: Caller, [imageId, memberId]: string[], body: Parameters) {
+    const status = body.text("status");
+    if (status !== "accepted" && status !== "rejected") throw badRequest(`The status must be accepted or rejected, not ${status}.`);
+    body.optionalText("vault_id");
+    const target: MemberTarget | undefined = memberId === caller.project ? { type: "project", id: memberId } : memberId === caller.account ? { type: "account", id: memberId } : undefined;
+    if (!target) throw imsError(403, "IMG.0047", `The member ${memberId} is neither the caller's project ${caller.project} nor its account: only the member accepts or rejects.`);
+    await caller.service.setMemberStatus(imageId, target, status);
+    return { status: 200, json: memberView(imageId, await caller.service.getMember(imageId, memberId)) };
   }
 
   function changeMembers(add: boolean) {
@@ -170,12 +207,17 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       const targets: MemberTarget[] = [...projects.map((id) => ({ type: "project" as const, id })), ...domains.map((id) => ({ type: "account" as const, id }))];
       // Checked and applied when the request is accepted (refusals answer at once); the job then
       // reports the outcome, as IMS's asynchronous member APIs do.
-      return memberJob(caller, add ? "batchAddMembers" : "batchDeleteMembers", async () => {
-        for (const imageId of images) {
-          if (add) await caller.service.addMembers(imageId, targets);
-          else await caller.service.removeMembers(imageId, targets);
-        }
-      });
+      return memberJob(
+        caller,
+        add ? "batchAddMembers" : "batchDeleteMembers",
+        async () => {
+          for (const imageId of images) {
+            if (add) await caller.service.addMembers(imageId, targets);
+            else await caller.service.removeMembers(imageId, targets);
+          }
+        },
+        images.flatMap((imageId) => projects.map((projectId) => ({ imageId, projectId, status: "success" }))),
+      );
     };
   }
 
@@ -185,6 +227,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     const status = body.text("status");
     if (status !== "accepted" && status !== "rejected") throw badRequest(`The status must be accepted or rejected, not ${status}.`);
     if (projectId !== caller.project) throw imsError(403, "IMG.0047", `The project_id ${projectId} is not the caller's project ${caller.project}.`);
+    body.optionalText("vault_id");
     return memberJob(caller, "batchUpdateMembers", async () => {
       for (const imageId of images) {
         try {
@@ -213,7 +256,9 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     return { status: 200, json: { job_id: job.id } };
   }
 
-  async function jobView(caller: Caller, [, jobId]: string[]) {
+  /** ShowJob (GET /v1/{project_id}/jobs/{job_id}) and ShowJobProgress (GET /v1/cloudimages/job/{job_id}): one job view. */
+  async function jobView(caller: Caller, params: string[]) {
+    const jobId = params[params.length - 1];
     const member = emulator.pollMemberJob(caller, jobId);
     if (member) {
       const done = member.status !== "running";
@@ -226,7 +271,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
           status: failed ? "FAIL" : done ? "SUCCESS" : "RUNNING",
           begin_time: new Date(member.createdAt).toISOString(),
           ...(done ? { end_time: new Date(now()).toISOString() } : {}),
-          entities: {},
+          entities: done && !failed && member.results ? { results: member.results.map((r) => ({ image_id: r.imageId, project_id: r.projectId, status: r.status })) } : {},
           error_code: failed ? member.failure!.code : null,
           fail_reason: failed ? member.failure!.reason : null,
         },
@@ -257,21 +302,27 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     { method: "GET", path: /^\/v2\/images\/([^/]+)$/, run: async (c, [id]) => ({ status: 200, json: await imageView(c, id) }) },
     { method: "DELETE", path: /^\/v2\/images\/([^/]+)$/, run: async (c, [id]) => (await c.service.deleteImage(id), { status: 204 }) },
     { method: "GET", path: /^\/v2\/images\/([^/]+)\/members$/, run: async (c, [id], _, query) => ({ status: 200, json: await listMembers(c, id, query) }) },
+    { method: "GET", path: /^\/v2\/images\/([^/]+)\/members\/([^/]+)$/, run: async (c, [id, member]) => ({ status: 200, json: memberView(id, await c.service.getMember(id, member)) }) },
+    { method: "PUT", path: /^\/v2\/images\/([^/]+)\/members\/([^/]+)$/, run: updateMember },
+    { method: "GET", path: /^\/v1\/[^/]+\/cloudimages\/([^/]+)\/members$/, run: async (c, [id], _, query) => ({ status: 200, json: await listMembers(c, id, query) }) },
+    { method: "GET", path: /^\/v1\/[^/]+\/cloudimages\/([^/]+)\/members\/([^/]+)$/, run: async (c, [id, member]) => ({ status: 200, json: memberView(id, await c.service.getMember(id, member)) }) },
     { method: "POST", path: /^\/v1\/cloudimages\/members$/, run: changeMembers(true) },
     { method: "DELETE", path: /^\/v1\/cloudimages\/members$/, run: changeMembers(false) },
     { method: "PUT", path: /^\/v1\/cloudimages\/members$/, run: updateMemberStatus },
     { method: "POST", path: /^\/v1\/cloudimages\/([^/]+)\/(copy|cross_region_copy)$/, run: copy },
     { method: "GET", path: /^\/v1\/([^/]+)\/jobs\/([^/]+)$/, run: jobView },
+    { method: "GET", path: /^\/v1\/cloudimages\/job\/([^/]+)$/, run: jobView },
   ];
 
   return defineDialect({
     name: "huaweicloud",
-    matches: (request, url) => /^(SDK|HWS)-HMAC-SHA256/.test(String(request.headers.authorization ?? "")) || /^\/v[12]\/(images|cloudimages|[0-9a-f]{32}\/jobs)(\/|$)/.test(url.pathname),
+    matches: (request, url) => /^(SDK|HWS)-HMAC-SHA256/.test(String(request.headers.authorization ?? "")) || /^\/v[12]\/(images|cloudimages|[0-9a-f]{32}\/(jobs|cloudimages))(\/|$)/.test(url.pathname),
     requestId: () => randomBytes(16).toString("hex"),
     accept(request: WireRequest) {
       const key = verifySdkSignature(request, (id) => emulator.findAccessKey(id), now(), maxSkew);
       const path = request.url.pathname;
-      const jobProjectText = /^\/v1\/([^/]+)\/jobs\//.exec(path)?.[1];
+      // The project in the URL (ShowJob, ListImageMembers, ShowImageMember) must be the caller's.
+      const jobProjectText = /^\/v1\/([^/]+)\/(jobs|cloudimages)\//.exec(path)?.[1];
       const jobProject = jobProjectText === undefined ? undefined : pathSegment(jobProjectText, badRequest);
       const project = request.header("x-project-id") ?? jobProject ?? key.project;
       if (!project) throw gatewayError(401, "APIGW.0301", "Incorrect IAM authentication information: no project (X-Project-Id) in the request.");

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { isImageServiceError } from "../../errors";
-import { listAllMembers, type ImageInfo, type ImageService } from "../../types";
+import { listAllMembers, type ImageInfo } from "../../types";
 import type { Dialect } from "./dialect";
-import { defineDialect, faultSource, json, jsonObject, Parameters, WireError, type DialectEmulator, type ErrorTable, type WireFault, type WireRequest } from "./base";
+import { defineDialect, faultSource, json, jsonObject, Parameters, WireError, type DialectEmulator, type DialectService, type ErrorTable, type WireFault, type WireRequest } from "./base";
 import { verifyTc3Signature } from "./tencentcloud.sign";
 
 /**
@@ -73,7 +73,9 @@ const ERRORS: ErrorTable = {
 interface Caller {
   account: string;
   region: string;
-  service: ImageService;
+  service: DialectService;
+  /** The caller in another region (SyncImages' destinations). */
+  inRegion(region: string): DialectService;
 }
 type Action = (caller: Caller, body: Parameters, options: TencentDialectOptions) => Promise<Record<string, unknown>>;
 
@@ -101,20 +103,80 @@ async function ownedImage(caller: Caller, imageId: string, shared = refuse("Unau
   return image;
 }
 
-/** DescribeImages by ImageIds (the emulator does not answer Filters or whole-region listings). */
+/** DescribeImages `Filters` (API reference 213/15715): at most 10 filters of at most 5 values each. */
+const MAX_FILTERS = 10;
+const MAX_FILTER_VALUES = 5;
+const IMAGE_TYPES = new Set(["PRIVATE_IMAGE", "PUBLIC_IMAGE", "SHARED_IMAGE", "MARKET_IMAGE"]);
+
+interface Filter {
+  name: string;
+  values: string[];
+}
+
+function filters(body: Parameters): Filter[] | undefined {
+  const raw = body.body.Filters;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw refuse("InvalidParameterValue", "The value of parameter `Filters` must be an array of {Name, Values}.");
+  if (raw.length > MAX_FILTERS) throw refuse("InvalidParameterValue.LimitExceeded", `Filters takes at most ${MAX_FILTERS} filters, got ${raw.length}.`);
+  return raw.map((f: unknown, i) => {
+    const { Name: name, Values: values } = (f ?? {}) as { Name?: unknown; Values?: unknown };
+    if (typeof name !== "string" || name === "") throw refuse("InvalidFilter", `Filters.${i}.Name must be a filter name.`);
+    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== "string")) throw refuse("InvalidFilterValue.LimitExceeded", `Filters.${i}.Values must be 1..${MAX_FILTER_VALUES} strings.`);
+    if (values.length > MAX_FILTER_VALUES) throw refuse("InvalidFilterValue.LimitExceeded", `Filters.${i}.Values takes at most ${MAX_FILTER_VALUES} values, got ${values.length}.`);
+    return { name, values: values as string[] };
+  });
+}
+
+/**
+ * Whether an image passes one filter: values of a filter are alternatives, filters all apply.
+ * image-name and platform match fuzzily (a part of the name); the emulator's images carry no
+ * tags, so a tag filter matches none; a name the API does not know is InvalidFilter.
+ */
+function passes(image: ImageInfo, filter: Filter): boolean {
+  const type = image.sharedWithCaller ? "SHARED_IMAGE" : "PRIVATE_IMAGE";
+  switch (filter.name) {
+    case "image-id":
+      return filter.values.includes(image.id);
+    case "image-type":
+      for (const v of filter.values) if (!IMAGE_TYPES.has(v)) throw refuse("InvalidFilterValue.LimitExceeded", `image-type takes ${[...IMAGE_TYPES].join(", ")}, not ${v}.`);
+      return filter.values.includes(type);
+    case "image-name":
+      return filter.values.some((v) => image.name.includes(v));
+    case "platform":
+      return filter.values.some((v) => PLATFORM.toLowerCase().includes(v.toLowerCase()));
+    case "tag-key":
+    case "tag-value":
+      return false;
+    default:
+      if (filter.name.startsWith("tag:")) return false;
+      throw refuse("InvalidFilter", `The filter ${filter.name} is not supported by DescribeImages.`);
+  }
+}
+
+/**
+ * DescribeImages by ImageIds, or by Filters over the region's images the caller owns or that are
+ * shared with it (none: every such image), paged with Offset and Limit (default 20, at most 100).
+ */
 async function describeImages(caller: Caller, body: Parameters) {
   const ids = body.texts("ImageIds", false);
-  if (body.body.Filters !== undefined && ids !== undefined) throw refuse("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "ImageIds and Filters cannot be given together.");
-  if (ids === undefined) throw refuse("UnsupportedOperation", "The emulator answers DescribeImages for ImageIds only.");
+  const conditions = filters(body);
+  if (conditions !== undefined && ids !== undefined) throw refuse("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "ImageIds and Filters cannot be given together.");
   const offset = integer(body, "Offset", 0, Number.MAX_SAFE_INTEGER);
   const limit = integer(body, "Limit", 20, 100);
   const found: ImageInfo[] = [];
-  for (const id of new Set(ids)) {
-    const image = await findImage(caller, id);
-    if (image) found.push(image);
+  if (ids !== undefined) {
+    for (const id of new Set(ids)) {
+      const image = await findImage(caller, id);
+      if (image) found.push(image);
+    }
+  } else {
+    for (const image of await caller.service.listImages()) if ((conditions ?? []).every((f) => passes(image, f))) found.push(image);
   }
   return { TotalCount: found.length, ImageSet: found.slice(offset, offset + limit).map(toTencentImage) };
 }
+
+/** The emulator's images are Linux images (DescribeImages Platform). */
+const PLATFORM = "TencentOS";
 
 /** The API's Image data type: a copy's progress shows on the image (ImageState SYNCING, SyncPercent). */
 function toTencentImage(image: ImageInfo): Record<string, unknown> {
@@ -130,6 +192,7 @@ function toTencentImage(image: ImageInfo): Record<string, unknown> {
     ImageState: state,
     ImageCreator: image.owner,
     ImageSource: "CREATE_IMAGE",
+    Platform: PLATFORM,
     ...(state === "SYNCING" ? { SyncPercent: image.progress ?? 0 } : {}),
     SnapshotSet: disks.map((usage, i) => ({ SnapshotId: `snap-${image.id.replace(/^img-/, "")}${i}`, DiskUsage: usage, DiskSize: 50 })),
   };
@@ -165,17 +228,33 @@ async function modifyImageSharePermission(caller: Caller, body: Parameters, { ma
   return {};
 }
 
+/**
+ * SyncImages (API reference 213/15711): one image per call; DestinationRegions "for a custom
+ * image, not the source region; for a shared image, only the source region (the shared image is
+ * copied into a custom image of the source region)". The model decides those rules per
+ * destination; a list that mixes the source region with others breaks one of them whatever the
+ * image, and is refused before any copy starts. An ImageName already used by the caller's images in a
+ * destination region is refused (InvalidImageName.Duplicate), which a retried sync meets.
+ */
 async function syncImages(caller: Caller, body: Parameters) {
   const imageIds = body.texts("ImageIds", true);
-  const regions = body.texts("DestinationRegions", true);
+  const regions = [...new Set(body.texts("DestinationRegions", true))];
   const name = body.body.ImageName === undefined ? undefined : body.text("ImageName");
   // "该接口每次调用只支持同步一个镜像": one image per call.
   if (imageIds.length > 1) throw refuse("InvalidParameterValue.LimitExceeded", "SyncImages copies one image per call.");
   const imageId = imageIds[0];
-  const image = await ownedImage(caller, imageId, refuse("InvalidParameterValue.InvalidImageId", `The image ${imageId} is shared with this account and cannot be copied.`));
+  const image = await findImage(caller, imageId);
+  if (!image) throw refuse("InvalidImageId.NotFound", `The image ${imageId} is not found.`);
   if (image.status !== "available") throw refuse("InvalidImageId.IncorrectState", `The image ${imageId} is not NORMAL.`);
-  const own = regions.find((region) => region === caller.region);
-  if (own !== undefined) throw refuse("InvalidParameterValue.InvalidRegion", `A custom image cannot be synced to its own region ${own}.`);
+  if (regions.length > 1 && regions.includes(caller.region)) {
+    throw refuse("InvalidParameterValue.InvalidRegion", `DestinationRegions mixes the source region ${caller.region} with others: a custom image goes to other regions only, a shared image to its source region only.`);
+  }
+  if (name !== undefined) {
+    for (const region of regions) {
+      const clash = (await caller.inRegion(region).listImages()).find((i) => !i.sharedWithCaller && i.name === name);
+      if (clash) throw refuse("InvalidImageName.Duplicate", `The image name ${name} is used by ${clash.id} in ${region} already.`);
+    }
+  }
   if (body.body.DryRun === true) throw refuse("DryRunOperation", "The request would have succeeded, but DryRun was set.");
   const imageSet: Record<string, unknown>[] = [];
   for (const region of regions) {
@@ -226,8 +305,8 @@ export function createTencentCloudDialect(emulator: TencentDialectEmulator, opti
     },
     async serve(request, { run, caller }) {
       const body = new Parameters(jsonObject(request.body, (message) => refuse("InvalidParameter", message)), parameterErrors);
-      const service = emulator.service({ profile: "tencentcloud", region: caller.region, account: caller.account });
-      return render({ ...(await run({ ...caller, service }, body, options)), RequestId: request.requestId });
+      const inRegion = (region: string) => emulator.service({ profile: "tencentcloud", region, account: caller.account });
+      return render({ ...(await run({ ...caller, service: inRegion(caller.region), inRegion }, body, options)), RequestId: request.requestId });
     },
     fault: faultSource(emulator, options.fault),
     faults: {
