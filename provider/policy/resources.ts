@@ -145,10 +145,9 @@ function memberFact(v: unknown): MemberFact | Unknown | undefined {
   if (v === UNKNOWN) return UNKNOWN;
   if (typeof v === "string") return v === "" ? undefined : { type: "account", id: v };
   if (v && typeof v === "object") {
-    const m = v as Record<string, unknown>;
-    const type = m.type === UNKNOWN ? UNKNOWN : m.type;
+    const { type, id } = v as Record<string, unknown>;
     if (type === UNKNOWN) return UNKNOWN;
-    if (type === "account" || type === "project") return { type, id: str(m.id) };
+    if (type === "account" || type === "project") return { type, id: str(id) };
   }
   return undefined;
 }
