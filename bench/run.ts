@@ -11,12 +11,16 @@
  *   update   one member added to a 256-member share through imageShareProvider.update.
  *   preview  imageShareProvider.check of 1, 100 and 1,000 ImageShares over 100 images, each with
  *            its `stack` as the resource classes fill it, one process, cold cache per preview.
+ *   store    the emulator's state file beside its memory store (bench/store.ts): per-call cost on
+ *            states of 1k-100k members, 1 and 4 processes writing, seeding 5k and 12k accounts.
  *   validate the rules-core benchmark (bench/validate.ts) at 100k and 1M share edges, spawned.
  *
+ * The in-process emulator runs twice: on memory ("emulator") and on the state file users get
+ * ("emulator-file", fsync on unless IMAGE_SHARE_EMULATOR_FSYNC=0).
+ *
  * Options: --latency MS (per call, default 20)  --fleet-latency MS (100 x 50 scenario, default 5)
- *          --backends emulator,huaweicloud,...  --no-validate  --no-fleet
+ *          --backends emulator,emulator-file,huaweicloud,...  --no-validate  --no-fleet  --no-store
  */
-process.env.IMAGE_SHARE_EMULATOR_FSYNC ??= "0"; // the state file's disk flushes are not what is measured
 process.env.IMAGE_SHARE_RETRY_ATTEMPTS ??= "5";
 
 import { spawnSync } from "node:child_process";
@@ -27,6 +31,7 @@ import type { MemberTarget } from "../provider/backends/types";
 import { imageShareProvider } from "../provider/resources/runtime";
 import { reads as cacheReads, resetReadCache } from "../provider/resources/provider/cache";
 import type { ImageShareInputs, ImageShareOutputs, StackDeclarations } from "../provider/resources/wire";
+import { storeBench, type StoreFigures } from "./store";
 import { createWorlds, type BackendName, type CallCounts, type World } from "./world";
 
 const BASELINE_PARALLELISM = 10; // terraform apply's default -parallelism
@@ -260,6 +265,7 @@ async function main(): Promise<void> {
   const updateRows: UpdateRow[] = [];
   const previewRows: PreviewRow[] = [];
   let validate: { figures: ValidateFigures[] } | undefined;
+  let store: StoreFigures | undefined;
   try {
     out.write(`image-share benchmark (node ${process.version}); latency ${latency} ms per call (${fleetLatency} ms in the 100 x 50 scenario); baseline: one member per call, ${BASELINE_PARALLELISM} at once\n`);
     for (const world of worlds) {
@@ -292,6 +298,7 @@ async function main(): Promise<void> {
       }
     }
     setLatency(0);
+    if (!process.argv.includes("--no-store")) store = await storeBench();
     if (!process.argv.includes("--no-validate")) validate = validateBench();
   } finally {
     await teardown();
@@ -314,13 +321,29 @@ async function main(): Promise<void> {
       `${p.backend.padEnd(17)}${pad(p.resources, 5)} shares over ${pad(p.images, 3)} images: listings ${pad(p.listings, 4)} (${f1(p.listingsPerImage)} per image), getImage ${pad(p.getImages, 4)}, calls ${calls(p.calls).padEnd(14)} ${pad(f1(p.ms), 9)} ms, ${pad(p.msPerResource.toFixed(2), 7)} ms per resource${p.failures ? `, ${p.failures} check failures` : ""}${p.warnings ? ` (${p.warnings} rule warnings printed)` : ""}\n`,
     );
   }
+  const fileVsMemory = applyRows
+    .filter((r) => r.backend === "emulator-file")
+    .map((f) => ({ scenario: f.scenario, file: f.ours.ms, memory: applyRows.find((m) => m.backend === "emulator" && m.scenario === f.scenario)?.ours.ms }))
+    .filter((r): r is { scenario: string; file: number; memory: number } => r.memory !== undefined);
+  if (fileVsMemory.length) {
+    out.write(`\nFILE STORE vs MEMORY (in-process emulator, provider create as above)\n`);
+    for (const r of fileVsMemory) out.write(`${r.scenario.padEnd(9)} file ${pad(f1(r.file), 8)} ms, memory ${pad(f1(r.memory), 8)} ms: file / memory ${(r.file / r.memory).toFixed(2)}x\n`);
+  }
+  if (store) {
+    out.write(`\nSTORE (in-process backend calls, mean ms per call; state of N members over N accounts, N / 50 images)\n`);
+    for (const r of store.perCall) out.write(`${pad(r.members.toLocaleString("en"), 8)} members ${r.store.padEnd(7)} getImage ${pad(r.getImage.toFixed(2), 8)}  listMembers ${pad(r.listMembers.toFixed(2), 8)}  addMembers ${pad(r.addMembers.toFixed(2), 8)}${r.fileBytes ? `  (file ${(r.fileBytes / 1e6).toFixed(1)} MB)` : ""}\n`);
+    const [one, four] = store.processes;
+    for (const r of store.processes) out.write(`${r.processes} process(es) on one file: ${r.writes} member additions in ${f1(r.ms)} ms, ${r.writesPerSecond.toFixed(0)} writes/s\n`);
+    if (one && four) out.write(`4 processes / 1: ${(four.writesPerSecond / one.writesPerSecond).toFixed(2)}x\n`);
+    for (const r of store.seed) out.write(`seed ${r.accounts.toLocaleString("en")} accounts (a project each): ${f1(r.ms)} ms\n`);
+  }
   if (validate) {
     out.write(`\nVALIDATE (rules core, bench/validate.ts, best of 2)\n`);
     for (const v of validate.figures) out.write(`${pad(v.edges.toLocaleString("en"), 10)} edges: parse ${f1(v.parseMs)} ms, load ${f1(v.loadMs)} ms, validate ${f1(v.validateMs)} ms, validate/parse ${v.ratio.toFixed(2)}x\n`);
   }
   const totalMs = ms(started);
   out.write(`\ntotal ${f1(totalMs / 1000)} s\n`);
-  const results = { when: new Date().toISOString(), node: process.version, latencyMs: latency, fleetLatencyMs: fleetLatency, baselineParallelism: BASELINE_PARALLELISM, totalMs, apply: applyRows, update: updateRows, preview: previewRows, validate: validate?.figures };
+  const results = { when: new Date().toISOString(), node: process.version, latencyMs: latency, fleetLatencyMs: fleetLatency, baselineParallelism: BASELINE_PARALLELISM, totalMs, apply: applyRows, update: updateRows, preview: previewRows, store, validate: validate?.figures };
   fs.writeFileSync(path.join(__dirname, "results.json"), JSON.stringify(results, null, 2) + "\n");
   out.write(`written to bench/results.json\n`);
 }

@@ -1,13 +1,12 @@
 /**
- * The benchmark's clouds: the in-process emulator (a state file, as the provider runtime opens
- * it) and the four real backends over the emulator served on loopback, each with an owner, enough
+ * The benchmark's clouds: the in-process emulator (in memory, and on a state file as the provider
+ * runtime opens it) and the four real backends over the emulator served on loopback, each with an owner, enough
  * member accounts (or projects) and a request counter. Nothing here measures; bench/run.ts does.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Emulator, EmulatorImageService, type Store } from "../provider/backends/emulator";
-import { emptyState, type EmulatorState } from "../provider/backends/emulator/model";
+import { Emulator, EmulatorImageService, MemoryStore, openEmulator } from "../provider/backends/emulator";
 import type { Dialect } from "../provider/backends/emulator/http/dialect";
 import { createAlibabaCloudDialect } from "../provider/backends/emulator/http/alicloud";
 import { createHuaweiCloudDialect } from "../provider/backends/emulator/http/huaweicloud";
@@ -20,7 +19,7 @@ import type { ImageService, MemberTarget } from "../provider/backends/types";
 import type { ProfileId } from "../provider/rules/model";
 import type { ConnectionInputs, ImageShareInputs } from "../provider/resources/wire";
 
-export type BackendName = "emulator" | "huaweicloud" | "opentelekomcloud" | "alicloud" | "tencentcloud";
+export type BackendName = "emulator" | "emulator-file" | "huaweicloud" | "opentelekomcloud" | "alicloud" | "tencentcloud";
 
 /** Requests (or emulator API calls) by kind, since the last reset. */
 export interface CallCounts {
@@ -102,25 +101,7 @@ const emulatorCounter = new Counter();
   };
 }
 
-/**
- * The emulator's state held as a live object. The emulator's own MemoryStore (like its file
- * store) parses and re-serializes the whole state on every call, so its cost per call grows with
- * the state (~10-40 ms per call here once 100 images carry 50 members each): an artefact that
- * would swamp the per-call latency compared. The model's refusals change nothing before they
- * throw, so running a call on the live state is what the stores' transactions give.
- */
-class LiveStore implements Store {
-  readonly location = "(memory, live)";
-  private readonly state: EmulatorState = emptyState();
-  transact<T>(fn: (state: EmulatorState) => T): T {
-    return fn(this.state);
-  }
-  read(): EmulatorState {
-    return this.state;
-  }
-}
-
-const liveEmulator = () => new Emulator(new LiveStore());
+const memoryEmulator = () => new Emulator(new MemoryStore());
 
 /** Points the backend factory's emulator connections at `emulatorPath` to the in-memory `emulator`. */
 function routeToMemory(emulatorPath: string, emulator: Emulator): void {
@@ -180,12 +161,11 @@ export async function createWorlds(options: { members: number; limit: number; on
   const worlds: World[] = [];
 
   // (a) The in-process emulator, opentelekomcloud profile (project members, batches of 100), on
-  // its memory store. The provider runtime opens the emulator by path (a file store, whose every
-  // write rewrites the whole state: ~20 ms per write on this machine and growing with the state,
-  // which would swamp the calls compared): the backend factory the runtime calls is pointed at
-  // the memory store for this one path; every other connection goes to the factory unchanged.
+  // its memory store. The provider runtime opens the emulator by path: the backend factory the
+  // runtime calls is pointed at the memory store for this one path; every other connection goes
+  // to the factory unchanged.
   const emulatorPath = path.join(dir, "memory-emulator.db");
-  const local = liveEmulator();
+  const local = memoryEmulator();
   local.configure({ memberLimits: { opentelekomcloud: limits } });
   routeToMemory(emulatorPath, local);
 
@@ -197,7 +177,7 @@ export async function createWorlds(options: { members: number; limit: number; on
   const emulators: Emulator[] = [local];
   const servers: EmulatorServer[] = [];
   const serve = async (): Promise<{ served: Emulator; server: EmulatorServer }> => {
-    const served = liveEmulator();
+    const served = memoryEmulator();
     served.configure({ memberLimits: { huaweicloud: limits, opentelekomcloud: limits, alicloud: limits, tencentcloud: limits } });
     const dialects = [createHuaweiCloudDialect(served, { memberJobPolls: 0 }), createAlibabaCloudDialect(served), createTencentCloudDialect(served)].map((d) => counting(d, counter));
     const server = await startEmulatorServer({ dialects });
@@ -243,7 +223,7 @@ export async function createWorlds(options: { members: number; limit: number; on
       emulator,
       inputs: (imageId, ms) => ({ profile, region, account, project, connection: conn(ak, sk), imageId, members: ms }),
       service:
-        name === "emulator"
+        name === "emulator" || name === "emulator-file"
           ? () => emulator.service({ profile, region, account, project }, { callFaults: true })
           : () => createHuaweiCloudImageService({ profile, region, endpoint: server!.url, accessKey: ak, secretKey: sk, projectId: project, accountId: account, env: {} }),
       newImage: (nm) => emulator.addImage({ profile, region, owner: account, ownerProject: project, kind: "system", name: `${nm}-${n++}` }),
@@ -254,6 +234,15 @@ export async function createWorlds(options: { members: number; limit: number; on
 
   if (want("emulator")) {
     worlds.push(huaweiLike(local, undefined, "emulator", "opentelekomcloud", () => ({ backend: "emulator", emulatorPath }), emulatorCounter));
+  }
+  // (a') The same in-process emulator on the state file users get (fsync as configured: on unless
+  // IMAGE_SHARE_EMULATOR_FSYNC=0), reached by the runtime's factory through its path as a stack's is.
+  if (want("emulator-file")) {
+    const filePath = path.join(dir, "file-emulator.db");
+    const file = openEmulator(filePath);
+    file.configure({ memberLimits: { opentelekomcloud: limits } });
+    emulators.push(file);
+    worlds.push(huaweiLike(file, undefined, "emulator-file", "opentelekomcloud", () => ({ backend: "emulator", emulatorPath: filePath }), emulatorCounter));
   }
   for (const profile of ["huaweicloud", "opentelekomcloud"] as const) {
     if (!want(profile)) continue;

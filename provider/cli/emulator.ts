@@ -3,7 +3,7 @@
  *
  *   seed FILE...       load a topology's accounts (with projects) and existing images (idempotent)
  *   show [--json]      accounts, images with members and statuses, jobs, faults
- *   reset              forget everything
+ *   reset              forget everything (a state that cannot be read is kept beside it first)
  *   faults [--throttle P] [--server-error P] [--latency MS] [--seed N] ... | --clear
  *   configure [--copy-duration MS] [--batch-size PROFILE=N]
  *   serve --port N     the clouds' HTTP APIs on loopback (provider/backends/emulator/http/serve.ts)
@@ -82,8 +82,8 @@ const subcommands: Record<string, { usage: string; run: Sub }> = {
     async run(args, db) {
       if (args.length > 0) throw new UsageError(`unknown argument ${args[0]}`);
       const emulator = await open(db);
-      emulator.reset();
-      process.stdout.write(`emulator state at ${emulator.location} reset\n`);
+      const { kept } = emulator.reset();
+      process.stdout.write(`emulator state at ${emulator.location} reset${kept ? ` (the state that could not be read is kept as ${kept})` : ""}\n`);
       return 0;
     },
   },
@@ -233,6 +233,12 @@ export const command: Command = {
       if (e instanceof UsageError) {
         process.stderr.write(`image-share emulator ${name}: ${e.message}\nusage: image-share emulator ${sub.usage}\n`);
         return 2;
+      }
+      const { EmulatorStateError } = await import("../backends/emulator/stateError");
+      if (e instanceof EmulatorStateError) {
+        // The message names the file and says what to do. An unreadable state is bad input.
+        process.stderr.write(`${e.message}\n`);
+        return e.kind === "unreadable" ? 2 : 1;
       }
       const { ImageServiceError } = await import("../backends/errors");
       if (e instanceof ImageServiceError || (e instanceof Error && e.message.startsWith("image-share emulator"))) {

@@ -16,7 +16,7 @@ import { EmulatorImageService, type EmulatorServiceOptions } from "./service";
 import { FileStore, MemoryStore, resolveEmulatorPath, type FileStoreOptions, type Store } from "./store";
 
 export { EmulatorImageService, toImageInfo, toJob, type EmulatorServiceOptions } from "./service";
-export { FileStore, MemoryStore, resolveEmulatorPath, DEFAULT_EMULATOR_DB, EMULATOR_DB_ENV, type Store, type FileStoreOptions } from "./store";
+export { FileStore, MemoryStore, resolveEmulatorPath, DEFAULT_EMULATOR_DB, EMULATOR_DB_ENV, EmulatorStateError, type Store, type FileStoreOptions, type StateErrorKind } from "./store";
 export type { AccessKeyRecord, AccountInput, AccountRecord, EmulatorSettings, EmulatorState, FaultSettings, Identity, ImageInput, ImageRecord, JobRecord, MemberJobInput, MemberJobRecord, MemberJobResult, MemberRecord } from "./model";
 export { CODES, DEFAULT_BATCH_SIZE } from "./model";
 
@@ -195,14 +195,21 @@ export class Emulator {
     }, { optimistic: true });
   }
 
-  /** One image with its members, or undefined. */
+  /** One image with its members (jobs settled), or undefined; reads that image only. */
   image(imageId: string): (Omit<ImageRecord, "members"> & { members: Member[] }) | undefined {
-    return this.snapshot().images.find((i) => i.id === imageId);
+    return this.store.transact((s) => {
+      model.settleJobs(s, Date.now());
+      const i = s.images[imageId];
+      return i ? { ...i, members: i.members.map((m) => ({ type: m.type, id: m.id, status: m.status })) } : undefined;
+    }, { optimistic: true });
   }
 
-  /** Forgets everything (faults and settings included). */
-  reset(): void {
-    this.store.transact((s) => Object.assign(s, model.emptyState()));
+  /**
+   * Forgets everything (faults and settings included). A state file that cannot be read is kept
+   * beside it first: its new name is returned.
+   */
+  reset(): { kept?: string } {
+    return this.store.reset();
   }
 
   /**

@@ -25,7 +25,8 @@ import type { RuleId } from "../../rules/rule";
 import { PROFILES } from "../../rules/profiles";
 import { regionOnSite } from "../../rules/sites";
 
-export const STATE_VERSION = 1;
+/** 2: the projectAccounts, runningJobs and clientTokens indexes (derived when a version-1 state is read). */
+export const STATE_VERSION = 2;
 
 export interface AccountRecord {
   id: string;
@@ -177,6 +178,12 @@ export interface EmulatorState {
   jobs: Record<string, JobRecord>;
   /** Huawei Cloud IMS member-change jobs (the newest MAX_MEMBER_JOBS). */
   memberJobs: Record<string, MemberJobRecord>;
+  /** Index: project id -> the account it belongs to (member checks and seeding never scan the accounts). */
+  projectAccounts: Record<string, string>;
+  /** Index: running job id -> when it finishes (ms since the epoch), so settling scans running jobs only. */
+  runningJobs: Record<string, number>;
+  /** Index: "profile/account/ClientToken" -> the copy job it started (a copy sent again finds it without a scan). */
+  clientTokens: Record<string, string>;
   settings: EmulatorSettings;
   faults: FaultSettings;
   /** PRNG state and call counter for the faults. */
@@ -193,6 +200,14 @@ export interface EmulatorState {
 export const DEFAULT_BATCH_SIZE: Record<ProfileId, number> = { huaweicloud: 100, opentelekomcloud: 100, alicloud: 10, tencentcloud: 100 };
 export const DEFAULT_COPY_DURATION_MS = 500;
 
+/**
+ * The parts of the state that are maps of records by id. The store keeps and writes each record on
+ * its own (a call costs what it touches, not the whole state); every other field of the state is
+ * small and kept whole. A new map of records belongs here.
+ */
+export const STATE_COLLECTIONS = ["accounts", "accessKeys", "images", "jobs", "memberJobs", "projectAccounts", "runningJobs", "clientTokens"] as const;
+export type StateCollection = (typeof STATE_COLLECTIONS)[number];
+
 export function emptyState(): EmulatorState {
   return {
     version: STATE_VERSION,
@@ -202,6 +217,9 @@ export function emptyState(): EmulatorState {
     images: {},
     jobs: {},
     memberJobs: {},
+    projectAccounts: {},
+    runningJobs: {},
+    clientTokens: {},
     settings: { copyDurationMs: DEFAULT_COPY_DURATION_MS, batchSize: { ...DEFAULT_BATCH_SIZE } },
     faults: {},
     faultState: { rng: 1, calls: 0 },
@@ -335,6 +353,10 @@ export function addAccount(state: EmulatorState, input: AccountInput): boolean {
     checkText(p?.id, `account ${id}: project id`);
     checkText(p?.region, `account ${id}: project ${p.id} region`);
   }
+  for (const p of projects) {
+    const holder = state.projectAccounts[p.id];
+    if (holder !== undefined && holder !== id) throw new ImageServiceError("conflict", `project ${p.id} belongs to account ${holder} already`);
+  }
   const existing = state.accounts[id];
   if (existing) {
     if (existing.profile !== profile) throw new ImageServiceError("conflict", `account ${id} exists already on ${existing.profile}, not ${profile}`);
@@ -344,6 +366,7 @@ export function addAccount(state: EmulatorState, input: AccountInput): boolean {
       if (other && other.region !== p.region) throw new ImageServiceError("conflict", `account ${id}: project ${p.id} is in ${other.region}, not ${p.region}`);
       if (!other) {
         existing.projects.push({ id: p.id, region: p.region });
+        state.projectAccounts[p.id] = id;
         changed = true;
       }
     }
@@ -353,12 +376,8 @@ export function addAccount(state: EmulatorState, input: AccountInput): boolean {
     }
     return changed;
   }
-  for (const other of Object.values(state.accounts)) {
-    for (const p of projects) {
-      if (other.projects.some((q) => q.id === p.id)) throw new ImageServiceError("conflict", `project ${p.id} belongs to account ${other.id} already`);
-    }
-  }
   state.accounts[id] = { id, profile, ...(input.site ? { site: input.site } : {}), projects: projects.map((p) => ({ id: p.id, region: p.region })) };
+  for (const p of projects) state.projectAccounts[p.id] = id;
   return true;
 }
 
@@ -475,8 +494,11 @@ function memberOf(image: ImageRecord, who: Identity): MemberRecord | undefined {
 
 /** Settles every job whose time is up: the image becomes available, or failed with the reason. */
 export function settleJobs(state: EmulatorState, now: number): void {
-  for (const job of Object.values(state.jobs)) {
-    if (job.status !== "running" || now < job.createdAt + job.durationMs) continue;
+  for (const [id, finishesAt] of Object.entries(state.runningJobs)) {
+    if (now < finishesAt) continue;
+    delete state.runningJobs[id];
+    const job = state.jobs[id];
+    if (!job || job.status !== "running") continue;
     job.finishedAt = job.createdAt + job.durationMs;
     const image = state.images[job.imageId];
     if (job.willFail !== undefined) {
@@ -553,8 +575,9 @@ function checkMemberTarget(state: EmulatorState, who: Identity, image: ImageReco
     return;
   }
   if (target.id === image.ownerProject) throw refuse("invalid", p, CODES.self, `image ${image.id} cannot be shared with the project ${target.id} that holds it`, "self-share");
-  const account = Object.values(state.accounts).find((a) => a.profile === p && a.projects.some((q) => q.id === target.id));
-  if (!account) throw refuse("not-found", p, CODES.unknownMember, `member project ${target.id} does not exist on ${p}`);
+  const holder = state.projectAccounts[target.id];
+  const account = holder === undefined ? undefined : state.accounts[holder];
+  if (!account || account.profile !== p) throw refuse("not-found", p, CODES.unknownMember, `member project ${target.id} does not exist on ${p}`);
   checkSite(state, image, account);
   const project = account.projects.find((q) => q.id === target.id)!;
   if (project.region !== image.region) {
@@ -582,11 +605,18 @@ function checkSite(state: EmulatorState, image: ImageRecord, member: AccountReco
 }
 
 const sameMember = (a: MemberTarget, b: MemberTarget) => a.type === b.type && a.id === b.id;
+const memberKey = (m: MemberTarget) => `${m.type}:${m.id}`;
 
 /** Members present and to add, deduplicated. */
 function dedupe(targets: MemberTarget[]): MemberTarget[] {
+  const seen = new Set<string>();
   const out: MemberTarget[] = [];
-  for (const t of targets) if (!out.some((o) => sameMember(o, t))) out.push({ type: t.type, id: t.id });
+  for (const t of targets) {
+    const key = memberKey(t);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ type: t.type, id: t.id });
+  }
   return out;
 }
 
@@ -600,7 +630,8 @@ export function addMembers(state: EmulatorState, who: Identity, imageId: string,
   if (image.status !== "available") throw refuse("conflict", who.profile, CODES.notReady, `image ${imageId} is ${image.status}: it can be shared once available`);
   const wanted = dedupe(targets);
   for (const t of wanted) checkMemberTarget(state, who, image, t);
-  const fresh = wanted.filter((t) => !image.members.some((m) => sameMember(m, t)));
+  const present = new Set(image.members.map(memberKey));
+  const fresh = wanted.filter((t) => !present.has(memberKey(t)));
   const limit = memberLimitOf(state, image);
   if (image.members.length + fresh.length > limit) {
     throw refuse(
@@ -620,9 +651,11 @@ export function addMembers(state: EmulatorState, who: Identity, imageId: string,
 /** One remove call; members already gone are success. */
 export function removeMembers(state: EmulatorState, who: Identity, imageId: string, targets: MemberTarget[], apply?: number): { removed: MemberTarget[] } {
   const image = ownedImage(state, who, imageId, "cancel a share");
-  const present = dedupe(targets).filter((t) => image.members.some((m) => sameMember(m, t)));
+  const members = new Set(image.members.map(memberKey));
+  const present = dedupe(targets).filter((t) => members.has(memberKey(t)));
   const removed = present.slice(0, apply ?? present.length);
-  image.members = image.members.filter((m) => !removed.some((r) => sameMember(m, r)));
+  const gone = new Set(removed.map(memberKey));
+  image.members = image.members.filter((m) => !gone.has(memberKey(m)));
   return { removed };
 }
 
@@ -663,8 +696,10 @@ export interface CopyInput {
  */
 export function copyImage(state: EmulatorState, who: Identity, input: CopyInput, now: number): JobRecord {
   const p = who.profile;
-  if (input.clientToken !== undefined) {
-    const earlier = Object.values(state.jobs).find((j) => j.clientToken === input.clientToken && j.profile === p && j.account === who.account);
+  const tokenKey = input.clientToken !== undefined ? clientTokenKey(p, who.account, input.clientToken) : undefined;
+  if (tokenKey !== undefined) {
+    const earlierId = state.clientTokens[tokenKey];
+    const earlier = earlierId === undefined ? undefined : state.jobs[earlierId];
     if (earlier) {
       if (earlier.sourceImageId !== input.imageId || earlier.region !== input.region) {
         throw refuse("conflict", p, CODES.idempotentMismatch, `the ClientToken ${input.clientToken} was used already for a copy of ${earlier.sourceImageId} to ${earlier.region}`);
@@ -741,9 +776,13 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
     ...(input.clientToken !== undefined ? { clientToken: input.clientToken } : {}),
   };
   state.jobs[job.id] = job;
+  state.runningJobs[job.id] = job.createdAt + job.durationMs;
+  if (tokenKey !== undefined) state.clientTokens[tokenKey] = job.id;
   settleJobs(state, now);
   return job;
 }
+
+const clientTokenKey = (profile: ProfileId, account: string, token: string) => `${profile}/${account}/${token}`;
 
 export function getJob(state: EmulatorState, who: Identity, jobId: string): JobRecord {
   const job = state.jobs[jobId];
@@ -756,8 +795,12 @@ export function getJob(state: EmulatorState, who: Identity, jobId: string): JobR
 /** How far the job making this image is (0..100), for an image still being created by a copy. */
 export function imageProgress(state: EmulatorState, image: ImageRecord, now: number): number | undefined {
   if (image.status !== "creating") return undefined;
-  const job = Object.values(state.jobs).find((j) => j.imageId === image.id);
-  return job ? jobProgress(job, now) : undefined;
+  // The job of an image being created is running: look among the running jobs, not all.
+  for (const id of Object.keys(state.runningJobs)) {
+    const job = state.jobs[id];
+    if (job?.imageId === image.id) return jobProgress(job, now);
+  }
+  return undefined;
 }
 
 /** Member-change jobs kept; older ones are forgotten (a read of one answers not found). */
@@ -945,22 +988,96 @@ export function takeJobFailure(state: EmulatorState, profile: ProfileId): string
       : "CREATEFAILED: image synchronization failed (injected by the emulator)";
 }
 
-/** Checks a state read from disk enough to refuse a foreign file clearly. */
+// ---------------------------------------------------------------------------------------------
+// States read from disk.
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isText = (v: unknown) => typeof v === "string" && v !== "";
+
+/** What is wrong with a record of `collection` read from disk (so that a foreign or damaged file is refused, never half used), or undefined. */
+export function recordProblem(collection: StateCollection, value: unknown): string | undefined {
+  if (collection === "projectAccounts") return isText(value) ? undefined : "an account id (a string)";
+  if (collection === "runningJobs") return typeof value === "number" && Number.isFinite(value) ? undefined : "a time (a number)";
+  if (collection === "clientTokens") return isText(value) ? undefined : "a job id (a string)";
+  if (!isObject(value)) return "an object";
+  const missing = (fields: string[]) => fields.find((f) => !isText(value[f]));
+  switch (collection) {
+    case "accounts": {
+      const f = missing(["id", "profile"]);
+      if (f) return `an account with ${f}`;
+      if (!Array.isArray(value.projects) || !value.projects.every((p) => isObject(p) && isText(p.id) && isText(p.region))) return "an account with projects [{id, region}]";
+      return undefined;
+    }
+    case "accessKeys": {
+      const f = missing(["accessKeyId", "secret", "account"]);
+      return f ? `an access key with ${f}` : undefined;
+    }
+    case "images": {
+      const f = missing(["id", "profile", "region", "owner", "kind", "name", "status"]);
+      if (f) return `an image with ${f}`;
+      if (!Array.isArray(value.members) || !value.members.every((m) => isObject(m) && isText(m.type) && isText(m.id) && isText(m.status))) return "an image with members [{type, id, status}]";
+      return undefined;
+    }
+    case "jobs": {
+      const f = missing(["id", "kind", "profile", "account", "region", "sourceImageId", "imageId", "status"]);
+      if (f) return `a job with ${f}`;
+      return typeof value.createdAt === "number" && typeof value.durationMs === "number" ? undefined : "a job with createdAt and durationMs";
+    }
+    case "memberJobs": {
+      const f = missing(["id", "type", "profile", "account"]);
+      if (f) return `a member job with ${f}`;
+      return typeof value.pollsLeft === "number" ? undefined : "a member job with pollsLeft";
+    }
+  }
+}
+
+/** The fields of a state that are not collections, with defaults for what an older state lacks; a message for what is wrong. */
+export function checkFields(value: Record<string, unknown>, where: string): Record<string, unknown> {
+  if (typeof value.version !== "number") throw new Error(`${where} is not an image-share emulator state (no version)`);
+  if (value.version > STATE_VERSION) throw new Error(`${where} has emulator state version ${value.version}; this image-share reads version ${STATE_VERSION} or older (upgrade image-share)`);
+  for (const key of ["settings", "faults", "faultState"]) {
+    if (value[key] !== undefined && !isObject(value[key])) throw new Error(`${where} is not an image-share emulator state (${key} is not an object)`);
+  }
+  const base = emptyState();
+  const settings = (value.settings ?? {}) as Partial<EmulatorSettings>;
+  const batchSize = isObject(settings.batchSize) ? settings.batchSize : {};
+  return {
+    ...value,
+    version: STATE_VERSION,
+    seq: typeof value.seq === "number" ? value.seq : 0,
+    settings: { ...base.settings, ...settings, batchSize: { ...base.settings.batchSize, ...batchSize } },
+    faults: value.faults ?? {},
+    faultState: value.faultState ?? base.faultState,
+  };
+}
+
+/** Builds the indexes of a state whose records were written without them (version 1). */
+export function deriveIndexes(state: EmulatorState): void {
+  state.projectAccounts = {};
+  for (const account of Object.values(state.accounts)) for (const p of account.projects) state.projectAccounts[p.id] = account.id;
+  state.runningJobs = {};
+  state.clientTokens = {};
+  for (const job of Object.values(state.jobs)) {
+    if (job.status === "running") state.runningJobs[job.id] = job.createdAt + job.durationMs;
+    if (job.clientToken !== undefined) state.clientTokens[clientTokenKey(job.profile, job.account, job.clientToken)] = job.id;
+  }
+}
+
+/** Checks a whole state read from disk (the version-1 file format) and fills in what an older one lacks. */
 export function checkState(value: unknown, where: string): EmulatorState {
-  const s = value as Partial<EmulatorState> | null;
-  if (!s || typeof s !== "object" || typeof s.version !== "number" || typeof s.images !== "object" || typeof s.accounts !== "object") {
+  if (!isObject(value) || typeof value.version !== "number" || !isObject(value.images) || !isObject(value.accounts)) {
     throw new Error(`${where} is not an image-share emulator state (expected a JSON object with version, accounts, images)`);
   }
-  if (s.version > STATE_VERSION) throw new Error(`${where} has emulator state version ${s.version}; this image-share reads version ${STATE_VERSION} or older`);
-  const base = emptyState();
-  return {
-    ...base,
-    ...s,
-    settings: { ...base.settings, ...(s.settings ?? {}), batchSize: { ...base.settings.batchSize, ...(s.settings?.batchSize ?? {}) } },
-    faults: s.faults ?? {},
-    faultState: s.faultState ?? base.faultState,
-    jobs: s.jobs ?? {},
-    memberJobs: s.memberJobs ?? {},
-    accessKeys: s.accessKeys ?? {},
-  } as EmulatorState;
+  const state = checkFields(value, where) as unknown as EmulatorState;
+  for (const collection of STATE_COLLECTIONS) {
+    const records = value[collection] ?? {};
+    if (!isObject(records)) throw new Error(`${where} is not an image-share emulator state (${collection} is not an object)`);
+    for (const [id, record] of Object.entries(records)) {
+      const problem = recordProblem(collection, record);
+      if (problem) throw new Error(`${where} is not an image-share emulator state (${collection}.${id} is not ${problem})`);
+    }
+    (state as unknown as Record<string, unknown>)[collection] = records;
+  }
+  if (value.version < 2) deriveIndexes(state);
+  return state;
 }

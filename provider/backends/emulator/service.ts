@@ -1,5 +1,5 @@
 import { ImageServiceError } from "../errors";
-import { chunk, sleep } from "../retry";
+import { sleep } from "../retry";
 import type { BatchResult, CopyRequest, ImageInfo, ImageService, Job, Member, MemberTarget, Page, PageRequest } from "../types";
 import type { ProfileId } from "../../rules/model";
 import * as model from "./model";
@@ -104,35 +104,39 @@ export class EmulatorImageService implements ImageService {
     });
   }
 
-  private batchSize(): number {
-    return this.options.batchSize ?? this.store.read().settings.batchSize[this.profile];
+  /**
+   * One call per batch of `members`; each call's batch size is the state's setting for the
+   * profile (or the service's), read in the call itself.
+   */
+  private async batches(operation: string, members: MemberTarget[], op: (state: model.EmulatorState, batch: MemberTarget[], now: number) => void): Promise<BatchResult> {
+    let calls = 0;
+    for (let offset = 0; offset < members.length; calls++) {
+      const start = offset;
+      offset += await this.call(operation, (state, now) => {
+        const size = this.options.batchSize ?? state.settings.batchSize[this.profile];
+        if (!(size >= 1)) throw new RangeError(`batch size must be at least 1, got ${size}`);
+        op(state, members.slice(start, start + size), now);
+        return size;
+      });
+    }
+    return { calls };
   }
 
   async addMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult> {
-    let calls = 0;
-    for (const batch of chunk(members, this.batchSize())) {
-      calls++;
-      await this.call("addMembers", (state, now) => {
-        const half = model.takeHalfBatch(state);
-        // Half-applied batch: the first half lands, then the call fails as a server error would.
-        model.addMembers(state, this.identity, imageId, batch, now, half ? Math.floor(batch.length / 2) : undefined);
-        if (half) throw model.faultError(this.profile, "server-error", "addMembers (batch half applied)");
-      });
-    }
-    return { calls };
+    return this.batches("addMembers", members, (state, batch, now) => {
+      const half = model.takeHalfBatch(state);
+      // Half-applied batch: the first half lands, then the call fails as a server error would.
+      model.addMembers(state, this.identity, imageId, batch, now, half ? Math.floor(batch.length / 2) : undefined);
+      if (half) throw model.faultError(this.profile, "server-error", "addMembers (batch half applied)");
+    });
   }
 
   async removeMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult> {
-    let calls = 0;
-    for (const batch of chunk(members, this.batchSize())) {
-      calls++;
-      await this.call("removeMembers", (state) => {
-        const half = model.takeHalfBatch(state);
-        model.removeMembers(state, this.identity, imageId, batch, half ? Math.floor(batch.length / 2) : undefined);
-        if (half) throw model.faultError(this.profile, "server-error", "removeMembers (batch half applied)");
-      });
-    }
-    return { calls };
+    return this.batches("removeMembers", members, (state, batch) => {
+      const half = model.takeHalfBatch(state);
+      model.removeMembers(state, this.identity, imageId, batch, half ? Math.floor(batch.length / 2) : undefined);
+      if (half) throw model.faultError(this.profile, "server-error", "removeMembers (batch half applied)");
+    });
   }
 
   async setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected"): Promise<void> {

@@ -1,20 +1,23 @@
 /**
- * Where the emulator's state lives: a JSON file (several processes at once: the Pulumi provider
- * host running resource operations in parallel, the CLI, a test) or memory (unit tests).
+ * Where the emulator's state lives: a file (several processes at once: the Pulumi provider host
+ * running resource operations in parallel, the CLI, `emulator serve`, a test) or memory.
  *
- * Every operation is one read-modify-write under an exclusive lock (proper-lockfile: a lock
- * directory beside the file, created atomically by mkdir) with an atomic write (temporary file,
- * fsync, rename over the state), so no update is lost and no reader ever sees a torn file. A
- * lock left by a killed process is recovered once its modification time is older than `staleMs`
- * (a live holder's lock is held for milliseconds only, never that long).
+ * Both hand a transaction a draft of the state (tables.ts): records are read when touched and
+ * only the changed ones are kept, so a call costs what it touches, not the size of the state.
+ * The file (journal.ts) is a journal of JSON lines: a write appends the records it changed, under
+ * a lock that records its holder (lock.ts); readers take no lock and never wait for a writer.
+ * Each process keeps the state it has read and reads only what others appended since.
  *
- * Operations are synchronous: a transaction holds the lock only while the state is in memory,
- * never across an await, so the lock cannot be held by a stalled event loop.
+ * Transactions are synchronous: the lock is held only while a transaction runs, never across an
+ * await.
  */
 import fs = require("node:fs");
 import path = require("node:path");
-import lockfile = require("proper-lockfile");
 import { checkState, emptyState, type EmulatorState } from "./model";
+import { StateFile, type WriteOptions } from "./journal";
+import { Tables } from "./tables";
+
+export { EmulatorStateError, type StateErrorKind } from "./stateError";
 
 export const DEFAULT_EMULATOR_DB = ".image-share/emulator.db";
 export const EMULATOR_DB_ENV = "IMAGE_SHARE_EMULATOR_DB";
@@ -27,70 +30,96 @@ export function resolveEmulatorPath(explicit?: string): string {
 
 export interface Store {
   /**
-   * Runs `fn` on the current state under the lock and saves what it leaves (unless it throws).
-   * `optimistic`: first run `fn` on a snapshot without the lock; if it changed nothing, that is
-   * the answer (a read costs no lock); else run it again under the lock. Only for `fn`s that may
-   * run twice (pure functions of the state).
+   * Runs `fn` on the current state under the lock and saves what it changed (nothing if it
+   * throws). `optimistic`: first run `fn` on a snapshot without the lock; if it changed nothing,
+   * that is the answer (a read takes no lock); else run it again under the lock. Only for `fn`s
+   * that may run twice (pure functions of the state).
    */
   transact<T>(fn: (state: EmulatorState) => T, options?: { optimistic?: boolean }): T;
-  /** A consistent snapshot (no lock needed: writes are atomic renames). */
+  /**
+   * The state as it is now, without a lock (a writer is never waited for). Records are read as
+   * they are touched: read what you need before the store's next call. Changes to it are dropped.
+   */
   read(): EmulatorState;
+  /** Forgets everything (faults and settings included). A file that cannot be read is kept beside it: its new name is returned. */
+  reset(): { kept?: string };
   /** Where it lives, for messages. */
   readonly location: string;
 }
 
-/** In memory, for unit tests. Each transaction works on a copy, so a refused call changes nothing. */
+/** In memory. Each transaction works on a draft, so a refused call changes nothing. */
 export class MemoryStore implements Store {
   readonly location = "(memory)";
-  private text: string;
+  private tables: Tables;
   constructor(initial: EmulatorState = emptyState()) {
-    this.text = JSON.stringify(initial);
+    // A copy: the caller keeps its object.
+    this.tables = Tables.fromState(checkState(JSON.parse(JSON.stringify(initial)), this.location));
   }
   transact<T>(fn: (state: EmulatorState) => T): T {
-    const state = JSON.parse(this.text) as EmulatorState;
-    const result = fn(state);
-    this.text = JSON.stringify(state);
+    const draft = this.tables.draft();
+    const result = fn(draft.state);
+    const changes = draft.changes();
+    if (changes) this.tables.apply(changes);
     return result;
   }
   read(): EmulatorState {
-    return JSON.parse(this.text) as EmulatorState;
+    return this.tables.draft().state;
+  }
+  reset(): { kept?: string } {
+    this.tables = Tables.fromState(emptyState());
+    return {};
   }
 }
 
 export interface FileStoreOptions {
   /**
-   * fsync the new state before renaming it into place (default true; env
-   * IMAGE_SHARE_EMULATOR_FSYNC=0 turns it off). Without it a write is still atomic for every
-   * process (rename), only an OS crash could lose the latest writes; it costs a disk flush per
-   * write (about 10 ms on slow virtual disks).
+   * fsync each write before it counts as done (default false; env IMAGE_SHARE_EMULATOR_FSYNC=1
+   * turns it on). Without it, as SQLite's WAL mode with synchronous=NORMAL: a killed process
+   * never loses a write that returned (it is in the OS's cache), and a crash of the machine may
+   * lose the last writes but never leaves a damaged state (rewrites of the whole file are always
+   * fsynced before they replace it). With it, every write waits for the disk (3-10 ms here).
    */
   fsync?: boolean;
-  /** A lock older than this is a dead holder's and is taken over (proper-lockfile's minimum: 2000). Default 10 s. */
+  /**
+   * How long to wait for a lock whose holder cannot be checked (on another host, or none recorded)
+   * before reporting it (another host) or taking it (none recorded). Default 10 s (env
+   * IMAGE_SHARE_EMULATOR_LOCK_STALE_MS). A holder on this machine is never timed out: it keeps the
+   * lock while it lives, and loses it at once when it dies.
+   */
   staleMs?: number;
-  /** How long to wait for the lock before giving up. Default 60 s. */
+  /** How long to wait for a live holder before giving up. Default 60 s. */
   lockTimeoutMs?: number;
+  /** Rewrite the file once the transactions appended exceed this many bytes (and the state's own size). Default 1 MiB. */
+  compactBytes?: number;
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-/** Sleeps synchronously (the lock is taken synchronously; no event loop turn is needed). */
-function sleepSync(ms: number): void {
-  Atomics.wait(pause, 0, 0, ms);
+/**
+ * One StateFile per path in a process: every FileStore of a path shares what has been read of
+ * it. The least recently used are dropped beyond a few (tests open many files).
+ */
+const files = new Map<string, StateFile>();
+const MAX_OPEN_FILES = 16;
+function stateFile(location: string): StateFile {
+  let file = files.get(location);
+  if (file) files.delete(location);
+  else file = new StateFile(location);
+  files.set(location, file);
+  if (files.size > MAX_OPEN_FILES) files.delete(files.keys().next().value as string);
+  return file;
 }
 
 export class FileStore implements Store {
   readonly location: string;
-  private readonly lockPath: string;
-  private readonly staleMs: number;
-  private readonly lockTimeoutMs: number;
-  private readonly fsync: boolean;
+  private readonly options: WriteOptions;
 
   constructor(file: string, options: FileStoreOptions = {}) {
     this.location = path.resolve(file);
-    this.lockPath = `${this.location}.lock`;
-    this.staleMs = Math.max(2000, options.staleMs ?? Number(process.env.IMAGE_SHARE_EMULATOR_LOCK_STALE_MS ?? 10_000));
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
-    this.fsync = options.fsync ?? process.env.IMAGE_SHARE_EMULATOR_FSYNC !== "0";
-    fs.mkdirSync(path.dirname(this.location), { recursive: true });
+    this.options = {
+      fsync: options.fsync ?? process.env.IMAGE_SHARE_EMULATOR_FSYNC === "1",
+      staleMs: options.staleMs ?? Number(process.env.IMAGE_SHARE_EMULATOR_LOCK_STALE_MS ?? 10_000),
+      timeoutMs: options.lockTimeoutMs ?? 60_000,
+      compactBytes: options.compactBytes ?? 1 << 20,
+    };
   }
 
   /** Whether the state file exists. */
@@ -99,92 +128,27 @@ export class FileStore implements Store {
   }
 
   read(): EmulatorState {
-    return this.readText().state;
-  }
-
-  private readText(): { state: EmulatorState; text: string } {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.location, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { state: emptyState(), text: "" };
-      throw new Error(`image-share emulator: cannot read ${this.location}: ${(e as Error).message}`);
-    }
-    if (text.trim() === "") return { state: emptyState(), text };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      throw new Error(`image-share emulator: ${this.location} is not valid JSON (${(e as Error).message}); delete it or run \`image-share emulator reset\``);
-    }
-    return { state: checkState(parsed, this.location), text };
+    return stateFile(this.location).refresh().draft().state;
   }
 
   transact<T>(fn: (state: EmulatorState) => T, options: { optimistic?: boolean } = {}): T {
-    if (options.optimistic) {
-      // Writes are atomic renames, so this snapshot is a state some transaction left.
-      const { state, text } = this.readText();
-      const result = fn(state);
-      if (JSON.stringify(state) === (text.trim() === "" ? JSON.stringify(emptyState()) : text)) return result;
-    }
-    const release = this.lock();
-    try {
-      const { state, text } = this.readText();
-      const result = fn(state);
-      // A call that changed nothing (most reads) costs no write and no fsync.
-      const next = JSON.stringify(state);
-      if (next !== text) this.write(next);
-      return result;
-    } finally {
-      release();
-    }
+    const file = stateFile(this.location);
+    const run = (tables: Tables) => {
+      const draft = tables.draft();
+      const result = fn(draft.state);
+      return { draft, result, changes: draft.changes() };
+    };
+    if (!options.optimistic) return file.write(run, this.options);
+    // Optimistic: run without the lock. A read is done; a write takes the lock and is written as
+    // it is if nothing it read has changed meanwhile (another process's write to other records
+    // does not count), else it runs again under the lock.
+    const first = file.refresh();
+    const tried = run(first);
+    if (!tried.changes) return tried.result;
+    return file.write((tables) => (tables === first && tried.draft.stillValid() ? tried : run(tables)), this.options);
   }
 
-  /** Removes the state (reset). */
-  remove(): void {
-    const release = this.lock();
-    try {
-      fs.rmSync(this.location, { force: true });
-    } finally {
-      release();
-    }
-  }
-
-  private write(text: string): void {
-    const tmp = `${this.location}.${process.pid}.${Date.now().toString(36)}.tmp`;
-    const fd = fs.openSync(tmp, "w", 0o600);
-    try {
-      fs.writeSync(fd, text);
-      if (this.fsync) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try {
-      fs.renameSync(tmp, this.location);
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
-  }
-
-  /** Takes the lock, retrying with a short jittered pause; a stale lock is taken over by proper-lockfile. */
-  private lock(): () => void {
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return lockfile.lockSync(this.location, {
-          lockfilePath: this.lockPath,
-          realpath: false,
-          stale: this.staleMs,
-          // A holder keeps the lock for milliseconds; were it ever compromised (taken over as
-          // stale), its write is still atomic: report, do not crash the host process.
-          onCompromised: (err: Error) => process.emitWarning(`image-share emulator lock compromised: ${err.message}`),
-        });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw new Error(`image-share emulator: cannot lock ${this.location}: ${(e as Error).message}`);
-        if (Date.now() > deadline) throw new Error(`image-share emulator: ${this.location} stayed locked for ${this.lockTimeoutMs} ms (lock ${this.lockPath})`);
-        sleepSync(Math.min(20, 1 + attempt) * (0.5 + Math.random()));
-      }
-    }
+  reset(): { kept?: string } {
+    return stateFile(this.location).reset(this.options);
   }
 }

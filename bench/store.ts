@@ -1,0 +1,203 @@
+/**
+ * The emulator's state file beside its in-memory store (`npm run bench` runs this as its STORE
+ * section; `ts-node bench/store.ts` runs it alone):
+ *   per call   the in-process backend's calls an apply makes (getImage, listMembers, addMembers of
+ *              one member) on states of 1k, 10k and 100k members (as many accounts), file vs memory
+ *   processes  member writes per second by 1 process and by 4 processes on one state file
+ *   seed       `emulator seed` of a topology of 5,000 and 12,000 accounts with a project each
+ * Nothing here asserts a time; it prints figures and returns them for bench/results.json.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Emulator, FileStore, MemoryStore, type Store } from "../provider/backends/emulator";
+import { emptyState, type EmulatorState } from "../provider/backends/emulator/model";
+import type { MemberTarget } from "../provider/backends/types";
+import type { Topology } from "../provider/rules/model";
+
+export const PROFILE = "opentelekomcloud";
+export const REGION = "eu-de";
+export const OWNER = "d0000000000000000000000000000001";
+export const OWNER_PROJECT = "a0000000000000000000000000000001";
+export const hex = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(32 - prefix.length, "0")}`;
+export const projectOf = (i: number): string => hex("b", i);
+export const imageOf = (k: number): string => hex("e", k);
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+/**
+ * A state of `members` members: as many member accounts (a project each) and members / 50 images
+ * with 50 project members each, written as plain data (not through the model: building a large
+ * state is not what is measured).
+ */
+export function bigState(members: number): EmulatorState {
+  const s = emptyState();
+  const now = Date.now();
+  s.accounts[OWNER] = { id: OWNER, profile: PROFILE, projects: [{ id: OWNER_PROJECT, region: REGION }] };
+  s.projectAccounts[OWNER_PROJECT] = OWNER;
+  for (let i = 0; i < members; i++) {
+    const id = hex("c", i);
+    s.accounts[id] = { id, profile: PROFILE, projects: [{ id: projectOf(i), region: REGION }] };
+    s.projectAccounts[projectOf(i)] = id;
+  }
+  for (let k = 0; k < members / 50; k++) {
+    const id = hex("e", k);
+    s.images[id] = {
+      id,
+      profile: PROFILE,
+      region: REGION,
+      owner: OWNER,
+      ownerProject: OWNER_PROJECT,
+      kind: "system",
+      name: `image-${k}`,
+      status: "available",
+      createdAt: now,
+      members: Array.from({ length: 50 }, (_, j) => ({ type: "project" as const, id: projectOf(k * 50 + j), status: "pending" as const, createdAt: now })),
+    };
+  }
+  s.settings.memberLimits = { [PROFILE]: { member: 1000 } };
+  return s;
+}
+
+/** Writes `state` as the state file `file` (set-up, not measured). */
+function writeState(file: string, state: EmulatorState): void {
+  new FileStore(file).transact((s) => void Object.assign(s, state));
+}
+
+export interface PerCallRow {
+  members: number;
+  store: "file" | "memory";
+  /** Mean ms per call over the calls made. */
+  getImage: number;
+  listMembers: number;
+  addMembers: number;
+  /** The state file's size, bytes. */
+  fileBytes?: number;
+}
+
+/** Mean ms per call of getImage, listMembers (one page of 100) and addMembers (one new member) on `store`. */
+async function perCall(store: Store, members: number, label: "file" | "memory", calls: number): Promise<PerCallRow> {
+  const emulator = new Emulator(store);
+  const svc = emulator.service({ profile: PROFILE, region: REGION, account: OWNER, project: OWNER_PROJECT }, { callFaults: true });
+  const images = members / 50;
+  const image = (i: number) => hex("e", (i * 7919) % images);
+  // Warm: the first call of a process loads what it loads (and the file store reads the file once).
+  await svc.getImage(image(0));
+  const time = async (f: (i: number) => Promise<unknown>): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) await f(i);
+    return ms(t0) / calls;
+  };
+  const getImage = await time((i) => svc.getImage(image(i)));
+  const listMembers = await time((i) => svc.listMembers(image(i), { pageSize: 100 }));
+  // A member the image does not have yet.
+  const addMembers = await time(async (i) => {
+    const k = (i * 7919) % images;
+    const member: MemberTarget = { type: "project", id: projectOf((k * 50 + 50 + i) % members) };
+    await svc.addMembers(hex("e", k), [member]);
+  });
+  return { members, store: label, getImage, listMembers, addMembers };
+}
+
+export interface ProcessesRow {
+  processes: number;
+  writes: number;
+  ms: number;
+  writesPerSecond: number;
+}
+
+/** `processes` children, `writes / processes` member additions each (each on its own images), on one file. */
+async function writers(file: string, processes: number, writes: number): Promise<ProcessesRow> {
+  const script = path.join(__dirname, "storeWriter.ts");
+  const per = Math.floor(writes / processes);
+  const children = Array.from({ length: processes }, (_, p) =>
+    spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", script, file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: path.join(__dirname, "..") }),
+  );
+  const lines = children.map(
+    (c) =>
+      new Promise<string[]>((resolve, reject) => {
+        let out = "";
+        c.stdout.on("data", (d) => (out += d));
+        c.on("exit", (code) => (code === 0 ? resolve(out.trim().split("\n")) : reject(new Error(`bench/storeWriter.ts exited ${code}`))));
+      }),
+  );
+  // Every child loads and opens the file, then waits for "go" on stdin: start-up is not measured.
+  await Promise.all(
+    children.map((c) => new Promise<void>((resolve) => c.stdout.once("data", () => resolve()))),
+  );
+  const t0 = process.hrtime.bigint();
+  for (const c of children) c.stdin.end("go\n");
+  await Promise.all(lines);
+  const elapsed = ms(t0);
+  return { processes, writes: per * processes, ms: elapsed, writesPerSecond: (per * processes) / (elapsed / 1000) };
+}
+
+export interface SeedRow {
+  accounts: number;
+  ms: number;
+}
+
+function seedTopology(accounts: number): Topology {
+  const t: Topology = { profile: "huaweicloud", accounts: {}, images: {}, shares: [], acceptances: [], copies: [] };
+  for (let i = 0; i < accounts; i++) t.accounts[`team-${i}`] = { id: hex("f", i), projects: { main: { id: projectOf(i), region: "cn-north-4" } } };
+  return t;
+}
+
+export interface StoreFigures {
+  perCall: PerCallRow[];
+  processes: ProcessesRow[];
+  seed: SeedRow[];
+}
+
+export async function storeBench(options: { sizes?: number[]; calls?: number; writes?: number; seeds?: number[] } = {}): Promise<StoreFigures> {
+  const out = process.stdout;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-store-bench-"));
+  const figures: StoreFigures = { perCall: [], processes: [], seed: [] };
+  try {
+    for (const members of options.sizes ?? [1_000, 10_000, 100_000]) {
+      const state = bigState(members);
+      const file = path.join(dir, `state-${members}.db`);
+      writeState(file, state);
+      const calls = options.calls ?? 20;
+      const fileRow = await perCall(new FileStore(file), members, "file", calls);
+      fileRow.fileBytes = fs.statSync(file).size;
+      const memRow = await perCall(new MemoryStore(state), members, "memory", calls);
+      for (const r of [fileRow, memRow]) {
+        figures.perCall.push(r);
+        out.write(`  store per call, ${members} members, ${r.store}: getImage ${r.getImage.toFixed(2)} ms, listMembers ${r.listMembers.toFixed(2)} ms, addMembers ${r.addMembers.toFixed(2)} ms\n`);
+      }
+    }
+    const writes = options.writes ?? 400;
+    for (const processes of [1, 4]) {
+      const file = path.join(dir, `writers-${processes}.db`);
+      writeState(file, bigState(1_000));
+      const row = await writers(file, processes, writes);
+      figures.processes.push(row);
+      out.write(`  store writers: ${processes} process(es), ${row.writes} member additions in ${row.ms.toFixed(0)} ms: ${row.writesPerSecond.toFixed(0)} writes/s\n`);
+    }
+    for (const accounts of options.seeds ?? [5_000, 12_000]) {
+      const emulator = new Emulator(new FileStore(path.join(dir, `seed-${accounts}.db`)));
+      const topology = seedTopology(accounts);
+      const t0 = process.hrtime.bigint();
+      const report = emulator.seedTopology(topology);
+      const row = { accounts, ms: ms(t0) };
+      if (report.accounts.length !== accounts) throw new Error(`benchmark result wrong: seeded ${report.accounts.length} accounts, not ${accounts}`);
+      figures.seed.push(row);
+      out.write(`  store seed: ${accounts} accounts in ${row.ms.toFixed(0)} ms\n`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+if (require.main === module) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1].split(",").map(Number) : undefined;
+  };
+  storeBench({ sizes: arg("--sizes"), seeds: arg("--seeds"), writes: arg("--writes")?.[0], calls: arg("--calls")?.[0] }).catch((e: unknown) => {
+    process.stderr.write(`bench/store: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,62 @@
+/** Spawning the store's child processes (storeChild.ts) for the store tests. */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs = require("node:fs");
+import os = require("node:os");
+import path = require("node:path");
+
+const child = path.join(__dirname, "storeChild.ts");
+const root = path.resolve(__dirname, "../../..");
+
+export function run(args: string[]): ChildProcess {
+  return spawn(process.execPath, ["-r", "ts-node/register", child, ...args], {
+    cwd: root,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", TS_NODE_PROJECT: path.join(root, "tsconfig.test.json") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+export function exited(p: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  p.stdout!.on("data", (d) => (stdout += d));
+  p.stderr!.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => p.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** Resolves once the child has printed `text`; rejects if it exits first. */
+export function printed(p: ChildProcess, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let out = "";
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(text)) {
+        p.stdout!.off("data", onData);
+        resolve();
+      }
+    };
+    p.stdout!.on("data", onData);
+    p.on("exit", (code) => reject(new Error(`the child exited (${code}) before printing ${JSON.stringify(text)}`)));
+  });
+}
+
+/** A lock holder of this machine with `pid` (as the store records one), `start` its process start time where given. */
+export function localHolder(pid: number, start?: number): Record<string, unknown> {
+  const read = (f: string, link = false) => {
+    try {
+      return link ? fs.readlinkSync(f) : fs.readFileSync(f, "utf8").trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return { pid, host: os.hostname(), boot: read("/proc/sys/kernel/random/boot_id"), pidns: read("/proc/self/ns/pid", true), start, since: Date.now(), token: `test-${pid}` };
+}
+
+/** A process's start time (Linux: /proc/PID/stat field 22), or undefined. */
+export function startTimeOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return undefined;
+  }
+}
