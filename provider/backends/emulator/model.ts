@@ -794,13 +794,8 @@ export function getJob(state: EmulatorState, who: Identity, jobId: string): JobR
 
 /** How far the job making this image is (0..100), for an image still being created by a copy. */
 export function imageProgress(state: EmulatorState, image: ImageRecord, now: number): number | undefined {
-  if (image.status !== "creating") return undefined;
-  // The job of an image being created is running: look among the running jobs, not all.
-  for (const id of Object.keys(state.runningJobs)) {
-    const job = state.jobs[id];
-    if (job?.imageId === image.id) return jobProgress(job, now);
-  }
-  return undefined;
+  const job = copyMaking(state, image);
+  return job ? jobProgress(job, now) : undefined;
 }
 
 /** Member-change jobs kept; older ones are forgotten (a read of one answers not found). */
@@ -841,10 +836,14 @@ export function jobProgress(job: JobRecord, now: number): number {
   return Math.min(99, Math.max(0, Math.floor(((now - job.createdAt) / Math.max(1, job.durationMs)) * 100)));
 }
 
-/** The running job making this image (a copy or replicate not finished yet), if any. */
+/** The running job making this image (a copy or replicate not finished yet), if any: one of the running jobs, never a scan of all. */
 function copyMaking(state: EmulatorState, image: ImageRecord): JobRecord | undefined {
   if (image.status !== "creating") return undefined;
-  return Object.values(state.jobs).find((j) => j.imageId === image.id && j.status === "running");
+  for (const id of Object.keys(state.runningJobs)) {
+    const job = state.jobs[id];
+    if (job?.imageId === image.id && job.status === "running") return job;
+  }
+  return undefined;
 }
 
 /** Whether this owned image is a copy still being made (the caller then cancels it rather than deletes it). */
@@ -865,6 +864,7 @@ export function cancelCopy(state: EmulatorState, who: Identity, imageId: string,
   job.status = "failed";
   job.reason = "cancelled: the copy was cancelled and its image deleted";
   job.finishedAt = now;
+  delete state.runningJobs[job.id];
   delete state.images[imageId];
 }
 
