@@ -1,933 +1,559 @@
 /**
- * One pass over a topology (and what the cloud holds, when given) that builds the indexes every
- * rule reads, so that validating costs O(accounts + projects + images + share edges +
- * acceptances + copies + observed members) whatever the number of rules.
+ * What a rule reads: the topology resolved, in the domain's words. Accounts, members (an account,
+ * or a project of one), images (declared, or the product of a copy), shares and their edges (an
+ * edge is one member of one share), acceptances and copies, each with what the whole topology
+ * and the cloud say about it: an edge's status and the edge it duplicates, an image's member
+ * counts and limit, the chain of copies an image comes from, whether a copier accepted its source.
  *
- * Members are interned: every account and every project of the topology gets one small integer
- * (a "member id") up front, and the per-edge data lives in typed arrays indexed by edge, so the
- * hot loops allocate nothing per edge. Per-(image, member) questions (is it declared twice? was
- * it accepted? what does the cloud say?) are answered with stamp arrays over member ids while
- * the edges of one image are visited, never with string keys.
- *
- * Copies produce images. A copy's product (its `as` key) may be declared under `images` (without
- * `id`: it gives the product's name, description, project, profile and existingMembers), or only
- * appear as `as`. Either way the copy decides what the cloud will make of it: the product is
- * owned by the copy's `by` (default: the source's owner), lives in the copy's region, has the
- * source's kind, and remembers the source and whether that source belonged to another account
- * (i.e. was shared with the copier).
- *
- * The loader has checked references before this runs; this is defensive anyway: a dangling
- * key (unknown image, account or project) is skipped, never a crash.
+ * The views are thin: they read the compact index of tables.ts, built once per validate() in one
+ * pass. Edges and acceptances are many (a million edges is a topology users have), and a view
+ * object per edge costs more than the check itself: so the questions rules ask of every edge or
+ * acceptance ("this share's edges naming the image's owner", "the acceptances nothing grants")
+ * are answered here, each by one loop over the arrays, and views are made only for the answers.
+ * The walks that make a view per step (`share.edges`, `image.edges`) are for the few shares or
+ * images a rule already knows to look at. A view is valid while its validate() runs.
  */
-import type { Acceptance, Account, Copy, ImageKind, MemberRef, MemberStatus, Observed, ObservedMember, ProfileId, Share, Site, Topology } from "./model";
-import { IMAGE_KINDS, PROFILE_IDS } from "./model";
-import { PROFILES, memberLimit } from "./profiles";
+import type { Acceptance, Copy, ImageKind, Limits, MemberRef, MemberStatus, Observed, ProfileId, Share, Site, Topology } from "./model";
+import { memberLimit } from "./profiles";
 import type { RuleDefinition } from "./rule";
-
-/** Member status codes in the typed arrays. */
-export const STATUS_NONE = 0;
-export const STATUS_PENDING = 1;
-export const STATUS_ACCEPTED = 2;
-export const STATUS_REJECTED = 3;
-export type StatusCode = 0 | 1 | 2 | 3;
-/** edgeStatus flag: the topology declares an acceptance for the edge's (image, member). */
-export const EDGE_ACCEPTANCE = 4;
-/** Mask of the status bits of edgeStatus. */
-export const STATUS_MASK = 3;
-/** edgeStatus flag: the (image, member) was declared by an earlier edge (see firstEdge). */
-export const EDGE_DUPLICATE = 8;
-
-/** Member ids below 0: a member reference that names no member. */
-/** An unknown account or project key. */
-export const MEMBER_DANGLING = -1;
-/** opentelekomcloud: a bare account member with no project in the image's region. */
-export const MEMBER_NO_PROJECT = -2;
-/** opentelekomcloud: a bare account member with several projects in the image's region (the file must name one). */
-export const MEMBER_AMBIGUOUS = -3;
-
-export interface ResolvedAccount {
-  index: number;
-  key: string;
-  id: string;
-  site?: Site;
-  /** Member id of the account itself. */
-  member: number;
-  /** Project key -> member id. */
-  projects: Map<string, number>;
-  /** Region -> member id of the account's only project there, or MEMBER_AMBIGUOUS. */
-  projectByRegion: Map<string, number>;
-}
-
-export interface ResolvedImage {
-  index: number;
-  key: string;
-  profile: ProfileId;
-  region: string;
-  kind: ImageKind;
-  /** Owner's account key, and its index (-1 when the key is unknown). */
-  ownerKey: string;
-  owner: number;
-  /** huaweicloud / opentelekomcloud: the owner's project holding the image (declared, else its only project in the region). */
-  projectKey?: string;
-  /** Member id of that project, or -1. */
-  projectMember: number;
-  id?: string;
-  name?: string;
-  description?: string;
-  existingMembers: number;
-  /** Has an entry under `images`. */
-  declared: boolean;
-  /** The copy producing it, or -1. */
-  copy: number;
-  /** The copy's source image, or -1. */
-  source: number;
-  /** A copy of an image the copier does not own (it was shared with the copier). */
-  sharedWithCopier: boolean;
-  /** sharedWithCopier here or anywhere up the chain of copies. */
-  derivedFromShared: boolean;
-  /** For violations: `images.<key>`, or the producing copy's name when the product is not declared. */
-  resource: string;
-  path: (string | number)[];
-}
-
-export interface RuleContext {
-  topology: Topology;
-  /** The topology's lists, [] where absent. */
-  shares: Share[];
-  acceptances: Acceptance[];
-  copies: Copy[];
-  observed?: Observed;
-  /** Profiles of the images present (a rule whose profiles are all absent is not run). */
-  profilesPresent: Set<ProfileId>;
-
-  accounts: ResolvedAccount[];
-  accountIndex: KeyIndex;
-  /** Per member id: its account index, and its project key (undefined for an account member). */
-  memberAccount: Int32Array;
-  memberProject: (string | undefined)[];
-  memberRegion: (string | undefined)[];
-
-  images: ResolvedImage[];
-  imageIndex: KeyIndex;
-
-  /** Per share: image index (-1 dangling), sharing account index (-1 dangling) and key. */
-  shareImage: Int32Array;
-  shareBy: Int32Array;
-  shareByKey: string[];
-  /** Edges of share s: [shareEdgeStart[s], shareEdgeStart[s + 1]), in file order. */
-  shareEdgeStart: Int32Array;
-
-  /**
-   * Per edge (one member of one share), in file order: the edges of share s are
-   * [shareEdgeStart[s], shareEdgeStart[s + 1]), edge e is member e - shareEdgeStart[s] of it.
-   */
-  edgeCount: number;
-  /** Member id, or MEMBER_DANGLING / MEMBER_NO_PROJECT / MEMBER_AMBIGUOUS. */
-  edgeMember: Int32Array;
-  /** Edge -> the edge that declared its (image, member) first, for the edges flagged EDGE_DUPLICATE only. */
-  duplicates: Map<number, number>;
-  /**
-   * Effective status of the (image, member) in the low two bits (STATUS_*: the topology's
-   * acceptance, else the cloud's, else pending; accepted on clouds without acceptance), and
-   * EDGE_ACCEPTANCE when the topology declares an acceptance for it, EDGE_DUPLICATE when an
-   * earlier edge declares the same (image, member).
-   */
-  edgeStatus: Uint8Array;
-
-  /** Edges grouped by image (file order within an image): imageEdges[imageEdgeStart[i] .. imageEdgeStart[i + 1]). */
-  imageEdgeStart: Int32Array;
-  imageEdges: Int32Array;
-
-  /** Per image: distinct declared members, those of them that count (not rejected). */
-  declaredMembers: Int32Array;
-  declaredCounting: Int32Array;
-  /** Per image: the cloud was read for it. */
-  imageObserved: Uint8Array;
-  /** Per image: members in the cloud that no share declares and that count (pending / accepted). */
-  observedUndeclared: Int32Array;
-  /** Per image: members present that no share declares: existingMembers, or with a reading of the cloud the larger of that and the cloud's undeclared members (they are the same members). */
-  existing: Int32Array;
-  /** Per image: declaredCounting + existing. */
-  memberTotal: Int32Array;
-
-  /** Per acceptance: image and member id (negative when dangling), status (STATUS_ACCEPTED / STATUS_REJECTED). */
-  accImage: Int32Array;
-  accMember: Int32Array;
-  accStatus: Uint8Array;
-  /** 1 when a share of the topology grants the (image, member), 2 when only the cloud does, 0 when nothing does. */
-  accGranted: Uint8Array;
-  /** Acceptance -> an earlier acceptance of the same (image, member), for those that have one. */
-  accDuplicates: Map<number, number>;
-
-  /** Per copy: source image, copying account, product image (-1 when any is dangling). */
-  copySource: Int32Array;
-  copyBy: Int32Array;
-  copyByKey: string[];
-  copyProduct: Int32Array;
-  /** Per copy: the copier accepted the source (in the topology or in the cloud). */
-  copyAccepted: Uint8Array;
-  /** Per copy: the source is shared with the copier (in the topology or in the cloud). */
-  copyGranted: Uint8Array;
-
-  /** Per account: on the topology's trust list; the stack acts as it (it shares or copies as it). */
-  trustListed: Uint8Array;
-  actsAs: Uint8Array;
-  hasTrustList: boolean;
-}
-
-/**
- * String key -> index. A Map: with fresh key strings (as parsed input has) V8 hashes each once,
- * where a plain object's keyed lookups go through the string table and are slower on a cold run.
- */
-export class KeyIndex {
-  private readonly index = new Map<string, number>();
-  get(key: string): number | undefined {
-    return this.index.get(key);
-  }
-  set(key: string, value: number): void {
-    this.index.set(key, value);
-  }
-  has(key: string): boolean {
-    return this.index.has(key);
-  }
-}
-
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
-
-function statusCode(s: MemberStatus | undefined): StatusCode {
-  return s === "pending" ? STATUS_PENDING : s === "accepted" ? STATUS_ACCEPTED : s === "rejected" ? STATUS_REJECTED : STATUS_NONE;
-}
-
-function isProfile(p: unknown): p is ProfileId {
-  return typeof p === "string" && (PROFILE_IDS as readonly string[]).includes(p);
-}
-
-function isKind(k: unknown): k is ImageKind {
-  return typeof k === "string" && (IMAGE_KINDS as readonly string[]).includes(k);
-}
-
-/** Counting sort of 0..n-1 by keys[i] in 0..buckets-1 (keys < 0 left out); stable. */
-function group(n: number, buckets: number, keys: ArrayLike<number>, items0?: (n: number) => Int32Array): { start: Int32Array; items: Int32Array } {
-  const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) if (keys[i] >= 0) start[keys[i] + 1]++;
-  for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
-  const next = start.slice(0, buckets);
-  const items = items0 ? items0(start[buckets]) : new Int32Array(start[buckets]);
-  for (let i = 0; i < n; i++) if (keys[i] >= 0) items[next[keys[i]]++] = i;
-  return { start, items };
-}
-
-/**
- * Reusable typed arrays for `validate`: the per-edge and per-acceptance arrays of one run are
- * garbage after it, and allocating tens of megabytes of them on every run makes V8 collect the
- * whole heap (the topology included) again and again. `validate` keeps one Scratch and hands out
- * views of it; `buildContext` without one allocates fresh arrays (its context may be kept).
- */
-export class Scratch {
-  private readonly int32 = new Map<string, Int32Array>();
-  private readonly uint8 = new Map<string, Uint8Array>();
-  i32(role: string, n: number, zero: boolean): Int32Array {
-    let buf = this.int32.get(role);
-    if (!buf || buf.length < n) {
-      buf = new Int32Array(Math.max(n, 16));
-      this.int32.set(role, buf);
-      return buf.subarray(0, n);
-    }
-    const view = buf.subarray(0, n);
-    if (zero) view.fill(0);
-    return view;
-  }
-  u8(role: string, n: number, zero: boolean): Uint8Array {
-    let buf = this.uint8.get(role);
-    if (!buf || buf.length < n) {
-      buf = new Uint8Array(Math.max(n, 16));
-      this.uint8.set(role, buf);
-      return buf.subarray(0, n);
-    }
-    const view = buf.subarray(0, n);
-    if (zero) view.fill(0);
-    return view;
-  }
-}
-
-const TARGET_ACCOUNT = 0; // alicloud / tencentcloud: members are accounts (a project is ignored)
-const TARGET_EITHER = 1; // huaweicloud: the account, or one of its projects
-const TARGET_PROJECT = 2; // opentelekomcloud: a project; a bare account means its project in the region
-function targetOf(profile: ProfileId): number {
-  const t = PROFILES[profile].shareTarget;
-  return t === "account" ? TARGET_ACCOUNT : t === "project" ? TARGET_PROJECT : TARGET_EITHER;
-}
-
-export function buildContext(topology: Topology, observed?: Observed, scratch?: Scratch): RuleContext {
-  const i32 = (role: string, n: number, zero: boolean): Int32Array => (scratch ? scratch.i32(role, n, zero) : new Int32Array(n));
-  const u8 = (role: string, n: number, zero: boolean): Uint8Array => (scratch ? scratch.u8(role, n, zero) : new Uint8Array(n));
-  const defaultProfile: ProfileId = isProfile(topology.profile) ? topology.profile : "huaweicloud";
-  const accountsIn: Record<string, Account> = topology.accounts ?? {};
-  const imagesIn = topology.images ?? {};
-  const sharesIn = topology.shares ?? [];
-  const acceptancesIn = topology.acceptances ?? [];
-  const copiesIn = topology.copies ?? [];
-
-  // Accounts and the member table: one id per account, one per project.
-  const accounts: ResolvedAccount[] = [];
-  const accountIndex = new KeyIndex();
-  const memberAccountList: number[] = [];
-  const memberProject: (string | undefined)[] = [];
-  const memberRegion: (string | undefined)[] = [];
-  for (const key of Object.keys(accountsIn)) {
-    const a = accountsIn[key];
-    if (!a || typeof a !== "object") continue;
-    const index = accounts.length;
-    const member = memberAccountList.length;
-    memberAccountList.push(index);
-    memberProject.push(undefined);
-    memberRegion.push(undefined);
-    const projects = new Map<string, number>();
-    const projectByRegion = new Map<string, number>();
-    for (const pk of Object.keys(a.projects ?? {})) {
-      const p = a.projects![pk];
-      if (!p || typeof p !== "object") continue;
-      const id = memberAccountList.length;
-      memberAccountList.push(index);
-      memberProject.push(pk);
-      memberRegion.push(p.region);
-      projects.set(pk, id);
-      projectByRegion.set(p.region, projectByRegion.has(p.region) ? MEMBER_AMBIGUOUS : id);
-    }
-    accounts.push({ index, key, id: a.id, site: a.site, member, projects, projectByRegion });
-    accountIndex.set(key, index);
-  }
-  const memberAccount = Int32Array.from(memberAccountList);
-
-  const onlyProjectIn = (account: number, region: string): string | undefined => {
-    if (account < 0) return undefined;
-    const m = accounts[account].projectByRegion.get(region);
-    return m === undefined || m < 0 ? undefined : memberProject[m];
-  };
-  const setProject = (img: ResolvedImage, declaredProject: string | undefined): void => {
-    img.projectKey = undefined;
-    img.projectMember = -1;
-    if (PROFILES[img.profile].shareTarget === "account") return;
-    const pk = declaredProject ?? onlyProjectIn(img.owner, img.region);
-    if (pk === undefined) return;
-    img.projectKey = pk;
-    img.projectMember = img.owner >= 0 ? (accounts[img.owner].projects.get(pk) ?? -1) : -1;
-  };
-
-  // Declared images.
-  const images: ResolvedImage[] = [];
-  const imageIndex = new KeyIndex();
-  for (const key of Object.keys(imagesIn)) {
-    const d = imagesIn[key];
-    if (!d || typeof d !== "object") continue;
-    const owner = accountIndex.get(d.owner) ?? -1;
-    const img: ResolvedImage = {
-      index: images.length,
-      key,
-      profile: isProfile(d.profile) ? d.profile : defaultProfile,
-      region: d.region,
-      kind: isKind(d.kind) ? d.kind : "system",
-      ownerKey: d.owner,
-      owner,
-      projectKey: undefined,
-      projectMember: -1,
-      id: d.id,
-      name: d.name,
-      description: d.description,
-      existingMembers: typeof d.existingMembers === "number" && d.existingMembers > 0 ? Math.floor(d.existingMembers) : 0,
-      declared: true,
-      copy: -1,
-      source: -1,
-      sharedWithCopier: false,
-      derivedFromShared: false,
-      resource: `images.${key}`,
-      path: ["images", key],
-    };
-    setProject(img, d.project);
-    images.push(img);
-    imageIndex.set(key, img.index);
-  }
-
-  // Copies, resolved in dependency order (a copy of a copy's product after that copy).
-  const nc = copiesIn.length;
-  const copySource = new Int32Array(nc).fill(-1);
-  const copyBy = new Int32Array(nc).fill(-1);
-  const copyByKey: string[] = new Array(nc);
-  const copyProduct = new Int32Array(nc).fill(-1);
-  const producer = new Map<string, number>();
-  for (let c = 0; c < nc; c++) {
-    const copy = copiesIn[c];
-    if (copy && typeof copy.as === "string" && !producer.has(copy.as)) producer.set(copy.as, c);
-  }
-  const copyState = new Uint8Array(nc); // 0 new, 1 waiting for its source's copy, 2 done
-  // Once the copy producing its source (if any) is done: the copy's product.
-  const finishCopy = (c: number): void => {
-    const copy = copiesIn[c];
-    const src = typeof copy.source === "string" ? (imageIndex.get(copy.source) ?? -1) : -1;
-    const byKey = copy.by ?? (src >= 0 ? images[src].ownerKey : "");
-    copyByKey[c] = byKey;
-    copyBy[c] = accountIndex.get(byKey) ?? -1;
-    copySource[c] = src;
-    if (src >= 0 && producer.get(copy.as) === c) {
-      const source = images[src];
-      const declared = imageIndex.get(copy.as);
-      const decl = hasOwn(imagesIn, copy.as) ? imagesIn[copy.as] : undefined;
-      const img: ResolvedImage =
-        declared !== undefined
-          ? images[declared]
-          : {
-              index: images.length,
-              key: copy.as,
-              profile: source.profile,
-              region: copy.region,
-              kind: source.kind,
-              ownerKey: byKey,
-              owner: copyBy[c],
-              projectKey: undefined,
-              projectMember: -1,
-              id: undefined,
-              name: undefined,
-              description: undefined,
-              existingMembers: 0,
-              declared: false,
-              copy: c,
-              source: src,
-              sharedWithCopier: false,
-              derivedFromShared: false,
-              resource: copy.name,
-              path: ["copies", c],
-            };
-      img.profile = decl && isProfile(decl.profile) ? decl.profile : source.profile;
-      img.region = copy.region;
-      img.kind = source.kind;
-      img.ownerKey = byKey;
-      img.owner = copyBy[c];
-      img.copy = c;
-      img.source = src;
-      img.sharedWithCopier = copyBy[c] !== source.owner || byKey !== source.ownerKey;
-      img.derivedFromShared = img.sharedWithCopier || source.derivedFromShared;
-      const name = copy.imageName ?? decl?.name;
-      if (name !== undefined) img.name = name;
-      const description = copy.description ?? decl?.description;
-      if (description !== undefined) img.description = description;
-      setProject(img, decl?.project);
-      if (declared === undefined) {
-        images.push(img);
-        imageIndex.set(copy.as, img.index);
-      }
-      copyProduct[c] = img.index;
-    }
-  };
-  // Depth first with an explicit stack (a long chain of copies must not exhaust the call stack);
-  // a cycle of copies leaves its members unresolved.
-  const stack: number[] = [];
-  for (let c0 = 0; c0 < nc; c0++) {
-    if (!copiesIn[c0] || typeof copiesIn[c0] !== "object" || copyState[c0] === 2) continue;
-    stack.push(c0);
-    while (stack.length > 0) {
-      const c = stack[stack.length - 1];
-      if (copyState[c] === 0) {
-        copyState[c] = 1;
-        const source = copiesIn[c].source;
-        const dep = typeof source === "string" ? producer.get(source) : undefined;
-        if (dep !== undefined && copyState[dep] === 0 && copiesIn[dep] && typeof copiesIn[dep] === "object") {
-          stack.push(dep);
-          continue;
-        }
-      }
-      stack.pop();
-      if (copyState[c] === 2) continue;
-      finishCopy(c);
-      copyState[c] = 2;
-    }
-  }
-
-  const ni = images.length;
-  const profilesPresent = new Set<ProfileId>();
-  for (const img of images) profilesPresent.add(img.profile);
-
-  // Project key -> member id, when only one account has a project of that key (MEMBER_AMBIGUOUS
-  // otherwise): a project member then costs one Map lookup and a key comparison.
-  const projectIndex = new KeyIndex();
-  for (const account of accounts) {
-    for (const [pk, id] of account.projects) projectIndex.set(pk, projectIndex.has(pk) ? MEMBER_AMBIGUOUS : id);
-  }
-
-  const resolver = new MemberResolver(accounts, accountIndex, projectIndex, memberAccount);
-  const resolveMember = (ref: MemberRef, target: number, region: string): number => resolver.resolve(ref, target, region);
-  const imageOf = new ImageLookup(imageIndex);
-  const targets = images.map((img) => targetOf(img.profile));
-
-  // Shares and their edges.
-  const ns = sharesIn.length;
-  const shareImage = new Int32Array(ns).fill(-1);
-  const shareBy = new Int32Array(ns).fill(-1);
-  const shareByKey: string[] = new Array(ns);
-  const shareEdgeStart = new Int32Array(ns + 1);
-  for (let s = 0; s < ns; s++) {
-    const share = sharesIn[s];
-    const members = share && Array.isArray(share.members) ? share.members.length : 0;
-    shareEdgeStart[s + 1] = shareEdgeStart[s] + members;
-  }
-  const edgeCount = shareEdgeStart[ns];
-  const edgeMember = i32("edgeMember", edgeCount, false);
-  const imageEdgeStart = new Int32Array(ni + 1);
-  for (let s = 0; s < ns; s++) {
-    const share = sharesIn[s];
-    const start = shareEdgeStart[s];
-    const end = shareEdgeStart[s + 1];
-    const i = share ? imageOf.get(share.image) : -1;
-    shareImage[s] = i;
-    const byKey = share?.by ?? (i >= 0 ? images[i].ownerKey : "");
-    shareByKey[s] = byKey;
-    shareBy[s] = accountIndex.get(byKey) ?? -1;
-    if (i < 0) {
-      edgeMember.fill(MEMBER_DANGLING, start, end);
-      continue;
-    }
-    imageEdgeStart[i + 1] += end - start;
-    resolveEdges(resolver, share.members, targets[i], images[i].region, edgeMember, start, end);
-  }
-  // Edges grouped by image (a counting sort over the shares; file order within an image).
-  for (let i = 0; i < ni; i++) imageEdgeStart[i + 1] += imageEdgeStart[i];
-  const imageEdges = i32("imageEdges", imageEdgeStart[ni], false);
-  {
-    const next = imageEdgeStart.slice(0, ni);
-    for (let s = 0; s < ns; s++) {
-      const i = shareImage[s];
-      if (i >= 0) for (let e = shareEdgeStart[s]; e < shareEdgeStart[s + 1]; e++) imageEdges[next[i]++] = e;
-    }
-  }
-
-  // Acceptances: image, member and status, each object read once.
-  const na = acceptancesIn.length;
-  const accImage = i32("accImage", na, false);
-  const accMember = i32("accMember", na, false);
-  const accStatus = u8("accStatus", na, true);
-  resolveAcceptances(resolver, imageOf, acceptancesIn, images, targets, accImage, accMember, accStatus);
-  const accByImage = group(na, ni, accImage, (n) => i32("accByImage", n, false));
-
-  // What the cloud holds, per image.
-  const observedImages = observed?.images ?? {};
-  const imageObserved = new Uint8Array(ni);
-  const otherCounting = new Int32Array(ni);
-  const obsImage: number[] = [];
-  const obsMember: number[] = [];
-  const obsStatus: number[] = [];
-  for (const key of Object.keys(observedImages)) {
-    const i = imageIndex.get(key);
-    const o = observedImages[key];
-    if (i === undefined || !o || typeof o !== "object") continue;
-    if (o.members === undefined && o.otherMembers === undefined) continue; // only name / description read
-    imageObserved[i] = 1;
-    for (const m of (o.members ?? []) as ObservedMember[]) {
-      if (!m) continue;
-      const id = resolveMember(m.member, targets[i], images[i].region);
-      const st = statusCode(m.status);
-      if (id < 0) {
-        // Named in the cloud but not resolvable here: it still holds a place on the image.
-        if (st !== STATUS_REJECTED) otherCounting[i]++;
-        continue;
-      }
-      obsImage.push(i);
-      obsMember.push(id);
-      obsStatus.push(st);
-    }
-    for (const m of (o.otherMembers ?? []) as ObservedMember[]) if (m && statusCode(m.status) !== STATUS_REJECTED) otherCounting[i]++;
-  }
-  const obsByImage = group(obsImage.length, ni, obsImage);
-
-  // Copies grouped by source, to stamp what the copier holds of the source.
-  const copiesBySource = group(nc, ni, copySource);
-
-  // The per-image pass: stamps over member ids (and account indexes) answer per-(image, member)
-  // questions in O(edges + acceptances + observed members) with no per-pair allocation.
-  const nm = memberAccount.length;
-  const nAcc = accounts.length;
-  const seenStamp = i32("seenStamp", nm, true);
-  const seenEdge = i32("seenEdge", nm, false);
-  const accStamp = i32("accStamp", nm, true);
-  const accIdx = i32("accIdx", nm, false);
-  const obsStamp = i32("obsStamp", nm, true);
-  const obsSt = u8("obsSt", nm, false);
-  const acceptedAccountStamp = new Int32Array(nAcc);
-  const grantedAccountStamp = new Int32Array(nAcc);
-
-  const edgeStatus = u8("edgeStatus", edgeCount, true);
-  const duplicates = new Map<number, number>();
-  const declaredMembers = new Int32Array(ni);
-  const declaredCounting = new Int32Array(ni);
-  const observedUndeclared = new Int32Array(ni);
-  const existing = new Int32Array(ni);
-  const memberTotal = new Int32Array(ni);
-  const accGranted = u8("accGranted", na, true);
-  const accDuplicates = new Map<number, number>();
-  const copyAccepted = new Uint8Array(nc);
-  const copyGranted = new Uint8Array(nc);
-
-  imagePass({
-    images,
-    memberAccount,
-    accByImage,
-    accMember,
-    accStatus,
-    obsByImage,
-    obsMember,
-    obsStatus,
-    imageEdgeStart,
-    imageEdges,
-    edgeMember,
-    copiesBySource,
-    copyBy,
-    otherCounting,
-    imageObserved,
-    seenStamp,
-    seenEdge,
-    accStamp,
-    accIdx,
-    obsStamp,
-    obsSt,
-    acceptedAccountStamp,
-    grantedAccountStamp,
-    edgeStatus,
-    duplicates,
-    declaredMembers,
-    declaredCounting,
-    observedUndeclared,
-    existing,
-    memberTotal,
-    accGranted,
-    accDuplicates,
-    copyAccepted,
-    copyGranted,
-  });
-
-  // Trust: the topology's list, and the accounts the stack acts as (it shares or copies as them).
-  const trustListed = new Uint8Array(nAcc);
-  const actsAs = new Uint8Array(nAcc);
-  const hasTrustList = Array.isArray(topology.trust);
-  for (const key of topology.trust ?? []) {
-    const a = accountIndex.get(key);
-    if (a !== undefined) trustListed[a] = 1;
-  }
-  for (let s = 0; s < ns; s++) if (shareBy[s] >= 0) actsAs[shareBy[s]] = 1;
-  for (let c = 0; c < nc; c++) if (copyBy[c] >= 0) actsAs[copyBy[c]] = 1;
-
-  return {
-    topology,
-    shares: sharesIn,
-    acceptances: acceptancesIn,
-    copies: copiesIn,
-    observed,
-    profilesPresent,
-    accounts,
-    accountIndex,
-    memberAccount,
-    memberProject,
-    memberRegion,
-    images,
-    imageIndex,
-    shareImage,
-    shareBy,
-    shareByKey,
-    shareEdgeStart,
-    edgeCount,
-    edgeMember,
-    duplicates,
-    edgeStatus,
-    imageEdgeStart,
-    imageEdges,
-    declaredMembers,
-    declaredCounting,
-    imageObserved,
-    observedUndeclared,
-    existing,
-    memberTotal,
-    accImage,
-    accMember,
-    accStatus,
-    accGranted,
-    accDuplicates,
-    copySource,
-    copyBy,
-    copyByKey,
-    copyProduct,
-    copyAccepted,
-    copyGranted,
-    trustListed,
-    actsAs,
-    hasTrustList,
-  };
-}
-
-/** The member limit in force for an image ("unknown" skips the limit rules). */
-export function limitOf(ctx: RuleContext, i: number): number | "unknown" {
-  const img = ctx.images[i];
-  const limit = memberLimit(img.profile, img.kind, ctx.topology.limits);
-  return typeof limit === "number" && Number.isFinite(limit) ? limit : "unknown";
-}
+import {
+  EDGE_ACCEPTANCE,
+  EDGE_DUPLICATE,
+  MEMBER_AMBIGUOUS,
+  MEMBER_NO_PROJECT,
+  STATUS_ACCEPTED,
+  STATUS_MASK,
+  STATUS_PENDING,
+  STATUS_REJECTED,
+  type ImageRecord,
+  type Scratch,
+  type Tables,
+  buildTables,
+} from "./tables";
+import { refLabel } from "./text";
 
 /** A rule of this core: its check reads the context built once per validate(). */
 export type ContextRule = RuleDefinition<RuleContext>;
 
-/** Whether a profile is one of a rule's. */
-export function applies(profiles: readonly ProfileId[], profile: ProfileId): boolean {
-  return profiles.includes(profile);
+/** Why a member reference names no member. */
+export type Unresolved =
+  /** An account or project key the topology does not declare. */
+  | "unknown"
+  /** opentelekomcloud: a bare account with no project in the image's region. */
+  | "no-project-in-region"
+  /** opentelekomcloud: a bare account with several projects in the image's region (the file must name one). */
+  | "several-projects-in-region";
+
+const STATUS: readonly (MemberStatus | undefined)[] = [undefined, "pending", "accepted", "rejected"];
+/** The answer of most questions on most shares: one empty list, not a new one per share. */
+const NONE: readonly never[] = Object.freeze([]);
+
+function unresolved(member: number): Unresolved | undefined {
+  return member >= 0 ? undefined : member === MEMBER_NO_PROJECT ? "no-project-in-region" : member === MEMBER_AMBIGUOUS ? "several-projects-in-region" : "unknown";
 }
 
-/** The share an edge belongs to (binary search over shareEdgeStart; for findings, not hot loops). */
-export function shareOfEdge(ctx: RuleContext, e: number): number {
-  const starts = ctx.shareEdgeStart;
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= e) lo = mid;
-    else hi = mid - 1;
+class AccountView {
+  /** The account itself as a member. */
+  readonly self: Member;
+  /** Its projects as members, in file order (filled in by the context). */
+  readonly projects: Member[] = [];
+  constructor(
+    private readonly t: Tables,
+    private readonly index: number,
+  ) {
+    this.self = new Member(this, undefined, undefined);
   }
-  return lo;
+  get key(): string {
+    return this.t.accounts[this.index].key;
+  }
+  get id(): string {
+    return this.t.accounts[this.index].id;
+  }
+  get site(): Site | undefined {
+    return this.t.accounts[this.index].site;
+  }
+  /** On the topology's trust list, or an account the topology acts as (the `by` of a share or a copy). */
+  get trusted(): boolean {
+    return this.t.trustListed[this.index] === 1 || this.t.actsAs[this.index] === 1;
+  }
 }
 
-/** The edge that declared an edge's (image, member) first, or -1 when the edge is the first. */
-export function firstEdge(ctx: RuleContext, e: number): number {
-  return (ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 ? (ctx.duplicates.get(e) ?? -1) : -1;
+/** A member of an image: an account, or one project of an account. */
+class Member {
+  constructor(
+    readonly account: AccountView,
+    /** The project key, for a project member. */
+    readonly project: string | undefined,
+    /** The project's region, for a project member. */
+    readonly region: string | undefined,
+  ) {}
 }
 
-/** The arrays of the per-image pass (see imagePass). */
-interface ImagePassData {
-  images: ResolvedImage[];
-  memberAccount: Int32Array;
-  accByImage: { start: Int32Array; items: Int32Array };
-  accMember: Int32Array;
-  accStatus: Uint8Array;
-  obsByImage: { start: Int32Array; items: Int32Array };
-  obsMember: number[];
-  obsStatus: number[];
-  imageEdgeStart: Int32Array;
-  imageEdges: Int32Array;
-  edgeMember: Int32Array;
-  copiesBySource: { start: Int32Array; items: Int32Array };
-  copyBy: Int32Array;
-  otherCounting: Int32Array;
-  imageObserved: Uint8Array;
-  seenStamp: Int32Array;
-  seenEdge: Int32Array;
-  accStamp: Int32Array;
-  accIdx: Int32Array;
-  obsStamp: Int32Array;
-  obsSt: Uint8Array;
-  acceptedAccountStamp: Int32Array;
-  grantedAccountStamp: Int32Array;
-  edgeStatus: Uint8Array;
-  duplicates: Map<number, number>;
-  declaredMembers: Int32Array;
-  declaredCounting: Int32Array;
-  observedUndeclared: Int32Array;
-  existing: Int32Array;
-  memberTotal: Int32Array;
-  accGranted: Uint8Array;
-  accDuplicates: Map<number, number>;
-  copyAccepted: Uint8Array;
-  copyGranted: Uint8Array;
+/** The facts of an image that need no lookup: those of its record (see ImageRecord in tables.ts). */
+const IMAGE_FACTS = ["key", "profile", "region", "kind", "id", "name", "description", "ownerKey", "projectKey", "declared", "sharedWithCopier", "derivedFromShared"] as const;
+type ImageFacts = Readonly<Pick<ImageRecord, (typeof IMAGE_FACTS)[number]>>;
+
+// The facts are getters that read the record through, defined on the prototype below the class.
+interface ImageView extends ImageFacts {}
+class ImageView {
+  constructor(
+    private readonly ctx: Context,
+    private readonly r: ImageRecord,
+  ) {}
+  /** The owner, when its key names an account. */
+  get owner(): AccountView | undefined {
+    return this.r.owner >= 0 ? this.ctx.accounts[this.r.owner] : undefined;
+  }
+  /** That project as a member, when the owner has it. */
+  get holdingProject(): Member | undefined {
+    return this.r.projectMember >= 0 ? this.ctx.members[this.r.projectMember] : undefined;
+  }
+  /** The resource a violation of the image names: `images.<key>`, or the producing copy's name when the product is not declared. */
+  get resource(): string {
+    return this.r.declared ? `images.${this.r.key}` : this.ctx.t.copies[this.r.copy].name;
+  }
+  /** Its place in a topology file: ["images", key], or the producing copy's. */
+  get path(): (string | number)[] {
+    return this.r.declared ? ["images", this.r.key] : ["copies", this.r.copy];
+  }
+  /** The image it is a copy of. */
+  get source(): ImageView | undefined {
+    return this.r.source >= 0 ? this.ctx.images[this.r.source] : undefined;
+  }
+  /** This image and the images it was copied from, each the product of a copy, nearest first (empty for an image no copy makes). */
+  get copyChain(): ImageView[] {
+    const chain: ImageView[] = [];
+    // A cycle of declared products is possible in bad input: walk at most once round.
+    for (let img: ImageView | undefined = this; img?.source && chain.length < this.ctx.images.length; img = img.source) chain.push(img);
+    return chain;
+  }
+  /** The member limit in force: the stack's override where set, else the profile's ("unknown" skips the limit rules). */
+  get limit(): number | "unknown" {
+    const limit = memberLimit(this.r.profile, this.r.kind, this.ctx.limits);
+    return typeof limit === "number" && Number.isFinite(limit) ? limit : "unknown";
+  }
+  /** Distinct members the shares of the topology declare that count toward the limit (not rejected). */
+  get declaredMembers(): number {
+    return this.ctx.t.declaredCounting[this.r.index];
+  }
+  /** Members present that no share declares: existingMembers, or with a reading of the cloud the larger of that and the cloud's undeclared members (they are the same members). */
+  get outsideMembers(): number {
+    return this.ctx.t.existing[this.r.index];
+  }
+  /** declaredMembers + outsideMembers. */
+  get memberTotal(): number {
+    return this.ctx.t.memberTotal[this.r.index];
+  }
+  /** Every edge of every share of the image, in file order. */
+  get edges(): Iterable<Edge> {
+    const g = this.ctx.t.imageEdges;
+    return new Edges(this.ctx, -1, g.start[this.r.index], g.start[this.r.index + 1], g.items);
+  }
+  /** The shares that declare members of the image, in file order. */
+  get shares(): ShareView[] {
+    const out: ShareView[] = [];
+    for (const edge of this.edges) if (out[out.length - 1] !== edge.share) out.push(edge.share);
+    return out;
+  }
+  /** Whether a share of the topology declares a member of that account for the image. */
+  isSharedWith(account: AccountView): boolean {
+    for (const edge of this.edges) if (edge.member?.account === account) return true;
+    return false;
+  }
 }
 
-/**
- * The per-image pass: stamps over member ids (and account indexes) answer per-(image, member)
- * questions in O(edges + acceptances + observed members) with no per-pair allocation. A function
- * of its own so that V8 optimizes its loops early.
- */
-function imagePass(d: ImagePassData): void {
-  const {
-    images,
-    memberAccount,
-    accByImage,
-    accMember,
-    accStatus,
-    obsByImage,
-    obsMember,
-    obsStatus,
-    imageEdgeStart,
-    imageEdges,
-    edgeMember,
-    copiesBySource,
-    copyBy,
-    otherCounting,
-    imageObserved,
-    seenStamp,
-    seenEdge,
-    accStamp,
-    accIdx,
-    obsStamp,
-    obsSt,
-    acceptedAccountStamp,
-    grantedAccountStamp,
-    edgeStatus,
-    duplicates,
-    declaredMembers,
-    declaredCounting,
-    observedUndeclared,
-    existing,
-    memberTotal,
-    accGranted,
-    accDuplicates,
-    copyAccepted,
-    copyGranted,
-  } = d;
-  const ni = images.length;
-  for (let i = 0; i < ni; i++) {
-    const stamp = i + 1;
-    const withAcceptance = PROFILES[images[i].profile].acceptance;
-    const accFrom = accByImage.start[i];
-    const accTo = accByImage.start[i + 1];
-    for (let k = accFrom; k < accTo; k++) {
-      const a = accByImage.items[k];
-      const m = accMember[a];
-      if (m < 0) continue;
-      if (accStamp[m] === stamp) {
-        accDuplicates.set(a, accIdx[m]);
-      } else {
-        accStamp[m] = stamp;
-        accIdx[m] = a;
-      }
-      if (accStatus[a] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
+for (const fact of IMAGE_FACTS) {
+  Object.defineProperty(ImageView.prototype, fact, {
+    get(this: { r: ImageRecord }) {
+      return this.r[fact];
+    },
+  });
+}
+
+class ShareView {
+  constructor(
+    private readonly ctx: Context,
+    private readonly s: number,
+  ) {}
+  /** The share as the topology declares it. */
+  get declaration(): Share {
+    return this.ctx.t.shares[this.s];
+  }
+  get name(): string {
+    return this.ctx.t.shares[this.s].name;
+  }
+  get path(): (string | number)[] {
+    return ["shares", this.s];
+  }
+  get image(): ImageView | undefined {
+    const i = this.ctx.t.shareImage[this.s];
+    return i >= 0 ? this.ctx.images[i] : undefined;
+  }
+  /** The sharing account's key: `by`, default the image's owner. */
+  get byKey(): string {
+    return this.ctx.t.shareByKey[this.s];
+  }
+  /** The sharing account, when its key names one. */
+  get by(): AccountView | undefined {
+    const a = this.ctx.t.shareBy[this.s];
+    return a >= 0 ? this.ctx.accounts[a] : undefined;
+  }
+  /** Its members, in file order (a view per step: for shares a rule has picked). */
+  get edges(): Iterable<Edge> {
+    const start = this.ctx.t.shareEdgeStart;
+    return new Edges(this.ctx, this.s, start[this.s], start[this.s + 1], undefined);
+  }
+  /** Its edges that name the member `a` or `b` (say the image's owner and the project holding it), in file order. */
+  edgesNaming(a: Member | undefined, b?: Member): readonly Edge[] {
+    const { edgeMember, shareEdgeStart } = this.ctx.t;
+    const all = this.ctx.members;
+    let found: Edge[] | undefined;
+    for (let e = shareEdgeStart[this.s]; e < shareEdgeStart[this.s + 1]; e++) {
+      const m = edgeMember[e];
+      if (m >= 0 && (all[m] === a || all[m] === b)) (found ??= []).push(new Edge(this.ctx, this.s, e));
     }
-    for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
-      const o = obsByImage.items[k];
-      const m = obsMember[o];
-      obsStamp[m] = stamp;
-      obsSt[m] = obsStatus[o];
-      grantedAccountStamp[memberAccount[m]] = stamp;
-      if (obsStatus[o] === STATUS_ACCEPTED) acceptedAccountStamp[memberAccount[m]] = stamp;
+    return found ?? NONE;
+  }
+  /** Its edges whose member cannot use the image in the image's region: a project of another region, or (opentelekomcloud) an account with no project there. */
+  edgesOutsideRegion(): readonly Edge[] {
+    const { edgeMember, memberRegion, shareEdgeStart } = this.ctx.t;
+    const region = this.image?.region;
+    let found: Edge[] | undefined;
+    for (let e = shareEdgeStart[this.s]; e < shareEdgeStart[this.s + 1]; e++) {
+      const m = edgeMember[e];
+      if (m >= 0 ? memberRegion[m] !== undefined && memberRegion[m] !== region : m === MEMBER_NO_PROJECT) (found ??= []).push(new Edge(this.ctx, this.s, e));
     }
-    let unique = 0;
-    let counting = 0;
-    for (let k = imageEdgeStart[i]; k < imageEdgeStart[i + 1]; k++) {
-      const e = imageEdges[k];
+    return found ?? NONE;
+  }
+  /** Its edges whose member's account is on a site other than `site` (accounts with no site left out). */
+  edgesOffSite(site: Site): readonly Edge[] {
+    const { edgeMember, memberAccount, accounts, shareEdgeStart } = this.ctx.t;
+    let found: Edge[] | undefined;
+    for (let e = shareEdgeStart[this.s]; e < shareEdgeStart[this.s + 1]; e++) {
       const m = edgeMember[e];
       if (m < 0) continue;
-      const acceptance = accStamp[m] === stamp ? accIdx[m] : -1;
-      let status: number;
-      if (!withAcceptance) status = STATUS_ACCEPTED;
-      else if (acceptance >= 0) status = accStatus[acceptance] === STATUS_REJECTED ? STATUS_REJECTED : STATUS_ACCEPTED;
-      else if (obsStamp[m] === stamp) status = obsSt[m];
-      else status = STATUS_PENDING;
-      if (seenStamp[m] === stamp) {
-        duplicates.set(e, seenEdge[m]);
-        edgeStatus[e] = status | EDGE_DUPLICATE | (acceptance >= 0 ? EDGE_ACCEPTANCE : 0);
-        continue;
-      }
-      edgeStatus[e] = acceptance >= 0 ? status | EDGE_ACCEPTANCE : status;
-      seenStamp[m] = stamp;
-      seenEdge[m] = e;
-      grantedAccountStamp[memberAccount[m]] = stamp;
-      unique++;
-      if (status !== STATUS_REJECTED) counting++;
+      const other = accounts[memberAccount[m]].site;
+      if (other !== undefined && other !== site) (found ??= []).push(new Edge(this.ctx, this.s, e));
     }
-    declaredMembers[i] = unique;
-    declaredCounting[i] = counting;
-    for (let k = accFrom; k < accTo; k++) {
-      const a = accByImage.items[k];
-      const m = accMember[a];
-      if (m >= 0) accGranted[a] = seenStamp[m] === stamp ? 1 : obsStamp[m] === stamp ? 2 : 0;
-    }
-    let undeclared = 0;
-    for (let k = obsByImage.start[i]; k < obsByImage.start[i + 1]; k++) {
-      const o = obsByImage.items[k];
-      const m = obsMember[o];
-      if (seenStamp[m] !== stamp && obsStatus[o] !== STATUS_REJECTED) {
-        undeclared++;
-        seenStamp[m] = stamp; // a member listed twice by the cloud counts once
-      }
-    }
-    observedUndeclared[i] = undeclared;
-    // existingMembers and the cloud's undeclared members describe the same members (those present
-    // that no share declares): with a reading, count the larger of the two, never their sum.
-    const fromCloud = undeclared + otherCounting[i];
-    existing[i] = imageObserved[i] ? Math.max(images[i].existingMembers, fromCloud) : images[i].existingMembers;
-    memberTotal[i] = counting + existing[i];
-    for (let k = copiesBySource.start[i]; k < copiesBySource.start[i + 1]; k++) {
-      const c = copiesBySource.items[k];
-      const by = copyBy[c];
-      if (by < 0) continue;
-      copyAccepted[c] = acceptedAccountStamp[by] === stamp ? 1 : 0;
-      copyGranted[c] = grantedAccountStamp[by] === stamp ? 1 : 0;
-    }
+    return found ?? NONE;
   }
-
-}
-
-/** Resolves the members of one share (edges start .. end). Hot: one call per share. */
-function resolveEdges(resolver: MemberResolver, members: MemberRef[], target: number, region: string, edgeMember: Int32Array, start: number, end: number): void {
-  for (let e = start; e < end; e++) edgeMember[e] = resolver.resolve(members[e - start], target, region);
-}
-
-/** Image, member and status of every acceptance, each acceptance object read once. */
-function resolveAcceptances(
-  resolver: MemberResolver,
-  imageOf: ImageLookup,
-  acceptances: Acceptance[],
-  images: ResolvedImage[],
-  targets: number[],
-  accImage: Int32Array,
-  accMember: Int32Array,
-  accStatus: Uint8Array,
-): void {
-  for (let a = 0; a < acceptances.length; a++) {
-    const acc = acceptances[a];
-    if (!acc || typeof acc !== "object") {
-      accImage[a] = -1;
-      accMember[a] = MEMBER_DANGLING;
-      continue;
+  /**
+   * Its recipients (members other than `a` and `b`, each once however often the share lists it)
+   * and those of them that have not accepted the image: pending, or rejected in the cloud with no
+   * acceptance of the topology deciding. Gives how many of each, the first waiting edge, and
+   * `describe` of the first `max` waiting members (called with the member as `Edge.label` writes
+   * it, and its status): one loop, and no view per member, on shares of thousands of members.
+   */
+  acceptanceTally(
+    a: Member | undefined,
+    b: Member | undefined,
+    max: number,
+    describe: (label: string, status: "pending" | "rejected") => string,
+  ): { recipients: number; waiting: number; first: Edge | undefined; described: string[] } {
+    const { edgeMember, edgeStatus, duplicates, shareEdgeStart, memberProject } = this.ctx.t;
+    const refs = this.ctx.t.shares[this.s].members;
+    const all = this.ctx.members;
+    const start = shareEdgeStart[this.s];
+    let first: Edge | undefined;
+    const described: string[] = [];
+    let recipients = 0;
+    let waiting = 0;
+    for (let e = start; e < shareEdgeStart[this.s + 1]; e++) {
+      const m = edgeMember[e];
+      if (m < 0 || all[m] === a || all[m] === b) continue;
+      const flags = edgeStatus[e];
+      if ((flags & EDGE_DUPLICATE) !== 0 && duplicates.get(e)! >= start) continue; // listed twice in this share
+      recipients++;
+      const status = flags & STATUS_MASK;
+      if (status !== STATUS_PENDING && (status !== STATUS_REJECTED || (flags & EDGE_ACCEPTANCE) !== 0)) continue;
+      waiting++;
+      first ??= new Edge(this.ctx, this.s, e);
+      if (described.length < max) described.push(describe(memberLabel(refs[e - start], memberProject[m]), status === STATUS_PENDING ? "pending" : "rejected"));
     }
-    const i = imageOf.get(acc.image);
-    accImage[a] = i;
-    accMember[a] = i >= 0 ? resolver.resolve(acc.member, targets[i], images[i].region) : MEMBER_DANGLING;
-    accStatus[a] = acc.status === "accepted" ? STATUS_ACCEPTED : acc.status === "rejected" ? STATUS_REJECTED : STATUS_NONE;
+    return { recipients, waiting, first, described };
   }
 }
 
-/** Resolves a member reference, on an image's cloud and in its region, to a member id. Hot; no allocation. */
-class MemberResolver {
+/** One member of one share. */
+class Edge {
   constructor(
-    private readonly accounts: ResolvedAccount[],
-    private readonly accountIndex: KeyIndex,
-    /** Project key -> member id, or MEMBER_AMBIGUOUS when several accounts have a project of that key. */
-    private readonly projectIndex: KeyIndex,
-    private readonly memberAccount: Int32Array,
+    private readonly ctx: Context,
+    /** The share's index, or -1 until asked for (an edge walked from its image). */
+    private s: number,
+    private readonly e: number,
   ) {}
-
-  resolve(ref: MemberRef, target: number, region: string): number {
-    if (typeof ref === "string") {
-      const a = this.accountIndex.get(ref);
-      if (a === undefined) return MEMBER_DANGLING;
-      if (target !== TARGET_PROJECT) return this.accounts[a].member;
-      return this.accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
-    }
-    if (ref === null || typeof ref !== "object") return MEMBER_DANGLING;
-    const projectKey = ref.project;
-    if (projectKey !== undefined && target !== TARGET_ACCOUNT) {
-      // One lookup and a key comparison when the project key is unique in the topology.
-      const p = this.projectIndex.get(projectKey);
-      if (p === undefined) return MEMBER_DANGLING;
-      if (p >= 0) return this.accounts[this.memberAccount[p]].key === ref.account ? p : MEMBER_DANGLING;
-    }
-    const a = this.accountIndex.get(ref.account);
-    if (a === undefined) return MEMBER_DANGLING;
-    if (projectKey !== undefined && target !== TARGET_ACCOUNT) return this.accounts[a].projects.get(projectKey) ?? MEMBER_DANGLING;
-    if (target !== TARGET_PROJECT) return this.accounts[a].member;
-    return this.accounts[a].projectByRegion.get(region) ?? MEMBER_NO_PROJECT;
+  private get shareIndex(): number {
+    if (this.s < 0) this.s = this.ctx.shareOfEdge(this.e);
+    return this.s;
+  }
+  get share(): ShareView {
+    return this.ctx.shares[this.shareIndex];
+  }
+  /** Its position in the share's members. */
+  get position(): number {
+    return this.e - this.ctx.t.shareEdgeStart[this.shareIndex];
+  }
+  /** Path in a topology file: ["shares", s, "members", k]. */
+  get path(): (string | number)[] {
+    return ["shares", this.shareIndex, "members", this.position];
+  }
+  /** The member as the file writes it. */
+  get ref(): MemberRef {
+    return this.ctx.t.shares[this.shareIndex].members[this.position];
+  }
+  /** The member it names on the image's cloud and in its region (a bare account on opentelekomcloud: its project there). */
+  get member(): Member | undefined {
+    const m = this.ctx.t.edgeMember[this.e];
+    return m >= 0 ? this.ctx.members[m] : undefined;
+  }
+  /** Why it names no member, when it names none. */
+  get unresolved(): Unresolved | undefined {
+    return unresolved(this.ctx.t.edgeMember[this.e]);
+  }
+  /**
+   * The member's status on the image: the topology's acceptance, else the cloud's, else pending;
+   * accepted on clouds with no acceptance step. Undefined for an edge that names no member, or a
+   * status the cloud reported that is none of the three.
+   */
+  get status(): MemberStatus | undefined {
+    return STATUS[this.ctx.t.edgeStatus[this.e] & STATUS_MASK];
+  }
+  /** An acceptance of the topology sets the member's status on the image. */
+  get hasAcceptance(): boolean {
+    return (this.ctx.t.edgeStatus[this.e] & EDGE_ACCEPTANCE) !== 0;
+  }
+  /** The earlier edge that declares the same member of the same image, if any. */
+  get duplicateOf(): Edge | undefined {
+    if ((this.ctx.t.edgeStatus[this.e] & EDGE_DUPLICATE) === 0) return undefined;
+    const first = this.ctx.t.duplicates.get(this.e);
+    return first === undefined ? undefined : new Edge(this.ctx, -1, first);
+  }
+  /** The member as written, with the project it stands for when a bare account resolves to one: `team-a (its project team-a-bj)`. */
+  get label(): string {
+    return memberLabel(this.ref, this.member?.project);
   }
 }
 
-/** Image key -> index, remembering the last key: the shares or acceptances of one image usually follow each other. */
-class ImageLookup {
-  private lastKey: unknown = undefined;
-  private last = -1;
-  constructor(private readonly index: KeyIndex) {}
-  get(key: unknown): number {
-    if (key === this.lastKey) return this.last;
-    this.lastKey = key;
-    this.last = typeof key === "string" ? (this.index.get(key) ?? -1) : -1;
-    return this.last;
+/** The edges of a share, or of an image (through `order`), a view made per step. */
+class Edges implements Iterable<Edge> {
+  constructor(
+    private readonly ctx: Context,
+    private readonly s: number,
+    private readonly from: number,
+    private readonly to: number,
+    private readonly order: Int32Array | undefined,
+  ) {}
+  [Symbol.iterator](): Iterator<Edge> {
+    let k = this.from;
+    return {
+      next: (): IteratorResult<Edge> =>
+        k < this.to ? { value: new Edge(this.ctx, this.s, this.order ? this.order[k++] : k++), done: false } : { value: undefined, done: true },
+    };
   }
 }
+
+class AcceptanceView {
+  constructor(
+    private readonly ctx: Context,
+    private readonly a: number,
+  ) {}
+  /** The acceptance as the topology declares it. */
+  get declaration(): Acceptance {
+    return this.ctx.t.acceptances[this.a];
+  }
+  get name(): string {
+    return this.ctx.t.acceptances[this.a].name;
+  }
+  get path(): (string | number)[] {
+    return ["acceptances", this.a];
+  }
+  get image(): ImageView | undefined {
+    const i = this.ctx.t.accImage[this.a];
+    return i >= 0 ? this.ctx.images[i] : undefined;
+  }
+  /** The accepting member as the file writes it. */
+  get ref(): MemberRef {
+    return this.ctx.t.acceptances[this.a].member;
+  }
+  get member(): Member | undefined {
+    const m = this.ctx.t.accMember[this.a];
+    return m >= 0 ? this.ctx.members[m] : undefined;
+  }
+  get unresolved(): Unresolved | undefined {
+    return unresolved(this.ctx.t.accMember[this.a]);
+  }
+  get status(): "accepted" | "rejected" | undefined {
+    const st = this.ctx.t.accStatus[this.a];
+    return st === STATUS_ACCEPTED ? "accepted" : st === STATUS_REJECTED ? "rejected" : undefined;
+  }
+  /** What grants the image to the member: a share of the topology, else the cloud, else nothing (undefined; also for an unresolved member). */
+  get grantedBy(): "topology" | "cloud" | undefined {
+    if (this.ctx.t.accMember[this.a] < 0) return undefined;
+    const g = this.ctx.t.accGranted[this.a];
+    return g === 1 ? "topology" : g === 2 ? "cloud" : undefined;
+  }
+  /** An earlier acceptance of the same member of the same image. */
+  get duplicateOf(): AcceptanceView | undefined {
+    const first = this.ctx.t.accDuplicates.get(this.a);
+    return first === undefined ? undefined : new AcceptanceView(this.ctx, first);
+  }
+}
+
+class CopyView {
+  constructor(
+    private readonly ctx: Context,
+    private readonly c: number,
+  ) {}
+  /** The copy as the topology declares it. */
+  get declaration(): Copy {
+    return this.ctx.t.copies[this.c];
+  }
+  get name(): string {
+    return this.ctx.t.copies[this.c].name;
+  }
+  /** The destination region. */
+  get region(): string {
+    return this.ctx.t.copies[this.c].region;
+  }
+  get path(): (string | number)[] {
+    return ["copies", this.c];
+  }
+  get source(): ImageView | undefined {
+    const i = this.ctx.t.copySource[this.c];
+    return i >= 0 ? this.ctx.images[i] : undefined;
+  }
+  /** The copying account's key: `by`, default the source's owner. */
+  get byKey(): string {
+    return this.ctx.t.copyByKey[this.c];
+  }
+  get by(): AccountView | undefined {
+    const a = this.ctx.t.copyBy[this.c];
+    return a >= 0 ? this.ctx.accounts[a] : undefined;
+  }
+  /** The image the copy makes. */
+  get product(): ImageView | undefined {
+    const i = this.ctx.t.copyProduct[this.c];
+    return i >= 0 ? this.ctx.images[i] : undefined;
+  }
+  /** The copier accepted the source (in the topology or in the cloud). */
+  get accepted(): boolean {
+    return this.ctx.t.copyAccepted[this.c] === 1;
+  }
+  /** The source is shared with the copier (in the topology or in the cloud). */
+  get granted(): boolean {
+    return this.ctx.t.copyGranted[this.c] === 1;
+  }
+}
+
+class Context {
+  readonly accounts: AccountView[];
+  /** Per member id. */
+  readonly members: Member[];
+  readonly images: ImageView[];
+  readonly shares: ShareView[];
+  readonly copies: CopyView[];
+
+  constructor(readonly t: Tables) {
+    this.accounts = t.accounts.map((_, a) => new AccountView(t, a));
+    this.members = new Array(t.memberAccount.length);
+    for (let m = 0; m < t.memberAccount.length; m++) {
+      const account = this.accounts[t.memberAccount[m]];
+      const project = t.memberProject[m];
+      if (project === undefined) this.members[m] = account.self;
+      else account.projects.push((this.members[m] = new Member(account, project, t.memberRegion[m])));
+    }
+    this.images = t.images.map((r) => new ImageView(this, r));
+    this.shares = t.shares.map((_, s) => new ShareView(this, s));
+    this.copies = t.copies.map((_, c) => new CopyView(this, c));
+  }
+
+  /** Profiles of the images present (the engine runs a rule only where one of its profiles is). */
+  get profilesPresent(): Set<ProfileId> {
+    return this.t.profilesPresent;
+  }
+  /** The edges that declare a member of an image that an earlier edge declares, in file order. */
+  get duplicates(): Edge[] {
+    return [...this.t.duplicates.keys()].sort((x, y) => x - y).map((e) => new Edge(this, -1, e));
+  }
+  /** The topology's profile (an image may name another). */
+  get profile(): ProfileId {
+    return this.t.topology.profile;
+  }
+  get limits(): Limits | undefined {
+    return this.t.topology.limits;
+  }
+  /** The topology sets a trust list; and asks for strict trust (untrusted-source as an error) with it. */
+  get trust(): { list: boolean; strict: boolean } {
+    return { list: this.t.hasTrustList, strict: this.t.hasTrustList && this.t.topology.strictTrust === true };
+  }
+  /** What the cloud holds and the plan deletes, when given. */
+  get observed(): Observed | undefined {
+    return this.t.observed;
+  }
+  /** Acceptances of the images that pass `test` (asked once an image), in file order. */
+  acceptancesOf(test: (image: ImageView) => boolean): readonly AcceptanceView[] {
+    const passes = this.images.map(test);
+    const { accImage } = this.t;
+    let found: AcceptanceView[] | undefined;
+    for (let a = 0; a < accImage.length; a++) if (accImage[a] >= 0 && passes[accImage[a]]) (found ??= []).push(new AcceptanceView(this, a));
+    return found ?? NONE;
+  }
+  /** Acceptances by a member to which nothing grants the image: no share of the topology, and not the cloud. */
+  get ungrantedAcceptances(): readonly AcceptanceView[] {
+    const { accImage, accMember, accGranted } = this.t;
+    let found: AcceptanceView[] | undefined;
+    for (let a = 0; a < accImage.length; a++) if (accImage[a] >= 0 && accMember[a] >= 0 && accGranted[a] === 0) (found ??= []).push(new AcceptanceView(this, a));
+    return found ?? NONE;
+  }
+  /** Acceptances of an image by a project of another region, or (opentelekomcloud) by an account with no project in the image's region. */
+  get acceptancesOutsideRegion(): readonly AcceptanceView[] {
+    const { accImage, accMember, memberRegion, images } = this.t;
+    let found: AcceptanceView[] | undefined;
+    for (let a = 0; a < accImage.length; a++) {
+      const i = accImage[a];
+      const m = accMember[a];
+      if (i >= 0 && (m >= 0 ? memberRegion[m] !== undefined && memberRegion[m] !== images[i].region : m === MEMBER_NO_PROJECT)) (found ??= []).push(new AcceptanceView(this, a));
+    }
+    return found ?? NONE;
+  }
+  /** Acceptances of a member of an image that an earlier acceptance already names, in file order. */
+  get duplicateAcceptances(): readonly AcceptanceView[] {
+    return [...this.t.accDuplicates.keys()].sort((x, y) => x - y).map((a) => new AcceptanceView(this, a));
+  }
+  image(key: string): ImageView | undefined {
+    const i = this.t.imageIndex.get(key);
+    return i === undefined ? undefined : this.images[i];
+  }
+  /** The share an edge belongs to (binary search; for findings, not hot loops). */
+  shareOfEdge(e: number): number {
+    const starts = this.t.shareEdgeStart;
+    let lo = 0;
+    let hi = starts.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= e) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+export type { AccountView, AcceptanceView, CopyView, Edge, ImageView, Member, ShareView };
+
+/** What every rule's check reads. */
+export type RuleContext = Pick<
+  Context,
+  "profile" | "limits" | "trust" | "observed" | "accounts" | "images" | "image" | "shares" | "duplicates" | "copies" | "acceptancesOf" | "ungrantedAcceptances" | "acceptancesOutsideRegion" | "duplicateAcceptances"
+>;
+
+/** The context of a topology (and of what the cloud holds), for rules and for the engine. */
+export function buildContext(topology: Topology, observed?: Observed, scratch?: Scratch): RuleContext & Pick<Context, "profilesPresent"> {
+  return new Context(buildTables(topology, observed, scratch));
+}
+
+/** A member reference as written, with the project it stands for when a bare account resolves to one. */
+function memberLabel(ref: MemberRef, project: string | undefined): string {
+  const label = refLabel(ref);
+  return typeof ref === "string" && project !== undefined ? `${label} (its project ${project})` : label;
+}
+

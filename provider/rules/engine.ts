@@ -5,7 +5,8 @@
 import type { Observed, ProfileId, Severity, Topology } from "./model";
 import type { RuleDefinition, RuleId, Violation } from "./rule";
 import { RULE_IDS } from "./rule";
-import { Scratch, buildContext, type ContextRule } from "./context";
+import { buildContext, type ContextRule } from "./context";
+import { Scratch } from "./tables";
 import { RULE_DEFINITIONS } from "./rules";
 
 /** Every rule of RULES.md, in RULE_IDS order. */

@@ -7,5 +7,5 @@ export * from "./model";
 export * from "./rule";
 export * from "./profiles";
 export { RULES, ruleById, severityFor, validate } from "./engine";
-export { buildContext, type RuleContext, type ContextRule } from "./context";
+export { buildContext, type RuleContext, type ContextRule, type AccountView, type AcceptanceView, type CopyView, type Edge, type ImageView, type Member, type ShareView, type Unresolved } from "./context";
 export { HUAWEICLOUD_REGION_SITES, regionOnSite, type RegionSites } from "./sites";

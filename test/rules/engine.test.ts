@@ -92,22 +92,58 @@ describe("rules engine", () => {
       found.map((v) => [v.rule, v.resource]),
       [["self-share", "last"]],
     );
-    const ctx = buildContext(t);
-    assert.equal(ctx.images[ctx.imageIndex.get(`p${n}`)!].ownerKey, "platform");
+    const product = buildContext(t).image(`p${n}`)!;
+    assert.equal(product.ownerKey, "platform");
+    assert.equal(product.copyChain.length, n);
+    assert.equal(product.copyChain[n - 1].source?.key, "golden");
   });
 
-  it("builds its indexes in one pass: duplicates and totals per image", () => {
+  it("gives rules an image's edges with member, status, share, duplicate and path, and its member counts", () => {
     const t = topology("huaweicloud");
     const keys = addAccounts(t, 5);
     t.shares.push({ name: "a", image: "golden", members: keys.slice(0, 3) });
     t.shares.push({ name: "b", image: "golden", members: keys.slice(2) });
+    t.acceptances.push({ name: "m0-rejects", image: "golden", member: "m0", status: "rejected" });
     t.images.golden.existingMembers = 2;
-    const ctx = buildContext(t);
-    const i = ctx.imageIndex.get("golden")!;
-    assert.equal(ctx.declaredMembers[i], 5);
-    assert.equal(ctx.memberTotal[i], 7);
-    assert.equal(ctx.duplicates.size, 1);
-    assert.deepEqual([...ctx.duplicates], [[3, 2]]);
+    const ctx = buildContext(t, { images: { golden: { members: [{ member: "m1", status: "accepted" }] } } });
+    const golden = ctx.image("golden")!;
+    assert.equal(golden.declaredMembers, 4); // m0 rejected does not count
+    assert.equal(golden.outsideMembers, 2);
+    assert.equal(golden.memberTotal, 6);
+    assert.deepEqual(
+      golden.shares.map((s) => s.name),
+      ["a", "b"],
+    );
+    assert.deepEqual(
+      [...golden.edges].map((e) => [e.share.name, e.position, e.member?.account.key, e.status, e.hasAcceptance, e.duplicateOf?.path ?? null]),
+      [
+        ["a", 0, "m0", "rejected", true, null],
+        ["a", 1, "m1", "accepted", false, null],
+        ["a", 2, "m2", "pending", false, null],
+        ["b", 0, "m2", "pending", false, ["shares", 0, "members", 2]],
+        ["b", 1, "m3", "pending", false, null],
+        ["b", 2, "m4", "pending", false, null],
+      ],
+    );
+    assert.deepEqual(
+      ctx.duplicates.map((e) => e.path),
+      [["shares", 1, "members", 0]],
+    );
+    assert.deepEqual(ctx.acceptancesOf(() => true).map((a) => [a.name, a.grantedBy, a.status]), [["m0-rejects", "topology", "rejected"]]);
+  });
+
+  it("resolves a bare account to its project on opentelekomcloud, and says why a member names nothing", () => {
+    const t = topology("opentelekomcloud");
+    t.shares.push({ name: "s", image: "golden", members: ["team-a", "nobody", { account: "team-b", project: "team-b-other" }] });
+    t.accounts.vendor.projects = {};
+    t.shares[0].members.push("vendor");
+    const [a, nobody, b, vendor] = [...buildContext(t).shares[0].edges];
+    assert.equal(a.member?.project, "team-a-main");
+    assert.equal(a.label, "team-a (its project team-a-main)");
+    assert.equal(nobody.member, undefined);
+    assert.equal(nobody.unresolved, "unknown");
+    assert.equal(b.member?.region, "eu-nl");
+    assert.equal(vendor.unresolved, "no-project-in-region");
   });
 
   it("never throws, and is deterministic, on random topologies", () => {

@@ -33,18 +33,15 @@ shares:
 `,
   },
   *check(ctx) {
-    const acceptances = ctx.acceptances;
-    for (let a = 0; a < acceptances.length; a++) {
-      const i = ctx.accImage[a];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      if (img.profile !== "alicloud" && img.profile !== "tencentcloud") continue;
+    for (const acceptance of ctx.acceptancesOf((image) => image.profile === "alicloud" || image.profile === "tencentcloud")) {
+      const image = acceptance.image!;
+      const member = refLabel(acceptance.ref);
       yield {
-        message: `acceptance ${acceptances[a].name}: ${cloud(img)} has no acceptance step; image ${img.key} is usable by ${refLabel(acceptances[a].member)} as soon as it is shared`,
-        resource: acceptances[a].name,
-        path: ["acceptances", a],
-        profile: img.profile,
-        fix: `remove acceptance ${acceptances[a].name}${acceptances[a].status === "rejected" ? `; to keep ${refLabel(acceptances[a].member)} from using the image, remove it from the share's members` : ""}`,
+        message: `acceptance ${acceptance.name}: ${cloud(image)} has no acceptance step; image ${image.key} is usable by ${member} as soon as it is shared`,
+        resource: acceptance.name,
+        path: acceptance.path,
+        profile: image.profile,
+        fix: `remove acceptance ${acceptance.name}${acceptance.status === "rejected" ? `; to keep ${member} from using the image, remove it from the share's members` : ""}`,
       };
     }
   },

@@ -1,5 +1,5 @@
 import type { ContextRule } from "../context";
-import { edgeRef, refLabel } from "../text";
+import { refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "acceptance-without-share",
@@ -37,30 +37,27 @@ acceptances:
 `,
   },
   *check(ctx) {
-    const acceptances = ctx.acceptances;
-    for (let a = 0; a < acceptances.length; a++) {
-      const i = ctx.accImage[a];
-      const m = ctx.accMember[a];
-      if (i < 0 || m < 0 || ctx.accGranted[a] !== 0) continue;
-      const img = ctx.images[i];
-      if (img.profile !== "huaweicloud" && img.profile !== "opentelekomcloud") continue;
-      const label = refLabel(acceptances[a].member);
+    for (const acceptance of ctx.ungrantedAcceptances) {
+      const image = acceptance.image!;
+      const member = acceptance.member!;
+      if (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud") continue;
+      const label = refLabel(acceptance.ref);
       // A near miss worth naming: the image is shared with the same account as another member (account vs project).
       let near: string | undefined;
-      for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1] && near === undefined; k++) {
-        const e = ctx.imageEdges[k];
-        const other = ctx.edgeMember[e];
-        if (other >= 0 && ctx.memberAccount[other] === ctx.memberAccount[m]) near = refLabel(edgeRef(ctx, e));
+      for (const edge of image.edges) {
+        if (edge.member?.account !== member.account) continue;
+        near = refLabel(edge.ref);
+        break;
       }
       yield {
-        message: `acceptance ${acceptances[a].name}: no share grants image ${img.key} to ${label}, in the topology or in the cloud${near !== undefined ? ` (it is shared with ${near}, a different member)` : ""}`,
-        resource: acceptances[a].name,
-        path: ["acceptances", a],
-        profile: img.profile,
+        message: `acceptance ${acceptance.name}: no share grants image ${image.key} to ${label}, in the topology or in the cloud${near !== undefined ? ` (it is shared with ${near}, a different member)` : ""}`,
+        resource: acceptance.name,
+        path: acceptance.path,
+        profile: image.profile,
         fix:
           near !== undefined
-            ? `name the member as the share does (member: ${near}), or share image ${img.key} with ${label}`
-            : `share image ${img.key} with ${label} (a share by its owner ${img.ownerKey}), or remove the acceptance`,
+            ? `name the member as the share does (member: ${near}), or share image ${image.key} with ${label}`
+            : `share image ${image.key} with ${label} (a share by its owner ${image.ownerKey}), or remove the acceptance`,
       };
     }
   },

@@ -48,30 +48,25 @@ copies:
 `,
   },
   *check(ctx) {
-    const copies = ctx.copies;
-    for (let c = 0; c < copies.length; c++) {
-      const i = ctx.copySource[c];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      const by = ctx.copyByKey[c];
-      if (by === img.ownerKey) continue;
-      const copy = copies[c];
-      const path = ["copies", c];
-      if (img.profile === "tencentcloud") {
+    for (const copy of ctx.copies) {
+      const image = copy.source;
+      const by = copy.byKey;
+      if (!image || by === image.ownerKey) continue;
+      if (image.profile === "tencentcloud") {
         yield {
-          message: `copy ${copy.name}: ${by} copies image ${img.key}, which ${img.ownerKey} shared with it; Tencent Cloud cannot copy a shared image`,
+          message: `copy ${copy.name}: ${by} copies image ${image.key}, which ${image.ownerKey} shared with it; Tencent Cloud cannot copy a shared image`,
           resource: copy.name,
-          path,
-          profile: img.profile,
-          fix: `have the owner ${img.ownerKey} copy image ${img.key} to ${copy.region} (a copy by ${img.ownerKey}), then share that copy with ${by}`,
+          path: copy.path,
+          profile: image.profile,
+          fix: `have the owner ${image.ownerKey} copy image ${image.key} to ${copy.region} (a copy by ${image.ownerKey}), then share that copy with ${by}`,
         };
-      } else if ((img.profile === "huaweicloud" || img.profile === "opentelekomcloud") && copy.region !== img.region) {
+      } else if ((image.profile === "huaweicloud" || image.profile === "opentelekomcloud") && copy.region !== image.region) {
         yield {
-          message: `copy ${copy.name}: ${by} copies image ${img.key}, which ${img.ownerKey} shared with it, straight from ${img.region} to ${copy.region}; a shared image must first be replicated to a private image in its own region`,
+          message: `copy ${copy.name}: ${by} copies image ${image.key}, which ${image.ownerKey} shared with it, straight from ${image.region} to ${copy.region}; a shared image must first be replicated to a private image in its own region`,
           resource: copy.name,
-          path,
-          profile: img.profile,
-          fix: `replicate it first (a copy with source: ${img.key}, by: ${by}, region: ${img.region}), then copy that private image to ${copy.region}; or have ${img.ownerKey} copy image ${img.key} to ${copy.region} and share the copy`,
+          path: copy.path,
+          profile: image.profile,
+          fix: `replicate it first (a copy with source: ${image.key}, by: ${by}, region: ${image.region}), then copy that private image to ${copy.region}; or have ${image.ownerKey} copy image ${image.key} to ${copy.region} and share the copy`,
         };
       }
     }

@@ -36,21 +36,18 @@ copies:
 `,
   },
   *check(ctx) {
-    const copies = ctx.copies;
-    for (let c = 0; c < copies.length; c++) {
-      const i = ctx.copySource[c];
-      if (i < 0 || ctx.copyBy[c] < 0 || ctx.copyAccepted[c]) continue;
-      const img = ctx.images[i];
-      if (img.profile !== "huaweicloud" && img.profile !== "opentelekomcloud") continue;
-      const by = ctx.copyByKey[c];
-      if (by === img.ownerKey) continue;
-      const granted = ctx.copyGranted[c] === 1;
+    for (const copy of ctx.copies) {
+      const image = copy.source;
+      if (!image || !copy.by || copy.accepted) continue;
+      if (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud") continue;
+      const by = copy.byKey;
+      if (by === image.ownerKey) continue;
       yield {
-        message: `copy ${copies[c].name}: ${by} copies image ${img.key}, which ${img.ownerKey} owns, ${granted ? `without having accepted it` : `but it is not shared with ${by} and ${by} has not accepted it`}; a recipient must accept a shared image before replicating it`,
-        resource: copies[c].name,
-        path: copies[c].by !== undefined ? ["copies", c, "by"] : ["copies", c],
-        profile: img.profile,
-        fix: `${granted ? "" : `share image ${img.key} with ${by} (a share by ${img.ownerKey}), and `}declare an acceptance { image: ${img.key}, member: ${by}, status: accepted }`,
+        message: `copy ${copy.name}: ${by} copies image ${image.key}, which ${image.ownerKey} owns, ${copy.granted ? `without having accepted it` : `but it is not shared with ${by} and ${by} has not accepted it`}; a recipient must accept a shared image before replicating it`,
+        resource: copy.name,
+        path: copy.declaration.by !== undefined ? [...copy.path, "by"] : copy.path,
+        profile: image.profile,
+        fix: `${copy.granted ? "" : `share image ${image.key} with ${by} (a share by ${image.ownerKey}), and `}declare an acceptance { image: ${image.key}, member: ${by}, status: accepted }`,
       };
     }
   },

@@ -28,18 +28,15 @@ copies:
 `,
   },
   *check(ctx) {
-    const copies = ctx.copies;
-    for (let c = 0; c < copies.length; c++) {
-      const i = ctx.copySource[c];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      if (img.profile !== "tencentcloud" || copies[c].region !== img.region) continue;
+    for (const copy of ctx.copies) {
+      const image = copy.source;
+      if (!image || image.profile !== "tencentcloud" || copy.region !== image.region) continue;
       yield {
-        message: `copy ${copies[c].name}: image ${img.key} is copied to ${img.region}, the region it is in; Tencent Cloud copies images only to other regions`,
-        resource: copies[c].name,
-        path: ["copies", c, "region"],
-        profile: img.profile,
-        fix: `copy to another region, or drop the copy and use image ${img.key} itself in ${img.region}`,
+        message: `copy ${copy.name}: image ${image.key} is copied to ${image.region}, the region it is in; Tencent Cloud copies images only to other regions`,
+        resource: copy.name,
+        path: [...copy.path, "region"],
+        profile: image.profile,
+        fix: `copy to another region, or drop the copy and use image ${image.key} itself in ${image.region}`,
       };
     }
   },

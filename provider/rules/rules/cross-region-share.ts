@@ -1,6 +1,6 @@
 import { PROFILE_IDS } from "../model";
-import { type ContextRule, MEMBER_NO_PROJECT } from "../context";
-import { edgeMemberLabel, edgePath, edgeRef, refLabel } from "../text";
+import type { ContextRule } from "../context";
+import { refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "cross-region-share",
@@ -35,58 +35,52 @@ shares:
 `,
   },
   *check(ctx) {
-    const { images, memberRegion } = ctx;
-    for (let s = 0; s < ctx.shares.length; s++) {
-      if (ctx.shareImage[s] < 0) continue;
-      const img = images[ctx.shareImage[s]];
-      const share = ctx.shares[s];
-      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
-        const m = ctx.edgeMember[e];
-        if (m >= 0 ? memberRegion[m] === undefined || memberRegion[m] === img.region : m !== MEMBER_NO_PROJECT) continue;
-        const label = edgeMemberLabel(ctx, e);
-        if (m === MEMBER_NO_PROJECT) {
-          const account = refLabel(edgeRef(ctx, e));
+    for (const share of ctx.shares) {
+      const image = share.image;
+      if (!image) continue;
+      for (const edge of share.edgesOutsideRegion()) {
+        const member = edge.member;
+        if (!member) {
+          const account = refLabel(edge.ref);
           yield {
-            message: `share ${share.name}: member ${account} has no project in ${img.region}, the region of image ${img.key}; on ${img.profile} a member is a project of the image's region`,
+            message: `share ${share.name}: member ${account} has no project in ${image.region}, the region of image ${image.key}; on ${image.profile} a member is a project of the image's region`,
             resource: share.name,
-            path: edgePath(ctx, e),
-            profile: img.profile,
-            fix: `give ${account} a project in ${img.region} (accounts.${account}.projects), or copy image ${img.key} to a region where ${account} has a project first, then share the copy`,
+            path: edge.path,
+            profile: image.profile,
+            fix: `give ${account} a project in ${image.region} (accounts.${account}.projects), or copy image ${image.key} to a region where ${account} has a project first, then share the copy`,
           };
           continue;
         }
-        const region = memberRegion[m]!;
+        const label = edge.label;
         yield {
-          message: `share ${share.name}: member ${label} is in ${region}, image ${img.key} is in ${img.region}; an image is shared only within its region`,
+          message: `share ${share.name}: member ${label} is in ${member.region}, image ${image.key} is in ${image.region}; an image is shared only within its region`,
           resource: share.name,
-          path: edgePath(ctx, e),
-          profile: img.profile,
-          fix: `copy image ${img.key} to ${region} first (a copy with source: ${img.key}, region: ${region}), then share the copy with ${label}`,
+          path: edge.path,
+          profile: image.profile,
+          fix: `copy image ${image.key} to ${member.region} first (a copy with source: ${image.key}, region: ${member.region}), then share the copy with ${label}`,
         };
       }
     }
-    const acceptances = ctx.acceptances;
-    for (let a = 0; a < acceptances.length; a++) {
-      const i = ctx.accImage[a];
-      const m = ctx.accMember[a];
-      if (i < 0 || (m !== MEMBER_NO_PROJECT && (m < 0 || memberRegion[m] === undefined || memberRegion[m] === images[i].region))) continue;
-      const img = images[i];
-      const label = refLabel(acceptances[a].member);
-      if (m === MEMBER_NO_PROJECT) {
+    for (const acceptance of ctx.acceptancesOutsideRegion) {
+      const image = acceptance.image!;
+      const member = acceptance.member;
+      const label = refLabel(acceptance.ref);
+      const path = [...acceptance.path, "member"];
+      if (!member) {
         yield {
-          message: `acceptance ${acceptances[a].name}: ${label} has no project in ${img.region}, the region of image ${img.key}, so it cannot accept it`,
-          resource: acceptances[a].name,
-          path: ["acceptances", a, "member"],
-          profile: img.profile,
-          fix: `give ${label} a project in ${img.region}, or accept a copy of ${img.key} in a region where ${label} has a project`,
+          message: `acceptance ${acceptance.name}: ${label} has no project in ${image.region}, the region of image ${image.key}, so it cannot accept it`,
+          resource: acceptance.name,
+          path,
+          profile: image.profile,
+          fix: `give ${label} a project in ${image.region}, or accept a copy of ${image.key} in a region where ${label} has a project`,
         };
       } else {
         yield {
-          message: `acceptance ${acceptances[a].name}: project ${label} is in ${memberRegion[m]}, image ${img.key} is in ${img.region}; a shared image is usable only in its region`,
-          resource: acceptances[a].name,
-          path: ["acceptances", a, "member"],
-          profile: img.profile,
-          fix: `copy image ${img.key} to ${memberRegion[m]} first, share the copy with ${label}, and accept that copy`,
+          message: `acceptance ${acceptance.name}: project ${label} is in ${member.region}, image ${image.key} is in ${image.region}; a shared image is usable only in its region`,
+          resource: acceptance.name,
+          path,
+          profile: image.profile,
+          fix: `copy image ${image.key} to ${member.region} first, share the copy with ${label}, and accept that copy`,
         };
       }
     }

@@ -1,7 +1,6 @@
 import type { ContextRule } from "../context";
 import type { Site } from "../model";
 import { HUAWEICLOUD_REGION_SITES, regionOnSite } from "../sites";
-import { edgeMemberLabel, edgePath } from "../text";
 
 const SITE_NAME: Record<Site, string> = { cn: "China site", intl: "international site" };
 
@@ -43,29 +42,23 @@ acceptances:
 `,
   },
   *check(ctx) {
-    const { images, accounts, memberAccount } = ctx;
-    for (let s = 0; s < ctx.shares.length; s++) {
-      if (ctx.shareImage[s] < 0) continue;
-      const img = images[ctx.shareImage[s]];
-      if (img.profile !== "huaweicloud" || img.owner < 0) continue;
-      const ownerSite = accounts[img.owner].site;
+    for (const share of ctx.shares) {
+      const image = share.image;
+      if (!image || image.profile !== "huaweicloud" || !image.owner) continue;
+      const ownerSite = image.owner.site;
       if (ownerSite === undefined) continue;
-      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
-        const m = ctx.edgeMember[e];
-        if (m < 0) continue;
-        const memberSite = accounts[memberAccount[m]].site;
-        if (memberSite === undefined || ownerSite === memberSite) continue;
-        const lacking = regionOnSite(img.region, ownerSite) === false ? ownerSite : regionOnSite(img.region, memberSite) === false ? memberSite : undefined;
+      for (const edge of share.edgesOffSite(ownerSite)) {
+        const memberSite = edge.member!.account.site!;
+        const lacking = regionOnSite(image.region, ownerSite) === false ? ownerSite : regionOnSite(image.region, memberSite) === false ? memberSite : undefined;
         if (lacking === undefined) continue;
-        const share = ctx.shares[s];
-        const label = edgeMemberLabel(ctx, e);
-        const title = HUAWEICLOUD_REGION_SITES[img.region]?.title;
+        const label = edge.label;
+        const title = HUAWEICLOUD_REGION_SITES[image.region]?.title;
         yield {
-          message: `share ${share.name}: image ${img.key} in ${img.region}${title ? ` (${title})` : ""} is shared from ${img.ownerKey} on the ${SITE_NAME[ownerSite]} with ${label} on the ${SITE_NAME[memberSite]}; the ${SITE_NAME[lacking]} does not have ${img.region}, and images cross sites only in regions both have`,
+          message: `share ${share.name}: image ${image.key} in ${image.region}${title ? ` (${title})` : ""} is shared from ${image.ownerKey} on the ${SITE_NAME[ownerSite]} with ${label} on the ${SITE_NAME[memberSite]}; the ${SITE_NAME[lacking]} does not have ${image.region}, and images cross sites only in regions both have`,
           resource: share.name,
-          path: edgePath(ctx, e),
-          profile: img.profile,
-          fix: `copy image ${img.key} to a region that both the China and the international site offer, then share the copy with ${label} there`,
+          path: edge.path,
+          profile: image.profile,
+          fix: `copy image ${image.key} to a region that both the China and the international site offer, then share the copy with ${label} there`,
         };
       }
     }

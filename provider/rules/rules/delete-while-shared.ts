@@ -1,7 +1,7 @@
 import { PROFILE_IDS, type ObservedMember } from "../model";
 import type { ContextRule } from "../context";
 import { PROFILES } from "../profiles";
-import { listNames, plural, refLabel, sharesOf } from "../text";
+import { listNames, plural, refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "delete-while-shared",
@@ -36,36 +36,34 @@ images:
     },
   },
   *check(ctx) {
-    const deletes = ctx.observed?.deletes ?? [];
     const seen = new Set<string>();
-    for (const key of deletes) {
+    for (const key of ctx.observed?.deletes ?? []) {
       if (typeof key !== "string" || seen.has(key)) continue;
       seen.add(key);
-      const i = ctx.imageIndex.get(key);
-      const o = ctx.observed?.images?.[key];
+      const image = ctx.image(key);
       const names: string[] = [];
       let count: number;
-      if (i !== undefined) {
-        count = ctx.memberTotal[i];
-        const shares = sharesOf(ctx, i);
-        if (ctx.declaredCounting[i] > 0) names.push(`${plural(ctx.declaredCounting[i], "member")} of ${shares.length === 1 ? "share" : "shares"} ${listNames(shares)}`);
-        if (ctx.existing[i] > 0) names.push(`${ctx.existing[i]} present outside the topology`);
+      if (image) {
+        count = image.memberTotal;
+        const shares = image.shares.map((s) => s.name);
+        if (image.declaredMembers > 0) names.push(`${plural(image.declaredMembers, "member")} of ${shares.length === 1 ? "share" : "shares"} ${listNames(shares)}`);
+        if (image.outsideMembers > 0) names.push(`${image.outsideMembers} present outside the topology`);
       } else {
+        const o = ctx.observed?.images?.[key];
         const members = [...((o?.members ?? []) as ObservedMember[]), ...((o?.otherMembers ?? []) as ObservedMember[])].filter((m) => m && m.status !== "rejected");
         count = members.length;
         if (count > 0) names.push(listNames(members.map((m) => refLabel(m.member))));
       }
       if (count === 0) continue;
-      const img = i !== undefined ? ctx.images[i] : undefined;
-      const profile = img?.profile ?? ctx.topology.profile;
+      const profile = image?.profile ?? ctx.profile;
       const refuses = profile === "alicloud" || profile === "tencentcloud";
       const consequence = refuses
         ? `${PROFILES[profile].title} refuses to delete a shared image until every share is cancelled`
         : `${PROFILES[profile].title} deletes it, and its members can no longer reinstall or re-initialise instances created from it`;
       yield {
         message: `image ${key} is deleted while it has ${plural(count, "member")} (${names.join(" + ")}); ${consequence}`,
-        resource: img?.resource ?? `images.${key}`,
-        ...(img ? { path: img.path } : {}),
+        resource: image?.resource ?? `images.${key}`,
+        ...(image ? { path: image.path } : {}),
         profile,
         fix: `cancel the image's shares first (remove its members, including those added outside the stack), then delete it`,
       };

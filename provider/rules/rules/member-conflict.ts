@@ -1,6 +1,6 @@
 import { PROFILE_IDS } from "../model";
-import { type ContextRule, shareOfEdge } from "../context";
-import { edgeMemberLabel, edgePath, refLabel } from "../text";
+import type { ContextRule } from "../context";
+import { refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "member-conflict",
@@ -36,38 +36,31 @@ shares:
 `,
   },
   *check(ctx) {
-    const shares = ctx.shares;
-    // Duplicates are few: walk them (in file order), not every edge.
-    const dups = [...ctx.duplicates.keys()].sort((x, y) => x - y);
-    for (const e of dups) {
-      const first = ctx.duplicates.get(e)!;
-      const sa = shareOfEdge(ctx, first);
-      const sb = shareOfEdge(ctx, e);
-      if (sa === sb) continue; // listed twice in one share: harmless
-      const img = ctx.images[ctx.shareImage[sb]];
-      const label = edgeMemberLabel(ctx, e);
-      const a = shares[sa].name;
-      const b = shares[sb].name;
+    for (const edge of ctx.duplicates) {
+      const first = edge.duplicateOf!;
+      if (first.share === edge.share) continue; // listed twice in one share: harmless
+      const image = edge.share.image!;
+      const label = edge.label;
+      const a = first.share.name;
+      const b = edge.share.name;
       yield {
-        message: `image ${img.key} is granted to ${label} by shares ${a} and ${b}; destroying either would revoke the other's grant`,
+        message: `image ${image.key} is granted to ${label} by shares ${a} and ${b}; destroying either would revoke the other's grant`,
         resource: b,
-        path: edgePath(ctx, e),
-        profile: img.profile,
-        fix: `declare ${label} for image ${img.key} in one share only: remove it from ${b} (or from ${a})`,
+        path: edge.path,
+        profile: image.profile,
+        fix: `declare ${label} for image ${image.key} in one share only: remove it from ${b} (or from ${a})`,
       };
     }
-    const acceptances = ctx.acceptances;
-    const accDups = [...ctx.accDuplicates.keys()].sort((x, y) => x - y);
-    for (const x of accDups) {
-      const first = ctx.accDuplicates.get(x)!;
-      const img = ctx.images[ctx.accImage[x]];
-      const label = refLabel(acceptances[x].member);
+    for (const acceptance of ctx.duplicateAcceptances) {
+      const first = acceptance.duplicateOf!;
+      const image = acceptance.image!;
+      const label = refLabel(acceptance.ref);
       yield {
-        message: `acceptances ${acceptances[first].name} and ${acceptances[x].name} both set ${label}'s status for image ${img.key}`,
-        resource: acceptances[x].name,
-        path: ["acceptances", x],
-        profile: img.profile,
-        fix: `keep one acceptance of image ${img.key} by ${label}: remove ${acceptances[x].name} (or ${acceptances[first].name})`,
+        message: `acceptances ${first.name} and ${acceptance.name} both set ${label}'s status for image ${image.key}`,
+        resource: acceptance.name,
+        path: acceptance.path,
+        profile: image.profile,
+        fix: `keep one acceptance of image ${image.key} by ${label}: remove ${acceptance.name} (or ${first.name})`,
       };
     }
   },

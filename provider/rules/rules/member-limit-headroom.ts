@@ -1,5 +1,5 @@
 import { PROFILE_IDS } from "../model";
-import { type ContextRule, limitOf, shareOfEdge } from "../context";
+import type { ContextRule } from "../context";
 import { imageLabel, plural } from "../text";
 
 export const rule: ContextRule = {
@@ -48,20 +48,18 @@ shares:
 `,
   },
   *check(ctx) {
-    for (let i = 0; i < ctx.images.length; i++) {
-      const limit = limitOf(ctx, i);
-      const total = ctx.memberTotal[i];
+    for (const image of ctx.images) {
+      const limit = image.limit;
+      const total = image.memberTotal;
       if (limit === "unknown" || total === 0 || total > limit || total * 10 < limit * 9) continue;
-      const img = ctx.images[i];
       // Blame the image's last declaring share: it is the one that brings the image this close.
-      const last = ctx.imageEdgeStart[i + 1] - 1;
-      const s = last >= ctx.imageEdgeStart[i] ? shareOfEdge(ctx, ctx.imageEdges[last]) : -1;
+      const share = image.shares.at(-1);
       yield {
-        message: `${imageLabel(img)} would have ${plural(total, "member")} of its limit of ${limit} (${Math.floor((total * 100) / limit)} %): ${plural(limit - total, "place")} left`,
-        resource: s >= 0 ? ctx.shares[s].name : img.resource,
-        path: s >= 0 ? ["shares", s] : img.path,
-        profile: img.profile,
-        fix: `ask ${img.profile === "tencentcloud" ? "Tencent Cloud" : "the cloud"} to raise the member quota and set limits.${img.kind === "full" ? "fullMember" : "member"}, or split the members across a copy of the image`,
+        message: `${imageLabel(image)} would have ${plural(total, "member")} of its limit of ${limit} (${Math.floor((total * 100) / limit)} %): ${plural(limit - total, "place")} left`,
+        resource: share ? share.name : image.resource,
+        path: share ? share.path : image.path,
+        profile: image.profile,
+        fix: `ask ${image.profile === "tencentcloud" ? "Tencent Cloud" : "the cloud"} to raise the member quota and set limits.${image.kind === "full" ? "fullMember" : "member"}, or split the members across a copy of the image`,
       };
     }
   },

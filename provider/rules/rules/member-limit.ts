@@ -1,8 +1,8 @@
 import { PROFILE_IDS } from "../model";
 import { PROFILES } from "../profiles";
-import { type ContextRule, EDGE_DUPLICATE, STATUS_MASK, STATUS_REJECTED, limitOf, shareOfEdge } from "../context";
+import type { ContextRule, ImageView, RuleContext } from "../context";
 import type { Finding } from "../rule";
-import { edgePath, imageLabel, listNames, plural, sharesOf } from "../text";
+import { imageLabel, listNames, plural } from "../text";
 
 export const rule: ContextRule = {
   id: "member-limit",
@@ -57,49 +57,47 @@ shares:
 `,
   },
   *check(ctx) {
-    for (let i = 0; i < ctx.images.length; i++) {
-      const limit = limitOf(ctx, i);
-      if (limit === "unknown" || ctx.memberTotal[i] <= limit) continue;
-      yield limitFinding(ctx, i, limit);
+    for (const image of ctx.images) {
+      const limit = image.limit;
+      if (limit === "unknown" || image.memberTotal <= limit) continue;
+      yield limitFinding(ctx, image, limit);
     }
   },
 };
 
-function limitFinding(ctx: Parameters<ContextRule["check"]>[0], i: number, limit: number): Finding {
-  const img = ctx.images[i];
-  const declared = ctx.declaredCounting[i];
-  const existing = ctx.existing[i];
-  const shares = sharesOf(ctx, i);
+function limitFinding(ctx: RuleContext, image: ImageView, limit: number): Finding {
+  const declared = image.declaredMembers;
+  const existing = image.outsideMembers;
+  const shares = image.shares.map((s) => s.name);
   const parts: string[] = [];
   if (declared > 0) parts.push(`${declared} declared by ${shares.length === 1 ? "share" : "shares"} ${listNames(shares)}`);
   if (existing > 0) parts.push(`${existing} existing`);
-  const override = img.kind === "full" ? ctx.topology.limits?.fullMember : ctx.topology.limits?.member;
-  const origin = override !== undefined ? `raised by limits.${img.kind === "full" ? "fullMember" : "member"}` : `${img.profile}'s limit for a ${img.kind === "full" ? "full-ECS" : `${img.kind}-disk`} image`;
-  const over = ctx.memberTotal[i] - limit;
+  const key = image.kind === "full" ? "fullMember" : "member";
+  const override = ctx.limits?.[key];
+  const origin = override !== undefined ? `raised by limits.${key}` : `${image.profile}'s limit for a ${image.kind === "full" ? "full-ECS" : `${image.kind}-disk`} image`;
+  const over = image.memberTotal - limit;
 
   // Blame the declared member that crosses the limit (members already present come first).
-  let resource = img.resource;
-  let path: (string | number)[] = [...img.path, "existingMembers"];
+  let resource = image.resource;
+  let path: (string | number)[] = [...image.path, "existingMembers"];
   if (declared > 0) {
     const target = Math.max(0, limit - existing);
     let n = 0;
-    for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1]; k++) {
-      const e = ctx.imageEdges[k];
-      if (ctx.edgeMember[e] < 0 || (ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 || (ctx.edgeStatus[e] & STATUS_MASK) === STATUS_REJECTED) continue;
+    for (const edge of image.edges) {
+      if (!edge.member || edge.duplicateOf || edge.status === "rejected") continue;
       if (n++ === target) {
-        resource = ctx.shares[shareOfEdge(ctx, e)].name;
-        path = edgePath(ctx, e);
+        resource = edge.share.name;
+        path = edge.path;
         break;
       }
     }
   }
-  const key = img.kind === "full" ? "fullMember" : "member";
-  const newer = img.profile === "tencentcloud" ? " (Tencent Cloud's 2024-11-27 API reference allows 500 accounts: if your account has that, set it)" : "";
+  const newer = image.profile === "tencentcloud" ? " (Tencent Cloud's 2024-11-27 API reference allows 500 accounts: if your account has that, set it)" : "";
   return {
-    message: `${imageLabel(img)} would have ${plural(ctx.memberTotal[i], "member")}: ${parts.join(" + ")}; the limit is ${limit} (${origin})`,
+    message: `${imageLabel(image)} would have ${plural(image.memberTotal, "member")}: ${parts.join(" + ")}; the limit is ${limit} (${origin})`,
     resource,
     path,
-    profile: img.profile,
-    fix: `share image ${img.key} with ${plural(over, "member")} fewer, or once ${PROFILES[img.profile].title} has raised the quota, set limits.${key} to it${newer}`,
+    profile: image.profile,
+    fix: `share image ${image.key} with ${plural(over, "member")} fewer, or once ${PROFILES[image.profile].title} has raised the quota, set limits.${key} to it${newer}`,
   };
 }

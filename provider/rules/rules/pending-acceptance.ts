@@ -1,6 +1,5 @@
 import type { ContextRule } from "../context";
-import { EDGE_ACCEPTANCE, EDGE_DUPLICATE, STATUS_MASK, STATUS_PENDING, STATUS_REJECTED } from "../context";
-import { listNames, plural, withResolvedProject } from "../text";
+import { listNames, plural } from "../text";
 
 export const rule: ContextRule = {
   id: "pending-acceptance",
@@ -35,43 +34,25 @@ acceptances:
 `,
   },
   *check(ctx) {
-    const shares = ctx.shares;
-    for (let s = 0; s < shares.length; s++) {
-      const i = ctx.shareImage[s];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      if (img.profile !== "huaweicloud" && img.profile !== "opentelekomcloud") continue;
-      const ownerMember = img.owner >= 0 ? ctx.accounts[img.owner].member : -1;
-      let pending = 0;
-      let rejected = 0;
-      let total = 0;
-      let first = -1;
-      const labels: string[] = [];
-      const share = shares[s];
-      const start = ctx.shareEdgeStart[s];
-      for (let e = start; e < ctx.shareEdgeStart[s + 1]; e++) {
-        const m = ctx.edgeMember[e];
-        if (m < 0 || m === ownerMember || m === img.projectMember) continue;
-        if ((ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 && ctx.duplicates.get(e)! >= ctx.shareEdgeStart[s]) continue; // listed twice in this share
-        total++;
-        const st = ctx.edgeStatus[e] & STATUS_MASK;
-        const waiting = st === STATUS_PENDING || (st === STATUS_REJECTED && (ctx.edgeStatus[e] & EDGE_ACCEPTANCE) === 0);
-        if (!waiting) continue;
-        if (st === STATUS_PENDING) pending++;
-        else rejected++;
-        if (first < 0) first = e;
-        if (labels.length < 6) labels.push(withResolvedProject(ctx, share.members[e - start], m) + (st === STATUS_REJECTED ? " (rejected in the cloud)" : ""));
-      }
-      const n = pending + rejected;
-      if (n === 0) continue;
-      const names = n > labels.length ? `${labels.slice(0, 5).join(", ")} and ${n - 5} more` : listNames(labels);
+    for (const share of ctx.shares) {
+      const image = share.image;
+      if (!image || (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud")) continue;
+      const { recipients, waiting, first, described } = share.acceptanceTally(image.owner?.self, image.holdingProject, 5, describe);
+      if (!first) continue;
+      const names = waiting > described.length ? `${described.join(", ")} and ${waiting - described.length} more` : listNames(described);
+      const one = waiting === 1;
       yield {
-        message: `share ${shares[s].name}: ${n} of ${plural(total, "member")} ${n === 1 ? "has" : "have"} not accepted image ${img.key}: ${names}; ${n === 1 ? "it" : "they"} cannot use it until ${n === 1 ? "it accepts" : "they accept"}`,
-        resource: shares[s].name,
-        path: ["shares", s, "members", first - start],
-        profile: img.profile,
-        fix: `declare an acceptance (status: accepted) of image ${img.key} for each, or have them accept it in the console (Images Shared with Me)`,
+        message: `share ${share.name}: ${waiting} of ${plural(recipients, "member")} ${one ? "has" : "have"} not accepted image ${image.key}: ${names}; ${one ? "it" : "they"} cannot use it until ${one ? "it accepts" : "they accept"}`,
+        resource: share.name,
+        path: first.path,
+        profile: image.profile,
+        fix: `declare an acceptance (status: accepted) of image ${image.key} for each, or have them accept it in the console (Images Shared with Me)`,
       };
     }
   },
 };
+
+/** A waiting member in the message: `team-a`, or `team-b (rejected in the cloud)`. */
+function describe(label: string, status: "pending" | "rejected"): string {
+  return status === "rejected" ? `${label} (rejected in the cloud)` : label;
+}

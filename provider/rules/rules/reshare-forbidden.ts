@@ -42,36 +42,22 @@ copies:
 `,
   },
   *check(ctx) {
-    const shares = ctx.shares;
-    for (let s = 0; s < shares.length; s++) {
-      const i = ctx.shareImage[s];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      const byKey = ctx.shareByKey[s];
-      if (byKey === img.ownerKey) continue;
-      const share = shares[s];
-      const sharedWithBy = isSharedWith(ctx, i, ctx.shareBy[s]);
-      let message = `share ${share.name}: account ${byKey} shares image ${img.key}, which ${img.ownerKey} owns${sharedWithBy ? ` (it was shared with ${byKey})` : ""}; only the owner can share an image on ${cloud(img)}`;
+    for (const share of ctx.shares) {
+      const image = share.image;
+      const byKey = share.byKey;
+      if (!image || byKey === image.ownerKey) continue;
+      const sharedWithBy = share.by !== undefined && image.isSharedWith(share.by);
+      let message = `share ${share.name}: account ${byKey} shares image ${image.key}, which ${image.ownerKey} owns${sharedWithBy ? ` (it was shared with ${byKey})` : ""}; only the owner can share an image on ${cloud(image)}`;
       let fix: string | undefined;
-      if (img.profile === "huaweicloud" || img.profile === "opentelekomcloud") {
-        fix = `accept ${img.key} as ${byKey}, replicate it to a private image (a copy with source: ${img.key}, by: ${byKey}, region: ${img.region}), and share that copy instead`;
-      } else if (img.profile === "tencentcloud") {
+      if (image.profile === "huaweicloud" || image.profile === "opentelekomcloud") {
+        fix = `accept ${image.key} as ${byKey}, replicate it to a private image (a copy with source: ${image.key}, by: ${byKey}, region: ${image.region}), and share that copy instead`;
+      } else if (image.profile === "tencentcloud") {
         message += " (and a shared image cannot be copied: only the owner can share it with more accounts)";
       } else {
         message += " (no way around it is documented)";
       }
-      const finding = { message, resource: share.name, path: share.by !== undefined ? ["shares", s, "by"] : ["shares", s], profile: img.profile };
+      const finding = { message, resource: share.name, path: share.declaration.by !== undefined ? [...share.path, "by"] : share.path, profile: image.profile };
       yield fix === undefined ? finding : { ...finding, fix };
     }
   },
 };
-
-/** Whether some share of the topology, or the cloud, grants image i to an account. Called per violating share only. */
-function isSharedWith(ctx: Parameters<ContextRule["check"]>[0], i: number, account: number): boolean {
-  if (account < 0) return false;
-  for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1]; k++) {
-    const m = ctx.edgeMember[ctx.imageEdges[k]];
-    if (m >= 0 && ctx.memberAccount[m] === account) return true;
-  }
-  return false;
-}

@@ -1,6 +1,5 @@
 import { PROFILE_IDS } from "../model";
 import type { ContextRule } from "../context";
-import { edgeMemberLabel, edgePath } from "../text";
 
 export const rule: ContextRule = {
   id: "self-share",
@@ -41,36 +40,28 @@ acceptances:
 `,
   },
   *check(ctx) {
-    const { images, accounts } = ctx;
-    for (let s = 0; s < ctx.shares.length; s++) {
-      if (ctx.shareImage[s] < 0) continue;
-      const img = images[ctx.shareImage[s]];
-      if (img.owner < 0) continue;
-      const ownerMember = accounts[img.owner].member;
-      const share = ctx.shares[s];
-      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
-        const m = ctx.edgeMember[e];
-        if (m < 0 || (m !== ownerMember && m !== img.projectMember)) continue;
-        const label = edgeMemberLabel(ctx, e);
-        const what = m === img.projectMember ? `the project ${img.projectKey} that holds it` : `its owner ${img.ownerKey}`;
-        const other = img.profile === "huaweicloud" || img.profile === "opentelekomcloud" ? otherProject(ctx, img.owner, img.region, img.projectKey) : undefined;
+    for (const share of ctx.shares) {
+      const image = share.image;
+      const owner = image?.owner;
+      if (!image || !owner) continue;
+      for (const edge of share.edgesNaming(owner.self, image.holdingProject)) {
+        const member = edge.member;
+        const label = edge.label;
+        const what = member === image.holdingProject ? `the project ${image.projectKey} that holds it` : `its owner ${image.ownerKey}`;
+        // Another project of the owner in the image's region: where the member may have meant to move the image.
+        const other =
+          image.profile === "huaweicloud" || image.profile === "opentelekomcloud" ? owner.projects.find((p) => p.project !== image.projectKey && p.region === image.region)?.project : undefined;
         yield {
-          message: `share ${share.name}: image ${img.key} is shared with ${label}, ${what}`,
+          message: `share ${share.name}: image ${image.key} is shared with ${label}, ${what}`,
           resource: share.name,
-          path: edgePath(ctx, e),
-          profile: img.profile,
+          path: edge.path,
+          profile: image.profile,
           fix:
             other !== undefined
-              ? `remove ${label} from the members; to move the image to another project of ${img.ownerKey}, name that project (e.g. { account: ${img.ownerKey}, project: ${other} })`
+              ? `remove ${label} from the members; to move the image to another project of ${image.ownerKey}, name that project (e.g. { account: ${image.ownerKey}, project: ${other} })`
               : `remove ${label} from the members: the owner has the image already`,
         };
       }
     }
   },
 };
-
-function otherProject(ctx: Parameters<ContextRule["check"]>[0], owner: number, region: string, holding: string | undefined): string | undefined {
-  const projects = ctx.topology.accounts[ctx.accounts[owner].key]?.projects ?? {};
-  for (const [key, p] of Object.entries(projects)) if (key !== holding && p.region === region) return key;
-  return undefined;
-}

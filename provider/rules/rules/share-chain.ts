@@ -1,5 +1,4 @@
-import type { ContextRule, RuleContext } from "../context";
-import { edgePath } from "../text";
+import type { ContextRule, Edge } from "../context";
 
 export const rule: ContextRule = {
   id: "share-chain",
@@ -43,42 +42,29 @@ acceptances:
 `,
   },
   *check(ctx) {
-    const shares = ctx.shares;
-    for (let s = 0; s < shares.length; s++) {
-      const i = ctx.shareImage[s];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      if (!img.derivedFromShared || (img.profile !== "huaweicloud" && img.profile !== "opentelekomcloud")) continue;
-      if (ctx.shareByKey[s] !== img.ownerKey) continue; // reshare-forbidden reports it
+    for (const share of ctx.shares) {
+      const image = share.image;
+      if (!image || !image.derivedFromShared || (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud")) continue;
+      if (share.byKey !== image.ownerKey) continue; // reshare-forbidden reports it
       // The first member outside the copier's own account, if any.
-      let outside = -1;
-      for (let e = ctx.shareEdgeStart[s]; e < ctx.shareEdgeStart[s + 1]; e++) {
-        const m = ctx.edgeMember[e];
-        if (m >= 0 && ctx.memberAccount[m] !== img.owner) {
-          outside = e;
-          break;
-        }
+      let outside: Edge | undefined;
+      for (const edge of share.edges) {
+        if (!edge.member || edge.member.account === image.owner) continue;
+        outside = edge;
+        break;
       }
-      if (outside < 0) continue;
-      const origin = originOf(ctx, i);
-      const originImg = ctx.images[origin.source];
+      if (!outside) continue;
+      // Up the chain of copies to the one that copied an image shared with its copier.
+      const hop = image.copyChain.find((product) => product.sharedWithCopier);
+      const origin = hop?.source ?? image;
+      const copier = hop ? hop.ownerKey : image.ownerKey;
       yield {
-        message: `share ${shares[s].name}: image ${img.key} is a copy of image ${originImg.key}, which ${originImg.ownerKey} shared with ${origin.copier}; sharing it on passes ${originImg.ownerKey}'s data to more accounts`,
-        resource: shares[s].name,
-        path: edgePath(ctx, outside),
-        profile: img.profile,
-        fix: `make sure ${originImg.ownerKey} agrees and the image holds nothing the members may not see; or have ${originImg.ownerKey} share image ${originImg.key} with them directly`,
+        message: `share ${share.name}: image ${image.key} is a copy of image ${origin.key}, which ${origin.ownerKey} shared with ${copier}; sharing it on passes ${origin.ownerKey}'s data to more accounts`,
+        resource: share.name,
+        path: outside.path,
+        profile: image.profile,
+        fix: `make sure ${origin.ownerKey} agrees and the image holds nothing the members may not see; or have ${origin.ownerKey} share image ${origin.key} with them directly`,
       };
     }
   },
 };
-
-/** Walks up the copies to the one that copied an image shared with the copier. */
-function originOf(ctx: RuleContext, i: number): { source: number; copier: string } {
-  let img = ctx.images[i];
-  for (let guard = 0; guard < ctx.images.length && img.source >= 0; guard++) {
-    if (img.sharedWithCopier) return { source: img.source, copier: img.ownerKey };
-    img = ctx.images[img.source];
-  }
-  return { source: i, copier: ctx.images[i].ownerKey };
-}

@@ -40,22 +40,22 @@ shares:
     const observedImages = ctx.observed?.images;
     if (!observedImages) return;
     for (const key of Object.keys(observedImages)) {
-      const i = ctx.imageIndex.get(key);
-      const o = observedImages[key];
-      if (i === undefined || !o) continue;
-      const img = ctx.images[i];
-      if (img.profile !== "tencentcloud" || ctx.memberTotal[i] === 0) continue;
+      const image = ctx.image(key);
+      const now = observedImages[key];
+      if (!image || !now) continue;
+      if (image.profile !== "tencentcloud" || image.memberTotal === 0) continue;
+      const renamed = now.name !== undefined && image.name !== undefined && now.name !== image.name;
       const changes: string[] = [];
-      if (o.name !== undefined && img.name !== undefined && o.name !== img.name) changes.push(`renamed from ${o.name} to ${img.name}`);
-      if (img.description !== undefined && (o.description ?? "") !== img.description) changes.push(`re-described`);
+      if (renamed) changes.push(`renamed from ${now.name} to ${image.name}`);
+      if (image.description !== undefined && (now.description ?? "") !== image.description) changes.push(`re-described`);
       if (changes.length === 0) continue;
-      const field = o.name !== undefined && img.name !== undefined && o.name !== img.name ? "name" : "description";
+      const field = renamed ? "name" : "description";
       yield {
-        message: `image ${key} would be ${changes.join(" and ")} while shared with ${plural(ctx.memberTotal[i], "member")}; Tencent Cloud does not change the name or description of a shared image`,
-        resource: img.resource,
-        path: img.declared ? [...img.path, field] : img.path,
-        profile: img.profile,
-        fix: `keep the image's current ${field === "name" ? `name ${o.name}` : "description"}; or cancel its shares, change it, and share it again`,
+        message: `image ${key} would be ${changes.join(" and ")} while shared with ${plural(image.memberTotal, "member")}; Tencent Cloud does not change the name or description of a shared image`,
+        resource: image.resource,
+        path: image.declared ? [...image.path, field] : image.path,
+        profile: image.profile,
+        fix: `keep the image's current ${field === "name" ? `name ${now.name}` : "description"}; or cancel its shares, change it, and share it again`,
       };
     }
   },

@@ -1,5 +1,5 @@
 import { PROFILE_IDS } from "../model";
-import { type ContextRule, type RuleContext, STATUS_ACCEPTED } from "../context";
+import type { ContextRule, RuleContext } from "../context";
 import { refLabel } from "../text";
 
 export const rule: ContextRule = {
@@ -43,54 +43,44 @@ acceptances:
     },
   },
   *check(ctx) {
-    const strict = ctx.hasTrustList && ctx.topology.strictTrust === true;
-    const acceptances = ctx.acceptances;
-    for (let a = 0; a < acceptances.length; a++) {
-      const i = ctx.accImage[a];
-      if (i < 0 || ctx.accStatus[a] !== STATUS_ACCEPTED) continue;
-      const img = ctx.images[i];
-      if (img.owner < 0 || trusted(ctx, img.owner)) continue;
-      const m = ctx.accMember[a];
-      const ref = acceptances[a].member;
-      const accepterKey = m >= 0 ? ctx.accounts[ctx.memberAccount[m]].key : typeof ref === "string" ? ref : ref?.account;
-      if (accepterKey === img.ownerKey) continue;
+    const strict = ctx.trust.strict ? { severity: "error" as const } : {};
+    for (const acceptance of ctx.acceptancesOf((image) => image.owner !== undefined && !image.owner.trusted)) {
+      const image = acceptance.image!;
+      if (acceptance.status !== "accepted") continue;
+      const ref = acceptance.ref;
+      const accepter = acceptance.member?.account.key ?? (typeof ref === "string" ? ref : ref?.account);
+      if (accepter === image.ownerKey) continue;
       yield {
-        message: `acceptance ${acceptances[a].name}: ${refLabel(acceptances[a].member)} accepts image ${img.key}, owned by ${img.ownerKey}, ${why(ctx)}`,
-        resource: acceptances[a].name,
-        path: ["acceptances", a],
-        profile: img.profile,
-        fix: fix(ctx, img.ownerKey, img.key),
-        ...(strict ? { severity: "error" as const } : {}),
+        message: `acceptance ${acceptance.name}: ${refLabel(ref)} accepts image ${image.key}, owned by ${image.ownerKey}, ${why(ctx)}`,
+        resource: acceptance.name,
+        path: acceptance.path,
+        profile: image.profile,
+        fix: fix(ctx, image.ownerKey, image.key),
+        ...strict,
       };
     }
-    const copies = ctx.copies;
-    for (let c = 0; c < copies.length; c++) {
-      const i = ctx.copySource[c];
-      if (i < 0) continue;
-      const img = ctx.images[i];
-      if (img.owner < 0 || ctx.copyBy[c] === img.owner || ctx.copyByKey[c] === img.ownerKey || trusted(ctx, img.owner)) continue;
+    for (const copy of ctx.copies) {
+      const image = copy.source;
+      const owner = image?.owner;
+      if (!image || !owner || copy.by === owner || copy.byKey === image.ownerKey || owner.trusted) continue;
       yield {
-        message: `copy ${copies[c].name}: ${ctx.copyByKey[c]} copies image ${img.key}, owned by ${img.ownerKey}, ${why(ctx)}`,
-        resource: copies[c].name,
-        path: ["copies", c, "source"],
-        profile: img.profile,
-        fix: fix(ctx, img.ownerKey, img.key),
-        ...(strict ? { severity: "error" as const } : {}),
+        message: `copy ${copy.name}: ${copy.byKey} copies image ${image.key}, owned by ${image.ownerKey}, ${why(ctx)}`,
+        resource: copy.name,
+        path: [...copy.path, "source"],
+        profile: image.profile,
+        fix: fix(ctx, image.ownerKey, image.key),
+        ...strict,
       };
     }
   },
 };
 
-function trusted(ctx: RuleContext, account: number): boolean {
-  return ctx.trustListed[account] === 1 || ctx.actsAs[account] === 1;
-}
-
 function why(ctx: RuleContext): string {
-  return ctx.hasTrustList
+  return ctx.trust.list
     ? "which is not on the trust list; the cloud does not guarantee the integrity or security of images shared by other accounts"
     : "an account this topology does not manage (no trust list is set); the cloud does not guarantee the integrity or security of images shared by other accounts";
 }
 
 function fix(ctx: RuleContext, owner: string, image: string): string {
-  return `check image ${image} before use; if ${owner} is trusted, add it to ${ctx.hasTrustList ? "the trust list" : "a trust list (trust: [" + owner + "])"}`;
+  return `check image ${image} before use; if ${owner} is trusted, add it to ${ctx.trust.list ? "the trust list" : "a trust list (trust: [" + owner + "])"}`;
 }

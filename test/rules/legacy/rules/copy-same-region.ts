@@ -1,0 +1,46 @@
+import type { ContextRule } from "../context";
+
+export const rule: ContextRule = {
+  id: "copy-same-region",
+  title: "Copy to the image's own region",
+  description:
+    "tencentcloud: a copy whose destination is the source's region. Tencent Cloud copies images only to other regions; on huaweicloud and opentelekomcloud a same-region copy is an in-region replicate, and alicloud copies within a region too.",
+  source: ["(API rule)"],
+  profiles: ["tencentcloud"],
+  severity: "error",
+  docs: {
+    why: "Tencent Cloud's SyncImages copies an image to other regions only: a destination equal to the source region is refused, so the copy could never be applied.",
+    failing: `profile: tencentcloud
+accounts:
+  platform: { id: "100000000001" }
+images:
+  golden: { id: "img-8tbqf3ve", region: ap-guangzhou, owner: platform, kind: system, name: golden-tlinux }
+copies:
+  - { name: golden-copy, source: golden, region: ap-guangzhou, as: golden-2 }   # its own region
+`,
+    passing: `profile: tencentcloud
+accounts:
+  platform: { id: "100000000001" }
+images:
+  golden: { id: "img-8tbqf3ve", region: ap-guangzhou, owner: platform, kind: system, name: golden-tlinux }
+copies:
+  - { name: golden-to-shanghai, source: golden, region: ap-shanghai, as: golden-sh }
+`,
+  },
+  *check(ctx) {
+    const copies = ctx.copies;
+    for (let c = 0; c < copies.length; c++) {
+      const i = ctx.copySource[c];
+      if (i < 0) continue;
+      const img = ctx.images[i];
+      if (img.profile !== "tencentcloud" || copies[c].region !== img.region) continue;
+      yield {
+        message: `copy ${copies[c].name}: image ${img.key} is copied to ${img.region}, the region it is in; Tencent Cloud copies images only to other regions`,
+        resource: copies[c].name,
+        path: ["copies", c, "region"],
+        profile: img.profile,
+        fix: `copy to another region, or drop the copy and use image ${img.key} itself in ${img.region}`,
+      };
+    }
+  },
+};

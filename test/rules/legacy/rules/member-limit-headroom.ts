@@ -1,0 +1,68 @@
+import { PROFILE_IDS } from "../model";
+import { type ContextRule, limitOf, shareOfEdge } from "../context";
+import { imageLabel, plural } from "../text";
+
+export const rule: ContextRule = {
+  id: "member-limit-headroom",
+  title: "Image close to its member limit",
+  description: "An image would use 90 % or more of its member limit (and not more than the limit: member-limit reports that).",
+  source: ["(derived from member-limit)"],
+  profiles: PROFILE_IDS,
+  severity: "warning",
+  docs: {
+    why:
+      "A share that sits at 90 % of its cap leaves little room: the next team added, or a member added outside the stack, fails the apply. Counting is that of member-limit (declared + existing, rejected members left out); an unknown limit skips the check.",
+    failing: `profile: alicloud
+accounts:
+  platform: { id: "1234567890123456" }
+  team-a: { id: "2234567890123456" }
+images:
+  golden:
+    id: "m-bp1g7004ksh0oeuc9ab1"
+    region: cn-hangzhou
+    owner: platform
+    kind: system
+    name: golden-alinux
+    existingMembers: 44   # 44 + 1 = 45 of alicloud's 50: 90 %
+shares:
+  - name: golden-to-team-a
+    image: golden
+    members: [team-a]
+`,
+    passing: `profile: alicloud
+accounts:
+  platform: { id: "1234567890123456" }
+  team-a: { id: "2234567890123456" }
+images:
+  golden:
+    id: "m-bp1g7004ksh0oeuc9ab1"
+    region: cn-hangzhou
+    owner: platform
+    kind: system
+    name: golden-alinux
+    existingMembers: 43   # 44 of 50: 88 %
+shares:
+  - name: golden-to-team-a
+    image: golden
+    members: [team-a]
+`,
+  },
+  *check(ctx) {
+    for (let i = 0; i < ctx.images.length; i++) {
+      const limit = limitOf(ctx, i);
+      const total = ctx.memberTotal[i];
+      if (limit === "unknown" || total === 0 || total > limit || total * 10 < limit * 9) continue;
+      const img = ctx.images[i];
+      // Blame the image's last declaring share: it is the one that brings the image this close.
+      const last = ctx.imageEdgeStart[i + 1] - 1;
+      const s = last >= ctx.imageEdgeStart[i] ? shareOfEdge(ctx, ctx.imageEdges[last]) : -1;
+      yield {
+        message: `${imageLabel(img)} would have ${plural(total, "member")} of its limit of ${limit} (${Math.floor((total * 100) / limit)} %): ${plural(limit - total, "place")} left`,
+        resource: s >= 0 ? ctx.shares[s].name : img.resource,
+        path: s >= 0 ? ["shares", s] : img.path,
+        profile: img.profile,
+        fix: `ask ${img.profile === "tencentcloud" ? "Tencent Cloud" : "the cloud"} to raise the member quota and set limits.${img.kind === "full" ? "fullMember" : "member"}, or split the members across a copy of the image`,
+      };
+    }
+  },
+};

@@ -1,0 +1,105 @@
+import { PROFILE_IDS } from "../model";
+import { PROFILES } from "../profiles";
+import { type ContextRule, EDGE_DUPLICATE, STATUS_MASK, STATUS_REJECTED, limitOf, shareOfEdge } from "../context";
+import type { Finding } from "../rule";
+import { edgePath, imageLabel, listNames, plural, sharesOf } from "../text";
+
+export const rule: ContextRule = {
+  id: "member-limit",
+  title: "Too many members for one image",
+  description:
+    "An image would have more members (declared in the topology + already present in the cloud and not declared here) than its profile allows for its kind. Members count while pending or accepted; a rejected member does not count.",
+  source: ["000", "001", "003", "004"],
+  profiles: PROFILE_IDS,
+  severity: "error",
+  docs: {
+    why:
+      "Each cloud caps the members of one image (huaweicloud 128, full-ECS 10; opentelekomcloud 256, full-ECS 10; alicloud 50; tencentcloud 50 by seed 004, 500 by the 2024-11-27 API reference). Past the cap the cloud refuses the member call, half way through an apply. The count is the distinct members the topology declares for the image across all its shares, plus `existingMembers` (members present that no share declares), or what the cloud reports for those when it was read (the larger of the two: they are the same members). A member the topology (or the cloud) records as rejected does not count. `limits.member` / `limits.fullMember` raise the cap once the cloud has raised the quota; a limit of \"unknown\" skips the check.",
+    failing: `profile: huaweicloud
+accounts:
+  platform:
+    id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    projects: { platform-bj: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } }
+  team-a:
+    id: "2a1b2c3d4e5f60718293a4b5c6d7e8f9"
+images:
+  golden:
+    id: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a"
+    region: cn-north-4
+    owner: platform
+    kind: system
+    name: golden-ubuntu
+    existingMembers: 128   # already at huaweicloud's 128
+shares:
+  - name: golden-to-team-a
+    image: golden
+    members: [team-a]
+`,
+    passing: `profile: huaweicloud
+accounts:
+  platform:
+    id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    projects: { platform-bj: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } }
+  team-a:
+    id: "2a1b2c3d4e5f60718293a4b5c6d7e8f9"
+images:
+  golden:
+    id: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a"
+    region: cn-north-4
+    owner: platform
+    kind: system
+    name: golden-ubuntu
+    existingMembers: 127   # 127 + 1 = 128: exactly at the limit passes
+shares:
+  - name: golden-to-team-a
+    image: golden
+    members: [team-a]
+`,
+  },
+  *check(ctx) {
+    for (let i = 0; i < ctx.images.length; i++) {
+      const limit = limitOf(ctx, i);
+      if (limit === "unknown" || ctx.memberTotal[i] <= limit) continue;
+      yield limitFinding(ctx, i, limit);
+    }
+  },
+};
+
+function limitFinding(ctx: Parameters<ContextRule["check"]>[0], i: number, limit: number): Finding {
+  const img = ctx.images[i];
+  const declared = ctx.declaredCounting[i];
+  const existing = ctx.existing[i];
+  const shares = sharesOf(ctx, i);
+  const parts: string[] = [];
+  if (declared > 0) parts.push(`${declared} declared by ${shares.length === 1 ? "share" : "shares"} ${listNames(shares)}`);
+  if (existing > 0) parts.push(`${existing} existing`);
+  const override = img.kind === "full" ? ctx.topology.limits?.fullMember : ctx.topology.limits?.member;
+  const origin = override !== undefined ? `raised by limits.${img.kind === "full" ? "fullMember" : "member"}` : `${img.profile}'s limit for a ${img.kind === "full" ? "full-ECS" : `${img.kind}-disk`} image`;
+  const over = ctx.memberTotal[i] - limit;
+
+  // Blame the declared member that crosses the limit (members already present come first).
+  let resource = img.resource;
+  let path: (string | number)[] = [...img.path, "existingMembers"];
+  if (declared > 0) {
+    const target = Math.max(0, limit - existing);
+    let n = 0;
+    for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1]; k++) {
+      const e = ctx.imageEdges[k];
+      if (ctx.edgeMember[e] < 0 || (ctx.edgeStatus[e] & EDGE_DUPLICATE) !== 0 || (ctx.edgeStatus[e] & STATUS_MASK) === STATUS_REJECTED) continue;
+      if (n++ === target) {
+        resource = ctx.shares[shareOfEdge(ctx, e)].name;
+        path = edgePath(ctx, e);
+        break;
+      }
+    }
+  }
+  const key = img.kind === "full" ? "fullMember" : "member";
+  const newer = img.profile === "tencentcloud" ? " (Tencent Cloud's 2024-11-27 API reference allows 500 accounts: if your account has that, set it)" : "";
+  return {
+    message: `${imageLabel(img)} would have ${plural(ctx.memberTotal[i], "member")}: ${parts.join(" + ")}; the limit is ${limit} (${origin})`,
+    resource,
+    path,
+    profile: img.profile,
+    fix: `share image ${img.key} with ${plural(over, "member")} fewer, or once ${PROFILES[img.profile].title} has raised the quota, set limits.${key} to it${newer}`,
+  };
+}

@@ -1,0 +1,77 @@
+import { PROFILE_IDS } from "../model";
+import type { ContextRule } from "../context";
+import { cloud } from "../text";
+
+export const rule: ContextRule = {
+  id: "reshare-forbidden",
+  title: "Only the owner can share an image",
+  description: "A share of an image that the sharing account (`by`) does not own: an image shared with an account cannot be shared on by it.",
+  source: ["000", "001", "002", "003", "004"],
+  profiles: PROFILE_IDS,
+  severity: "error",
+  docs: {
+    why:
+      "Every seed says only the image's owner can share it. The owner of a copy's product is the copying account, so on huaweicloud / opentelekomcloud the way to pass on an image shared with you is to accept it, replicate it to a private image (a copy by you, in the same region) and share that copy (share-chain then warns about the data that travels on). tencentcloud: a shared image cannot be copied either, so only the owner can share it with more accounts; alicloud: no way around is documented.",
+    failing: `profile: huaweicloud
+accounts:
+  platform: { id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { platform-bj: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } } }
+  team-a: { id: "2a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { team-a-bj: { id: "3a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } } }
+  team-b: { id: "4a1b2c3d4e5f60718293a4b5c6d7e8f9" }
+images:
+  golden: { id: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a", region: cn-north-4, owner: platform, kind: system, name: golden-ubuntu }
+shares:
+  - { name: golden-to-team-a, image: golden, members: [team-a] }
+  - { name: team-a-passes-it-on, image: golden, by: team-a, members: [team-b] }   # team-a does not own golden
+acceptances:
+  - { name: team-a-accepts, image: golden, member: team-a, status: accepted }
+`,
+    passing: `profile: huaweicloud
+accounts:
+  platform: { id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { platform-bj: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } } }
+  team-a: { id: "2a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { team-a-bj: { id: "3a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } } }
+  team-b: { id: "4a1b2c3d4e5f60718293a4b5c6d7e8f9" }
+images:
+  golden: { id: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a", region: cn-north-4, owner: platform, kind: system, name: golden-ubuntu }
+shares:
+  - { name: golden-to-team-a, image: golden, members: [team-a] }
+  - { name: team-a-shares-its-replica, image: golden-team-a, members: [team-b] }   # team-a owns its replica
+acceptances:
+  - { name: team-a-accepts, image: golden, member: team-a, status: accepted }
+copies:
+  - { name: team-a-replicates, source: golden, region: cn-north-4, by: team-a, as: golden-team-a }
+`,
+  },
+  *check(ctx) {
+    const shares = ctx.shares;
+    for (let s = 0; s < shares.length; s++) {
+      const i = ctx.shareImage[s];
+      if (i < 0) continue;
+      const img = ctx.images[i];
+      const byKey = ctx.shareByKey[s];
+      if (byKey === img.ownerKey) continue;
+      const share = shares[s];
+      const sharedWithBy = isSharedWith(ctx, i, ctx.shareBy[s]);
+      let message = `share ${share.name}: account ${byKey} shares image ${img.key}, which ${img.ownerKey} owns${sharedWithBy ? ` (it was shared with ${byKey})` : ""}; only the owner can share an image on ${cloud(img)}`;
+      let fix: string | undefined;
+      if (img.profile === "huaweicloud" || img.profile === "opentelekomcloud") {
+        fix = `accept ${img.key} as ${byKey}, replicate it to a private image (a copy with source: ${img.key}, by: ${byKey}, region: ${img.region}), and share that copy instead`;
+      } else if (img.profile === "tencentcloud") {
+        message += " (and a shared image cannot be copied: only the owner can share it with more accounts)";
+      } else {
+        message += " (no way around it is documented)";
+      }
+      const finding = { message, resource: share.name, path: share.by !== undefined ? ["shares", s, "by"] : ["shares", s], profile: img.profile };
+      yield fix === undefined ? finding : { ...finding, fix };
+    }
+  },
+};
+
+/** Whether some share of the topology, or the cloud, grants image i to an account. Called per violating share only. */
+function isSharedWith(ctx: Parameters<ContextRule["check"]>[0], i: number, account: number): boolean {
+  if (account < 0) return false;
+  for (let k = ctx.imageEdgeStart[i]; k < ctx.imageEdgeStart[i + 1]; k++) {
+    const m = ctx.edgeMember[ctx.imageEdges[k]];
+    if (m >= 0 && ctx.memberAccount[m] === account) return true;
+  }
+  return false;
+}
