@@ -23,3 +23,7 @@ export type {
   Profile,
 } from "./rules";
 export type { MemberTarget } from "./backends/types";
+
+// The topology file loader (YAML or JSON): every input error with its file, line:column and path.
+export { loadTopologyFile as loadTopology, loadTopologyFile, loadTopologyText, formatInputError } from "./topology/load";
+export type { LoadResult, LoadOptions, TopologyInputError, TopologyPositions, Position, PathSegment } from "./topology/load";

@@ -1,7 +1,7 @@
 /**
  * The `image-share` command. Each subcommand lives in a module of its own, loaded only when
  * called (so `validate` never loads Pulumi or a cloud SDK). Exit codes (DESIGN.md): 0 no error,
- * 1 a rule reported an error, 2 bad input.
+ * 1 a rule reported an error, 2 bad input, 3 an internal error (cli.js).
  */
 export interface Command {
   usage: string;
@@ -13,8 +13,20 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   validate: () => import("./validate"),
   rules: () => import("./rules"),
   plan: () => import("./plan"),
+  graph: () => import("./graph"),
   emulator: () => import("./emulator"),
 };
+
+/**
+ * A reader that stops early (`validate ... | head -1`) closes the pipe: stop writing and exit
+ * quietly with the code so far, never with a stack trace.
+ */
+export function quietOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -10,7 +10,8 @@ import { TopologySchema } from "./schema";
 
 type At = (segments: PathSegment[], message: string) => TopologyInputError;
 
-export function schemaErrors(error: ZodError, data: unknown, at: At): TopologyInputError[] {
+/** `root`: the schema the data was checked against (for the keys a place allows). */
+export function schemaErrors(error: ZodError, data: unknown, at: At, root: z.core.$ZodType = TopologySchema): TopologyInputError[] {
   const out: TopologyInputError[] = [];
   const seen = new Set<string>();
   const push = (e: TopologyInputError) => {
@@ -25,7 +26,7 @@ export function schemaErrors(error: ZodError, data: unknown, at: At): TopologyIn
     const value = valueAt(data, segments);
     switch (issue.code) {
       case "unrecognized_keys":
-        for (const k of issue.keys ?? []) push(at([...segments, k], `unknown key "${k}"${didYouMean(k, keysAt(segments), { ignoreCase: true })}`));
+        for (const k of issue.keys ?? []) push(at([...segments, k], `unknown key "${k}"${didYouMean(k, keysAt(segments, root), { ignoreCase: true })}`));
         return;
       case "invalid_type": {
         const want = TYPE_WORDS[issue.expected ?? ""] ?? issue.expected ?? "another type";
@@ -108,8 +109,8 @@ function valueAt(data: unknown, segments: readonly PathSegment[]): unknown {
 }
 
 /** The keys the schema allows in the mapping at `segments` (none where it is not a mapping). */
-export function keysAt(segments: readonly PathSegment[]): string[] {
-  let schema: z.core.$ZodType | undefined = TopologySchema;
+export function keysAt(segments: readonly PathSegment[], root: z.core.$ZodType = TopologySchema): string[] {
+  let schema: z.core.$ZodType | undefined = root;
   for (const seg of segments) {
     schema = schema && childSchema(schema, seg);
   }

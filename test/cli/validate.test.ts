@@ -152,8 +152,12 @@ describe("image-share validate", () => {
     const out = formatGithub({
       files: ["we,ird:name.yaml"],
       inputErrors: [],
+      suppressed: [],
+      baselined: [],
+      views: [],
+      findings: new Map(),
       summary: { errors: 1, warnings: 0 },
-      violations: [{ rule: "member-limit", severity: "error", message: "100% full, really:\nyes", resource: "s", profile: "alicloud", file: "we,ird:name.yaml", line: 3, column: 5 }],
+      violations: [{ rule: "member-limit", severity: "error", message: "100% full, really:\nyes", resource: "s", profile: "alicloud", file: "we,ird:name.yaml", line: 3, column: 5, path: "", segments: [] }],
     });
     assert.equal(out.split("\n")[0], "::error file=we%2Cird%3Aname.yaml,line=3,col=5,title=member-limit (alicloud)::s: 100%25 full, really:%0Ayes");
   });
@@ -182,7 +186,7 @@ describe("image-share validate", () => {
     const json = JSON.parse(both.stdout);
     assert.ok(json.violations.length > 0);
     assert.equal(json.inputErrors.length, 2);
-    assert.deepEqual(Object.keys(json.inputErrors[0]).sort(), ["column", "file", "line", "message", "path"]);
+    assert.deepEqual(Object.keys(json.inputErrors[0]).sort(), ["column", "file", "line", "message", "path", "segments"]);
     assert.equal(json.summary.inputErrors, 2);
     for (const format of ["sarif", "github", "text"]) {
       const r = await run("validate", invalid, "--format", format);

@@ -33,6 +33,11 @@ export function formatGithub(report: ValidateReport): string {
     lines.push(command(v.severity, { file: v.file, line: v.line, col: v.column, title: `${v.rule} (${v.profile})` }, text));
   }
   const s = report.summary;
-  lines.push(`image-share: ${s.errors} error${s.errors === 1 ? "" : "s"}, ${s.warnings} warning${s.warnings === 1 ? "" : "s"}${report.inputErrors.length ? `, ${report.inputErrors.length} input error${report.inputErrors.length === 1 ? "" : "s"}` : ""}`);
+  const extra = [
+    report.inputErrors.length ? `${report.inputErrors.length} input error${report.inputErrors.length === 1 ? "" : "s"}` : "",
+    report.suppressed.length ? `${report.suppressed.length} suppressed` : "",
+    report.baselined.length ? `${report.baselined.length} in the baseline` : "",
+  ].filter(Boolean);
+  lines.push(`image-share: ${s.errors} error${s.errors === 1 ? "" : "s"}, ${s.warnings} warning${s.warnings === 1 ? "" : "s"}${extra.map((x) => `, ${x}`).join("")}`);
   return lines.join("\n") + "\n";
 }

@@ -1,15 +1,30 @@
 /**
- * What `image-share validate` hands its formatters: every violation placed in its file, and
- * every input error. Plain data, so each output format is a small pure function of it.
+ * What `image-share validate` hands its formatters: every finding placed in its file, and every
+ * input error. Plain data, so each output format is a small pure function of it.
  */
-import type { Topology, Violation } from "../../rules";
-import type { PathSegment, TopologyInputError, TopologyPositions } from "../../topology/load";
+import type { ProfileId, RuleId, Severity, Violation } from "../../rules";
+import type { PathSegment, TopologyInputError } from "../../topology/load";
+import type { MergedTopology } from "../../topology/merge";
 
-export interface LocatedViolation extends Violation {
+/** A violation in its file: `path` in the file's words (`shares[2].members[0]`), as input errors give it. */
+export interface LocatedViolation {
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  resource: string;
+  profile: ProfileId;
+  fix?: string;
   file: string;
   /** 1-based; absent when the place could not be found. */
   line?: number;
   column?: number;
+  /** The path in the file as text ("" when the finding names a resource only), and as segments. */
+  path: string;
+  segments: PathSegment[];
+  /** Set on a finding an inline comment suppresses. */
+  suppression?: { reason: string; line: number };
+  /** Set on a finding the baseline already holds. */
+  baselined?: true;
 }
 
 export interface Summary {
@@ -19,12 +34,21 @@ export interface Summary {
 
 export interface ValidateReport {
   files: string[];
+  /** Findings that count (not suppressed, not in the baseline). */
   violations: LocatedViolation[];
+  /** Findings an inline comment suppresses, with its reason. */
+  suppressed: LocatedViolation[];
+  /** Findings the baseline holds. */
+  baselined: LocatedViolation[];
   inputErrors: TopologyInputError[];
   summary: Summary;
+  /** The views validated (one per cloud), for the share graph. */
+  views: MergedTopology[];
+  /** Findings of each view, as the rules core reported them (merged paths), for the share graph. */
+  findings: Map<MergedTopology, Violation[]>;
 }
 
-export function summarize(violations: readonly Violation[]): Summary {
+export function summarize(violations: readonly { severity: Severity }[]): Summary {
   let errors = 0;
   let warnings = 0;
   for (const v of violations) {
@@ -32,32 +56,4 @@ export function summarize(violations: readonly Violation[]): Summary {
     else warnings++;
   }
   return { errors, warnings };
-}
-
-/**
- * Places each violation in the file: its `path` where the rule gave one, else the declaring
- * resource (a share / acceptance / copy by name, or `images.<key>`).
- */
-export function locate(file: string, topology: Topology, positions: TopologyPositions, violations: readonly Violation[]): LocatedViolation[] {
-  let byName: Map<string, PathSegment[]> | undefined;
-  const resourcePath = (resource: string): PathSegment[] | undefined => {
-    if (resource.startsWith("images.")) return ["images", resource.slice("images.".length)];
-    if (!byName) {
-      byName = new Map();
-      topology.shares.forEach((s, i) => byName!.set(s.name, ["shares", i]));
-      topology.acceptances.forEach((a, i) => byName!.set(a.name, ["acceptances", i]));
-      topology.copies.forEach((c, i) => byName!.set(c.name, ["copies", i]));
-    }
-    return byName.get(resource);
-  };
-  return violations.map((v) => {
-    const where = v.path ?? resourcePath(v.resource);
-    const pos = where ? positions.locate(where) : undefined;
-    const out: LocatedViolation = { ...v, file };
-    if (pos) {
-      out.line = pos.line;
-      out.column = pos.column;
-    }
-    return out;
-  });
 }

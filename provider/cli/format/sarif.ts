@@ -2,11 +2,12 @@
  * `--format sarif`: SARIF 2.1.0 (OASIS), as GitHub code scanning reads it (upload with
  * github/codeql-action/upload-sarif). One rule entry per rule id of RULES.md (tool.driver.rules),
  * one result per violation with its file, line and column. Input errors are results of the
- * extra rule `input-error`.
+ * extra rule `input-error`. A suppressed finding is a result with an `inSource` suppression and
+ * its justification; with a baseline, results carry `baselineState` (new or unchanged).
  */
 import * as path from "node:path";
 import { RULES, severityFor, type ProfileId } from "../../rules";
-import type { ValidateReport } from "./report";
+import type { LocatedViolation, ValidateReport } from "./report";
 import { rulePlainDoc, severityText } from "./ruledoc";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -71,12 +72,15 @@ export function sarifRules(): SarifRule[] {
   return rules;
 }
 
-/** A file's URI relative to the working directory (GitHub matches results to repository paths), with forward slashes. */
+/**
+ * A file's URI relative to the working directory (GitHub matches results to repository paths),
+ * with forward slashes; each segment percent-encoded (`#`, `?`, `%` and spaces included).
+ */
 export function artifactUri(file: string, cwd = process.cwd()): string {
   const rel = path.isAbsolute(file) ? path.relative(cwd, file) : path.normalize(file);
   const usable = rel.startsWith("..") || path.isAbsolute(rel) ? path.resolve(cwd, file) : rel;
-  const slashed = usable.split(path.sep).join("/");
-  return path.isAbsolute(usable) ? `file://${slashed.startsWith("/") ? "" : "/"}${encodeURI(slashed)}` : encodeURI(slashed);
+  const encoded = usable.split(path.sep).map((seg) => encodeURIComponent(seg)).join("/");
+  return path.isAbsolute(usable) ? `file://${encoded.startsWith("/") ? "" : "/"}${encoded}` : encoded;
 }
 
 export function formatSarif(report: ValidateReport, version: string, cwd = process.cwd()): string {
@@ -89,6 +93,16 @@ export function formatSarif(report: ValidateReport, version: string, cwd = proce
     },
     ...(logical ? { logicalLocations: [{ name: logical, kind: "resource" }] } : {}),
   });
+  const result = (v: LocatedViolation) => ({
+    ruleId: v.rule,
+    ruleIndex: index.get(v.rule)!,
+    level: v.baselined ? "note" : v.severity,
+    message: { text: `${v.resource}: ${v.message}${v.fix ? ` Fix: ${v.fix}` : ""}` },
+    locations: [location(v.file, v.line, v.column, v.resource)],
+    properties: { profile: v.profile, resource: v.resource, ...(v.path ? { path: v.path } : {}), ...(v.fix ? { fix: v.fix } : {}) },
+    ...(v.suppression ? { suppressions: [{ kind: "inSource", justification: v.suppression.reason }] } : {}),
+    ...(report.baselined.length > 0 || v.baselined ? { baselineState: v.baselined ? "unchanged" : "new" } : {}),
+  });
   const results = [
     ...report.inputErrors.map((e) => ({
       ruleId: INPUT_ERROR_RULE,
@@ -97,14 +111,9 @@ export function formatSarif(report: ValidateReport, version: string, cwd = proce
       message: { text: e.path ? `${e.path}: ${e.message}` : e.message },
       locations: [location(e.file, e.line, e.column)],
     })),
-    ...report.violations.map((v) => ({
-      ruleId: v.rule,
-      ruleIndex: index.get(v.rule)!,
-      level: v.severity,
-      message: { text: `${v.resource}: ${v.message}${v.fix ? ` Fix: ${v.fix}` : ""}` },
-      locations: [location(v.file, v.line, v.column, v.resource)],
-      properties: { profile: v.profile, resource: v.resource, ...(v.fix ? { fix: v.fix } : {}) },
-    })),
+    ...report.violations.map(result),
+    ...report.suppressed.map(result),
+    ...report.baselined.map(result),
   ];
   const log = {
     $schema: SARIF_SCHEMA,

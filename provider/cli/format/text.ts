@@ -35,7 +35,26 @@ export function formatInputErrors(report: ValidateReport, style: Style = PLAIN):
   return report.inputErrors.map((e) => `${style.red("error")} ${formatInputError(e)}\n`).join("");
 }
 
-export function formatText(report: ValidateReport, style: Style = PLAIN): string {
+/** `s` in lines of at most `width` columns: the first starts at column `first`, the others are indented by `indent`. */
+function wrapText(s: string, first: number, indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  let col = first;
+  for (const word of s.split(" ")) {
+    if (line !== "" && col + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+      col = indent + word.length;
+    } else {
+      col += (line === "" ? 0 : 1) + word.length;
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join("\n" + " ".repeat(indent));
+}
+
+export function formatText(report: ValidateReport, style: Style = PLAIN, width = 100): string {
   const out: string[] = [];
   const byFile = new Map<string, LocatedViolation[]>();
   for (const v of report.violations) {
@@ -64,8 +83,9 @@ export function formatText(report: ValidateReport, style: Style = PLAIN): string
       for (const v of vs) {
         const sev = v.severity === "error" ? style.red("error  ") : style.yellow("warning");
         const where = v.line !== undefined && v.line !== vs[0].line ? style.dim(` [line ${v.line}]`) : "";
-        out.push(`    ${sev} ${style.bold(v.rule)}${where}  ${v.message}\n`);
-        if (v.fix) out.push(`            ${style.dim("fix:")} ${v.fix}\n`);
+        const head = `    warning ${v.rule}${where ? ` [line ${v.line}]` : ""}  `.length;
+        out.push(`    ${sev} ${style.bold(v.rule)}${where}  ${wrapText(v.message, head, 12, width)}\n`);
+        if (v.fix) out.push(`            ${style.dim("fix:")} ${wrapText(v.fix, 17, 17, width)}\n`);
       }
     }
     out.push("\n");
@@ -76,6 +96,8 @@ export function formatText(report: ValidateReport, style: Style = PLAIN): string
     s.warnings > 0 ? style.yellow(plural(s.warnings, "warning")) : plural(s.warnings, "warning"),
   ];
   if (report.inputErrors.length > 0) counts.push(style.red(plural(report.inputErrors.length, "input error")));
+  if (report.suppressed.length > 0) counts.push(`${report.suppressed.length} suppressed`);
+  if (report.baselined.length > 0) counts.push(`${report.baselined.length} in the baseline`);
   const verdict =
     report.inputErrors.length > 0 ? style.red("invalid input") : s.errors > 0 ? style.red("failed") : style.green("passed");
   out.push(`${verdict}: ${counts.join(", ")} in ${plural(report.files.length, "file")}\n`);
