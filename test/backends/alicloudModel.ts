@@ -169,8 +169,12 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
         if (image.members.length > 0) throw new ImageServiceError("conflict", "still shared", { rule: "delete-while-shared" });
         model.images.delete(id);
       },
-      async listImages(): Promise<ImageInfo[]> {
-        return Promise.all([...model.images.values()].filter((i) => i.region === region && (i.owner === account || i.members.includes(account))).map((i) => service.getImage(i.id)));
+      async listImages(): Promise<(ImageInfo & { createdAt: number })[]> {
+        const visible = [...model.images.values()].filter((i) => i.region === region && (i.owner === account || i.members.includes(account)));
+        return Promise.all(visible.map(async (i) => ({ ...(await service.getImage(i.id)), createdAt: 0 })));
+      },
+      async memberRecords(id): Promise<(Member & { createdAt: number })[]> {
+        return owned(id).members.map((m) => ({ type: "account", id: m, status: "accepted", createdAt: 0 }));
       },
       async getMember(): Promise<never> {
         throw new ImageServiceError("not-found", "no acceptance step: members are read as a list");

@@ -19,6 +19,7 @@ const noImages: DialectService = new Proxy({} as DialectService, {
     if (property === "region") return "ap-guangzhou";
     return async (...args: unknown[]) => {
       calls.push(String(property));
+      if (property === "listImages") return [];
       throw new ImageServiceError("not-found", `no image ${String(args[0])}`);
     };
   },
@@ -73,7 +74,7 @@ describe("tencentcloud dialect: TC3-HMAC-SHA256 verification", () => {
     assert.deepEqual(answer.ImageSet, []);
     assert.equal(answer.TotalCount, 0);
     assert.ok(answer.RequestId);
-    assert.deepEqual(calls, ["getImage"]);
+    assert.deepEqual(calls, ["listImages"]);
   });
 
   it("refuses a wrong secret with AuthFailure.SignatureFailure, before touching the model", async () => {

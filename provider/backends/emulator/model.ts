@@ -66,6 +66,8 @@ export interface ImageRecord {
   /** Why a copy failed. */
   reason?: string;
   sourceImageId?: string;
+  /** huaweicloud / opentelekomcloud: the CBR backup a full-ECS image was made from (IMS `__backup_id`). */
+  backupId?: string;
   createdAt: number;
   members: MemberRecord[];
 }
@@ -102,7 +104,7 @@ export interface JobRecord {
  */
 export interface MemberJobRecord {
   id: string;
-  /** IMS's job_type: batchAddMembers, batchDeleteMembers, batchUpdateMembers. */
+  /** IMS's job_type: imsBatchAddMembers, imsBatchDeleteMembers, imsBatchUpdateMembers. */
   type: string;
   profile: ProfileId;
   /** Who started it (jobs are read by the account that started them). */
@@ -410,6 +412,7 @@ export interface ImageInput {
   description?: string;
   status?: ImageStatus;
   sourceImageId?: string;
+  backupId?: string;
 }
 
 /**
@@ -457,6 +460,7 @@ export function addImage(state: EmulatorState, input: ImageInput, now: number): 
     ...(input.description !== undefined ? { description: input.description } : {}),
     status: input.status ?? "available",
     ...(input.sourceImageId ? { sourceImageId: input.sourceImageId } : {}),
+    ...(input.backupId ? { backupId: checkText(input.backupId, `image ${id}: backupId`) } : {}),
     createdAt: now,
     members: [],
   };
@@ -660,8 +664,12 @@ export function removeMembers(state: EmulatorState, who: Identity, imageId: stri
 }
 
 export function listMembers(state: EmulatorState, who: Identity, imageId: string): Member[] {
-  const image = ownedImage(state, who, imageId, "list members");
-  return image.members.map((m) => ({ type: m.type, id: m.id, status: m.status }));
+  return memberRecords(state, who, imageId).map((m) => ({ type: m.type, id: m.id, status: m.status }));
+}
+
+/** The members with when each was added (owner only), as the dialects show them (SharedTime, created_at). */
+export function memberRecords(state: EmulatorState, who: Identity, imageId: string): MemberRecord[] {
+  return ownedImage(state, who, imageId, "list members").members.map((m) => ({ ...m }));
 }
 
 /** The member itself accepts or rejects (huaweicloud, opentelekomcloud); rejected can be accepted again. */
@@ -846,10 +854,15 @@ function copyMaking(state: EmulatorState, image: ImageRecord): JobRecord | undef
   return undefined;
 }
 
+/** Whether the image is a copy (or replicate) still being made (seeded ones too, which have no job). */
+function beingCopied(image: ImageRecord): boolean {
+  return image.status === "creating" && image.sourceImageId !== undefined;
+}
+
 /** Whether this owned image is a copy still being made (the caller then cancels it rather than deletes it). */
 export function isCopyInProgress(state: EmulatorState, who: Identity, imageId: string): boolean {
   const image = state.images[imageId];
-  return image !== undefined && ownedBy(image, who) && image.profile === who.profile && image.region === who.region && copyMaking(state, image) !== undefined;
+  return image !== undefined && ownedBy(image, who) && image.profile === who.profile && image.region === who.region && beingCopied(image);
 }
 
 /**
@@ -859,12 +872,14 @@ export function isCopyInProgress(state: EmulatorState, who: Identity, imageId: s
  */
 export function cancelCopy(state: EmulatorState, who: Identity, imageId: string, now: number): void {
   const image = ownedImage(state, who, imageId, "cancel the copy of");
+  if (!beingCopied(image)) throw refuse("conflict", who.profile, CODES.notCopying, `image ${imageId} is ${image.status}, not a copy being made: there is no copy to cancel`);
   const job = copyMaking(state, image);
-  if (!job) throw refuse("conflict", who.profile, CODES.notCopying, `image ${imageId} is ${image.status}, not a copy being made: there is no copy to cancel`);
-  job.status = "failed";
-  job.reason = "cancelled: the copy was cancelled and its image deleted";
-  job.finishedAt = now;
-  delete state.runningJobs[job.id];
+  if (job) {
+    job.status = "failed";
+    job.reason = "cancelled: the copy was cancelled and its image deleted";
+    job.finishedAt = now;
+    delete state.runningJobs[job.id];
+  }
   delete state.images[imageId];
 }
 
@@ -872,7 +887,7 @@ export function deleteImage(state: EmulatorState, who: Identity, imageId: string
   const image = ownedImage(state, who, imageId, "delete");
   // CopyImage: "During the image copy process, you cannot directly delete (DeleteImage) the image
   // being copied. However, you can cancel the copy task (CancelCopyImage)" (API reference).
-  if (who.profile === "alicloud" && copyMaking(state, image)) {
+  if (who.profile === "alicloud" && beingCopied(image)) {
     throw refuse("conflict", who.profile, CODES.copyInProgress, `image ${imageId} is still being copied: cancel the copy (CancelCopyImage) instead of deleting it`);
   }
   if ((who.profile === "alicloud" || who.profile === "tencentcloud") && image.members.length > 0) {

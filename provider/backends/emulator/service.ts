@@ -164,8 +164,15 @@ export class EmulatorImageService implements ImageService {
   // Beyond ImageService: what the HTTP dialects serve besides the interface's calls.
 
   /** Every image of the caller's region that it owns or that is shared with it (DescribeImages without ids). */
-  async listImages(): Promise<ImageInfo[]> {
-    return this.call("listImages", (state, now) => model.listImages(state, this.identity).map(({ image, sharedWithCaller }) => toImageInfo(image, sharedWithCaller, model.imageProgress(state, image, now))));
+  async listImages(): Promise<(ImageInfo & { createdAt: number })[]> {
+    return this.call("listImages", (state, now) =>
+      model.listImages(state, this.identity).map(({ image, sharedWithCaller }) => ({ ...toImageInfo(image, sharedWithCaller, model.imageProgress(state, image, now)), createdAt: image.createdAt })),
+    );
+  }
+
+  /** Every member with when it was added (owner only; the dialects page it as their cloud does). */
+  async memberRecords(imageId: string): Promise<(Member & { createdAt: number })[]> {
+    return this.call("listMembers", (state) => model.memberRecords(state, this.identity, imageId).map((m) => ({ type: m.type, id: m.id, status: m.status, createdAt: m.createdAt })));
   }
 
   /** One member of an image, read by the owner or by that member (Huawei GET .../members/{member_id}). */
@@ -199,6 +206,7 @@ export function toImageInfo(image: model.ImageRecord, sharedWithCaller: boolean,
     status: image.status,
     sharedWithCaller,
     ...(image.sourceImageId ? { sourceImageId: image.sourceImageId } : {}),
+    ...(image.backupId ? { backupId: image.backupId } : {}),
     ...(progress !== undefined ? { progress } : {}),
   };
 }

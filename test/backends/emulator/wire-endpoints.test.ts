@@ -121,7 +121,7 @@ describe("emulator dialects: the endpoints real clients call, and the references
       do job = await owner("GET", `/v1/cloudimages/job/${String(add.job_id)}`);
       while (job.status === "RUNNING");
       assert.equal(job.status, "SUCCESS");
-      assert.equal(job.job_type, "batchAddMembers");
+      assert.equal(job.job_type, "imsBatchAddMembers");
       assert.deepEqual((job.entities as Json).results, [{ image_id: w.systemImageId, project_id: w.recipientProject, status: "success" }]);
       const copy = await owner("POST", `/v1/cloudimages/${w.systemImageId}/copy`, { name: "replica" });
       const progress = await owner("GET", `/v1/cloudimages/job/${String(copy.job_id)}`);

@@ -65,6 +65,12 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
+/** A request as the suites compare it with the documented shape. */
+export function recordRequest(req: http.IncomingMessage, raw: string): RecordedRequest {
+  const url = new URL(req.url ?? "/", "http://replay");
+  return { method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: parseBody(raw, req.headers["content-type"]), raw };
+}
+
 function parseBody(raw: string, contentType: string | undefined): unknown {
   if (raw === "") return undefined;
   if (contentType?.includes("application/x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(raw));
@@ -121,16 +127,7 @@ export async function startReplay(script: readonly Exchange[]): Promise<ReplaySe
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      const url = new URL(req.url ?? "/", "http://replay");
-      const recorded: RecordedRequest = {
-        method: req.method ?? "GET",
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: req.headers,
-        body: parseBody(raw, req.headers["content-type"]),
-        raw,
-      };
+      const recorded = recordRequest(req, Buffer.concat(chunks).toString("utf8"));
       requests.push(recorded);
       // A poll that repeats may stop early: skip to the next exchange when this one does not match.
       while (queue.length > 1 && queue[0].left === 0) queue.shift();

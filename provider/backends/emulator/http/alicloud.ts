@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isImageServiceError } from "../../errors";
-import { listAllMembers, type ImageInfo } from "../../types";
+import { type ImageInfo } from "../../types";
 import type { Dialect } from "./dialect";
 import { defineDialect, faultSource, WireError, type DialectEmulator, type DialectService, type ErrorTable, type WireFault, type WireRequest } from "./base";
 import { missingParameter as missing, NonceLog, verifyAlibabaSignature } from "./alicloud.sign";
@@ -75,6 +75,9 @@ const ERRORS: ErrorTable = {
   internal: () => err(500, "InternalError", "The request processing has failed due to some unknown error, exception or failure."),
 };
 const fixed = (code: string) => err(ERRORS.codes![code].status, code, ERRORS.codes![code].message!);
+
+/** ECS time stamps: ISO 8601 UTC to the second ("2020-11-24T06:52:19Z"). */
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
 const STATUS: Record<ImageInfo["status"], string> = { creating: "Creating", available: "Available", failed: "CreateFailed" };
 
@@ -183,7 +186,7 @@ async function describeImageSharePermission({ service, region }: Caller, p: Para
   const pageNumber = intParam(p, "PageNumber", 1, 1, 1_000_000);
   // PageSize: 1..100, default 10 (API reference).
   const pageSize = intParam(p, "PageSize", 10, 1, 100);
-  const accounts = (await listAllMembers(service, imageId)).filter((m) => m.type === "account" && m.status !== "rejected");
+  const accounts = (await service.memberRecords(imageId)).filter((m) => m.type === "account" && m.status !== "rejected");
   return {
     RegionId: region,
     ImageId: imageId,
@@ -191,7 +194,7 @@ async function describeImageSharePermission({ service, region }: Caller, p: Para
     PageNumber: pageNumber,
     PageSize: pageSize,
     ShareGroups: { ShareGroup: [] },
-    Accounts: { Account: accounts.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((m) => ({ AliyunId: m.id })) },
+    Accounts: { Account: accounts.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((m) => ({ AliyunId: m.id, SharedTime: isoSeconds(m.createdAt) })) },
   };
 }
 

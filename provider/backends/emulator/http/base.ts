@@ -20,8 +20,10 @@ import type { Dialect } from "./dialect";
  * APIs serve besides them (emulator/service.ts EmulatorImageService has it all).
  */
 export interface DialectService extends ImageService {
-  /** Every image of the caller's region that it owns or that is shared with it. */
-  listImages(): Promise<ImageInfo[]>;
+  /** Every image of the caller's region that it owns or that is shared with it, with when it was made. */
+  listImages(): Promise<(ImageInfo & { createdAt: number })[]>;
+  /** Every member of an image with when it was added (owner only, unpaged). */
+  memberRecords(imageId: string): Promise<(Member & { createdAt: number })[]>;
   /** One member of an image, read by the owner or by that member. */
   getMember(imageId: string, memberId: string): Promise<Member & { createdAt: number }>;
   /** Cancels a copy still being made (its image is deleted). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ImageServiceError } from "../../errors";
-import { listAllMembers, type Member, type MemberTarget } from "../../types";
+import { type Member, type MemberTarget } from "../../types";
 import type { ProfileId } from "../../../rules/model";
 import type { Identity, MemberJobInput, MemberJobResult } from "../model";
 import type { Dialect } from "./dialect";
@@ -129,6 +129,9 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       __imagetype: shared ? "shared" : "private",
       __whole_image: image.kind === "full" ? "true" : "false",
       __os_type: image.kind === "data" ? "" : "Linux",
+      __platform: image.kind === "data" ? "" : "Ubuntu",
+      // The CBR backup a full-ECS image was made from: accepting it, or copying it across regions, takes the vault.
+      ...(image.backupId ? { __backup_id: image.backupId } : {}),
       virtual_env_type: image.kind === "data" ? "DataImage" : "FusionCompute",
       __image_source_type: "uds",
       __isregistered: "true",
@@ -148,7 +151,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
   }
 
   async function listMembers(caller: Caller, imageId: string, query: URLSearchParams): Promise<unknown> {
-    const all = await listAllMembers(caller.service, imageId);
+    const all = await caller.service.memberRecords(imageId);
     // Paged as GlanceListImageMembers is (ims_03_0723): limit 1..1000 (default 500), marker
     // (base64) names the last member of the previous page, page_info.next_marker the next one.
     const limit = query.has("limit") ? Number(query.get("limit")) : 500;
@@ -209,7 +212,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       // reports the outcome, as IMS's asynchronous member APIs do.
       return memberJob(
         caller,
-        add ? "batchAddMembers" : "batchDeleteMembers",
+        add ? "imsBatchAddMembers" : "imsBatchDeleteMembers",
         async () => {
           for (const imageId of images) {
             if (add) await caller.service.addMembers(imageId, targets);
@@ -228,7 +231,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     if (status !== "accepted" && status !== "rejected") throw badRequest(`The status must be accepted or rejected, not ${status}.`);
     if (projectId !== caller.project) throw imsError(403, "IMG.0047", `The project_id ${projectId} is not the caller's project ${caller.project}.`);
     body.optionalText("vault_id");
-    return memberJob(caller, "batchUpdateMembers", async () => {
+    return memberJob(caller, "imsBatchUpdateMembers", async () => {
       for (const imageId of images) {
         try {
           await caller.service.setMemberStatus(imageId, { type: "project", id: projectId }, status);
@@ -270,7 +273,8 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
           job_type: member.type,
           status: failed ? "FAIL" : done ? "SUCCESS" : "RUNNING",
           begin_time: new Date(member.createdAt).toISOString(),
-          ...(done ? { end_time: new Date(now()).toISOString() } : {}),
+          // ShowJob's example carries end_time; empty while the job runs (emulator's choice).
+          end_time: done ? new Date(now()).toISOString() : "",
           entities: done && !failed && member.results ? { results: member.results.map((r) => ({ image_id: r.imageId, project_id: r.projectId, status: r.status })) } : {},
           error_code: failed ? member.failure!.code : null,
           fail_reason: failed ? member.failure!.reason : null,

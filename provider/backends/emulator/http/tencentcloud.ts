@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isImageServiceError } from "../../errors";
-import { listAllMembers, type ImageInfo } from "../../types";
+import type { ImageInfo } from "../../types";
 import type { Dialect } from "./dialect";
 import { defineDialect, faultSource, json, jsonObject, Parameters, WireError, type DialectEmulator, type DialectService, type ErrorTable, type WireFault, type WireRequest } from "./base";
 import { verifyTc3Signature } from "./tencentcloud.sign";
@@ -87,12 +86,11 @@ function integer(body: Parameters, name: string, fallback: number, max: number):
   return value;
 }
 
-/** The image as the caller sees it, or undefined when it does not exist for it. */
-async function findImage(caller: Caller, imageId: string): Promise<ImageInfo | undefined> {
-  return caller.service.getImage(imageId).catch((e: unknown) => {
-    if (isImageServiceError(e, "not-found")) return undefined;
-    throw e;
-  });
+type Listed = ImageInfo & { createdAt: number };
+
+/** The image as the caller sees it (owned, or shared with it, in the caller's region), or undefined. */
+async function findImage(caller: Caller, imageId: string): Promise<Listed | undefined> {
+  return (await caller.service.listImages()).find((i) => i.id === imageId);
 }
 
 /** An image the caller owns; `shared` words the refusal of someone else's. */
@@ -163,7 +161,7 @@ async function describeImages(caller: Caller, body: Parameters) {
   if (conditions !== undefined && ids !== undefined) throw refuse("InvalidParameter.InvalidParameterCoexistImageIdsFilters", "ImageIds and Filters cannot be given together.");
   const offset = integer(body, "Offset", 0, Number.MAX_SAFE_INTEGER);
   const limit = integer(body, "Limit", 20, 100);
-  const found: ImageInfo[] = [];
+  const found: Listed[] = [];
   if (ids !== undefined) {
     for (const id of new Set(ids)) {
       const image = await findImage(caller, id);
@@ -175,33 +173,45 @@ async function describeImages(caller: Caller, body: Parameters) {
   return { TotalCount: found.length, ImageSet: found.slice(offset, offset + limit).map(toTencentImage) };
 }
 
-/** The emulator's images are Linux images (DescribeImages Platform). */
+/** The emulator's images are Linux images (DescribeImages Platform, OsName). */
 const PLATFORM = "TencentOS";
+const OS_NAME = "TencentOS Server 3.1 (TK4)";
 
-/** The API's Image data type: a copy's progress shows on the image (ImageState SYNCING, SyncPercent). */
-function toTencentImage(image: ImageInfo): Record<string, unknown> {
+/**
+ * The API's Image data type, with the fields of the reference's example (213/15715): a copy's
+ * progress shows on the image (ImageState SYNCING, SyncPercent; 0 otherwise, as the example).
+ */
+function toTencentImage(image: Listed): Record<string, unknown> {
   const state = image.status === "available" ? "NORMAL" : image.status === "failed" ? "CREATEFAILED" : image.sourceImageId ? "SYNCING" : "CREATING";
   // A whole-machine image carries data-disk snapshots besides the system disk's; CVM has no
   // data-disk-only images, which the emulator shows as DATA_DISK snapshots alone.
   const disks = image.kind === "full" ? ["SYSTEM_DISK", "DATA_DISK"] : image.kind === "data" ? ["DATA_DISK"] : ["SYSTEM_DISK"];
   return {
     ImageId: image.id,
+    OsName: OS_NAME,
+    ImageType: image.sharedWithCaller ? "SHARED_IMAGE" : "PRIVATE_IMAGE",
+    CreatedTime: new Date(image.createdAt).toISOString().replace(/\.\d+Z$/, "+00:00"),
     ImageName: image.name,
     ImageDescription: image.description ?? "",
-    ImageType: image.sharedWithCaller ? "SHARED_IMAGE" : "PRIVATE_IMAGE",
+    ImageSize: 50 * disks.length,
+    Architecture: "x86_64",
     ImageState: state,
+    Platform: PLATFORM,
     ImageCreator: image.owner,
     ImageSource: "CREATE_IMAGE",
-    Platform: PLATFORM,
-    ...(state === "SYNCING" ? { SyncPercent: image.progress ?? 0 } : {}),
+    SyncPercent: state === "SYNCING" ? (image.progress ?? 0) : 0,
+    IsSupportCloudinit: true,
     SnapshotSet: disks.map((usage, i) => ({ SnapshotId: `snap-${image.id.replace(/^img-/, "")}${i}`, DiskUsage: usage, DiskSize: 50 })),
+    Tags: [],
+    LicenseType: "TencentCloud",
   };
 }
 
 async function describeImageSharePermission(caller: Caller, body: Parameters) {
   const imageId = body.text("ImageId");
   await ownedImage(caller, imageId);
-  return { SharePermissionSet: (await listAllMembers(caller.service, imageId)).map((m) => ({ AccountId: m.id })) };
+  // SharePermission: CreatedTime (ISO 8601 UTC, as the reference's example) and AccountId.
+  return { SharePermissionSet: (await caller.service.memberRecords(imageId)).map((m) => ({ CreatedTime: new Date(m.createdAt).toISOString().replace(/\.\d+Z$/, "Z"), AccountId: m.id })) };
 }
 
 async function modifyImageSharePermission(caller: Caller, body: Parameters, { maxAccountsPerCall }: TencentDialectOptions) {
@@ -221,7 +231,7 @@ async function modifyImageSharePermission(caller: Caller, body: Parameters, { ma
   if (image.status !== "available") throw refuse("InvalidParameterValue.InvalidImageState", `The image ${imageId} is not NORMAL.`);
   if (accountIds.includes(caller.account)) throw refuse("FailedOperation.AccountIsYourSelf", "The account is yourself.");
   // The cloud refuses the whole call when one account is a member already.
-  const present = new Set((await listAllMembers(caller.service, imageId)).map((m) => m.id));
+  const present = new Set((await caller.service.memberRecords(imageId)).map((m) => m.id));
   const already = accountIds.find((id) => present.has(id));
   if (already !== undefined) throw refuse("FailedOperation.AccountAlreadyExists", `The account ${already} already exists in the share list of ${imageId}.`);
   await caller.service.addMembers(imageId, targets);
