@@ -1,5 +1,5 @@
 /**
- * `image-share plan FILE... [--format text|json] [--emulator PATH]`: the read-only pull-request
+ * `image-share plan FILE... [--format text|json] [--db PATH]` (`--emulator PATH` is the same): the read-only pull-request
  * check. It reads what the backend holds for each image of the file (members and their status,
  * the image's name), prints per resource what an apply would do (members to add, copies to make,
  * acceptances to give), lists members present that the file does not declare ("outside the
@@ -222,9 +222,13 @@ function memberText(m: { type: string; id: string }): string {
   return `${m.type} ${m.id}`;
 }
 
-/** The plan as a person reads it in a terminal. */
+/** The plan as a person reads it in a terminal, in the order an apply goes: copies, shares, acceptances. */
 export function formatText(result: PlanResult): string {
   const lines: string[] = [`${result.file}`];
+  for (const c of result.copies) {
+    const what = c.from === c.region ? `replicate image ${c.source}${c.sourceImageId ? ` (${c.sourceImageId})` : ""} in ${c.region}` : `copy image ${c.source}${c.sourceImageId ? ` (${c.sourceImageId})` : ""} from ${c.from} to ${c.region}`;
+    lines.push(`  copy ${c.resource}: + ${what} as ${c.as}, by ${c.by}`);
+  }
   for (const s of result.shares) {
     lines.push(`  share ${s.resource}: image ${s.image}${s.imageId ? ` (${s.imageId})` : " (made by a copy of this plan)"} in ${s.region}, by ${s.by}`);
     for (const m of s.add) lines.push(`    + add ${m.member} (${memberText(m.target)})`);
@@ -232,11 +236,13 @@ export function formatText(result: PlanResult): string {
     if (s.add.length === 0 && s.present.length === 0) lines.push("    (no members)");
   }
   for (const a of result.acceptances) {
-    const what = a.action === "none" ? `no change (already ${a.current})` : `${a.action} (now ${a.current === "absent" ? "not shared yet" : a.current})`;
+    const what =
+      a.action === "none"
+        ? `no change (already ${a.current})`
+        : a.current === "absent"
+          ? `${a.action}, once the share above adds the member (not a member yet)`
+          : `${a.action} (now ${a.current})`;
     lines.push(`  acceptance ${a.resource}: ${a.member} on image ${a.image}: ${what}`);
-  }
-  for (const c of result.copies) {
-    lines.push(`  copy ${c.resource}: + copy image ${c.source}${c.sourceImageId ? ` (${c.sourceImageId})` : ""} from ${c.from} to ${c.region} as ${c.as}, by ${c.by}`);
   }
   for (const o of result.outside) {
     lines.push(`  image ${o.image} (${o.imageId}): ${o.members.length} member(s) outside the file, counted toward the limit, not removed:`);
@@ -262,7 +268,24 @@ interface ParsedArgs {
   emulatorPath: string;
 }
 
-const USAGE = "plan FILE... [--format text|json] [--emulator PATH]";
+const USAGE = "plan FILE... [--format text|json] [--db PATH]";
+
+const HELP = `usage: image-share ${USAGE}
+
+Reads what the emulator holds for each image of the files (read-only) and prints what an apply
+would do, in its order: copies, shares (members to add), acceptances; members present that no
+share declares (counted toward the limits, never removed); and every violation with the
+cloud's state taken into account.
+
+options:
+  --format text|json   the output (default text)
+  --db PATH            the emulator's state (default $IMAGE_SHARE_EMULATOR_DB, else
+                       .image-share/emulator.db), as image-share emulator takes it;
+                       --emulator PATH is the same
+
+exit codes: 0 no error (warnings allowed), 1 a rule reported an error or an image could not
+be read, 2 bad input (unknown option, invalid file, no emulator state)
+`;
 
 function parseArgs(args: string[]): ParsedArgs | string {
   const files: string[] = [];
@@ -280,9 +303,9 @@ function parseArgs(args: string[]): ParsedArgs | string {
       const f = value("--format");
       if (f !== "text" && f !== "json") return `--format must be text or json, not ${f === undefined ? "nothing" : `"${f}"`}`;
       format = f;
-    } else if (a === "--emulator" || a.startsWith("--emulator=")) {
-      const p = value("--emulator");
-      if (!p) return "--emulator needs the emulator's state file";
+    } else if (a === "--db" || a.startsWith("--db=") || a === "--emulator" || a.startsWith("--emulator=")) {
+      const p = value("--db");
+      if (!p) return `${a.replace(/=.*/, "")} needs the emulator's state file`;
       emulatorPath = p;
     } else if (a === "--help" || a === "-h") {
       return "help";
@@ -333,7 +356,7 @@ export const command: Command = {
   async run(args) {
     const parsed = parseArgs(args);
     if (parsed === "help") {
-      process.stdout.write(`usage: image-share ${USAGE}\n`);
+      process.stdout.write(HELP);
       return 0;
     }
     if (typeof parsed === "string") {
@@ -347,7 +370,7 @@ export const command: Command = {
     let inputError = false;
     // Read-only: never let the backend create an empty emulator where none is.
     if (!existsSync(parsed.emulatorPath)) {
-      process.stderr.write(`image-share plan: no emulator state at ${parsed.emulatorPath} (seed it: image-share emulator seed FILE, or give --emulator PATH)\n`);
+      process.stderr.write(`image-share plan: no emulator state at ${parsed.emulatorPath} (seed it: image-share emulator seed FILE, or give --db PATH)\n`);
       return 2;
     }
     const backend = await openBackend(parsed.emulatorPath);

@@ -105,7 +105,14 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     assert.match(text, /= team-a \(account 3a1b[^)]*\) already a member, accepted/);
     assert.match(text, /1 member\(s\) outside the file, counted toward the limit, not removed/);
     assert.match(text, /copy golden-to-gz: \+ copy image golden .* from cn-north-4 to cn-south-1 as golden-gz, by platform/);
-    assert.match(text, /acceptance team-a-gz-accepts: team-a\/team-a-gz on image golden-gz: accept \(now not shared yet\)/);
+    assert.match(text, /acceptance team-a-gz-accepts: team-a\/team-a-gz on image golden-gz: accept, once the share above adds the member \(not a member yet\)/);
+    // In the order an apply goes: the copy before the shares of its product, acceptances last.
+    const at = (re: RegExp) => text.search(re);
+    assert.ok(at(/ copy golden-to-gz:/) < at(/ share /) && at(/ share /) < at(/ acceptance /), text);
+    // An in-region copy is a replicate, not a copy "from R to R".
+    const replicate = formatText({ ...result, copies: [{ ...result.copies[0], region: "cn-north-4" }] });
+    assert.match(replicate, /copy golden-to-gz: \+ replicate image golden \([^)]*\) in cn-north-4 as golden-gz, by platform/);
+    assert.doesNotMatch(replicate, /from cn-north-4 to cn-north-4/);
   });
 
   it("counts members outside the file toward the limit", async () => {

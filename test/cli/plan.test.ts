@@ -53,7 +53,7 @@ describe("image-share plan against a seeded emulator", () => {
 
   it("prints what an apply would add, copy and accept, and members outside the file; changes nothing", async () => {
     const before = JSON.stringify(openEmulator(db).snapshot().images);
-    const { code, stdout, stderr } = await plan([EXAMPLE, "--emulator", db]);
+    const { code, stdout, stderr } = await plan([EXAMPLE, "--db", db]);
     assert.equal(stderr, "");
     assert.equal(code, 0, stdout);
     assert.match(stdout, /share golden-to-teams: image golden \(8c5e2a1c-[^)]*\) in cn-north-4, by platform/);
@@ -61,7 +61,7 @@ describe("image-share plan against a seeded emulator", () => {
     assert.match(stdout, /\+ add team-b\/team-b-bj \(project 3eab7f4d/);
     assert.match(stdout, /copy golden-to-guangzhou: \+ copy image golden .* from cn-north-4 to cn-south-1 as golden-gz, by platform/);
     assert.match(stdout, /acceptance team-a-accepts-golden: team-a on image golden: no change \(already accepted\)/);
-    assert.match(stdout, /acceptance team-b-accepts-golden: team-b\/team-b-bj on image golden: accept \(now not shared yet\)/);
+    assert.match(stdout, /acceptance team-b-accepts-golden: team-b\/team-b-bj on image golden: accept, once the share above adds the member \(not a member yet\)/);
     assert.match(stdout, /image golden \(8c5e2a1c-[^)]*\): 1 member\(s\) outside the file, counted toward the limit, not removed/);
     assert.match(stdout, new RegExp(`~ account ${stranger}, pending`));
     assert.match(stdout, /plan: \d+ member\(s\) to add, 1 copy, \d+ acceptance\(s\), 0 rejection\(s\); 1 member\(s\) outside the file; 0 error\(s\)/);
@@ -114,5 +114,11 @@ describe("image-share plan against a seeded emulator", () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no emulator state at .*absent\.db/);
     assert.ok(!fs.existsSync(path.join(dir, "absent.db")), "plan never creates an emulator");
+    // --db as image-share emulator spells it; --emulator, the older spelling, is the same.
+    assert.match((await plan([EXAMPLE, "--db", path.join(dir, "absent.db")])).stderr, /no emulator state at .*absent\.db \(seed it: .* or give --db PATH\)/);
+    assert.match((await plan([EXAMPLE, "--db"])).stderr, /--db needs the emulator's state file/);
+    const help = await plan(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /exit codes: 0 no error .* 1 a rule reported an error .*\n.*2 bad input/s);
   });
 });
