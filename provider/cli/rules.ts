@@ -1,13 +1,14 @@
 /**
- * `image-share rules [ID] [--format text|json]`: lists every rule of RULES.md (id, title,
- * severity, profiles, seeds), or prints one rule's documentation: what it catches, why, its
- * seeds, a failing and a passing topology.
+ * `image-share rules [ID] [--format text|json|markdown]`: lists every rule (id, title, severity,
+ * profiles, seeds), or prints one rule's documentation: what it catches, why, its seeds, a failing
+ * and a passing topology. `--format markdown` prints the catalogue as docs/rules.md has it.
  */
 import type { Command } from "./main";
 import { RULES, ruleById, severityFor } from "../rules";
 import { profilesText, rulePlainDoc, severityText } from "./format/ruledoc";
+import { ruleMarkdown, rulesMarkdown } from "./format/rulesMarkdown";
 
-const USAGE = "rules [ID] [--format text|json]";
+const USAGE = "rules [ID] [--format text|json|markdown]";
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -15,7 +16,7 @@ export interface Io {
 }
 
 export async function runRules(args: readonly string[], io: Io): Promise<number> {
-  let format: "text" | "json" = "text";
+  let format: "text" | "json" | "markdown" = "text";
   const ids: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -33,8 +34,8 @@ export async function runRules(args: readonly string[], io: Io): Promise<number>
       ids.push(a);
       continue;
     }
-    if (value !== "text" && value !== "json") {
-      io.stderr.write(`image-share rules: unknown format "${value ?? ""}": expected text | json\n`);
+    if (value !== "text" && value !== "json" && value !== "markdown") {
+      io.stderr.write(`image-share rules: unknown format "${value ?? ""}": expected text | json | markdown\n`);
       return 2;
     }
     format = value;
@@ -53,8 +54,12 @@ export async function runRules(args: readonly string[], io: Io): Promise<number>
       const { check: _check, ...data } = rule;
       io.stdout.write(JSON.stringify({ ...data, severityByProfile: Object.fromEntries(rule.profiles.map((p) => [p, severityFor(rule, p)])) }, null, 2) + "\n");
     } else {
-      io.stdout.write(rulePlainDoc(rule));
+      io.stdout.write(format === "markdown" ? ruleMarkdown(rule) : rulePlainDoc(rule));
     }
+    return 0;
+  }
+  if (format === "markdown") {
+    io.stdout.write(rulesMarkdown());
     return 0;
   }
   if (format === "json") {

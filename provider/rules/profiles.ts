@@ -4,7 +4,7 @@ import type { ImageKind, Limits, ProfileId } from "./model";
 export interface Profile {
   id: ProfileId;
   title: string;
-  /** Seed files the profile's facts come from. */
+  /** Seeds the profile's facts come from (sections of docs/sources.md). */
   seeds: string[];
   /** A recipient must accept (pending -> accepted / rejected; rejected can be accepted again). */
   acceptance: boolean;

@@ -1,6 +1,6 @@
 import type { Observed, ProfileId, Severity } from "./model";
 
-/** Rule ids, verbatim from RULES.md: the public, stable names of the rules. */
+/** Rule ids: the public, stable names of the rules (docs/rules.md). */
 export const RULE_IDS = [
   "member-limit",
   "member-limit-headroom",
@@ -47,13 +47,13 @@ export interface Finding {
   profile?: ProfileId;
 }
 
-/** One rule of RULES.md, in the manner of cfn-lint: metadata, documentation, and one check. */
+/** One rule, in the manner of cfn-lint: metadata, documentation, and one check (docs/rules.md prints them all). */
 export interface RuleDefinition<Context = unknown> {
   id: RuleId;
   title: string;
   /** What it catches, in a sentence or two. */
   description: string;
-  /** Seed files of ../shared/seeds it comes from (e.g. ["000", "001"]), or a note like "(IaC rule)". */
+  /** Where it comes from: seeds (e.g. ["000", "001"]) or API references, each a section of docs/sources.md, or a note like "(IaC rule)". */
   source: string[];
   profiles: readonly ProfileId[];
   severity: Severity | Partial<Record<ProfileId, Severity>>;

@@ -5,7 +5,7 @@ export const rule: ContextRule = {
   title: "Copy to the image's own region",
   description:
     "tencentcloud: a copy whose destination is the source's region. Tencent Cloud copies images only to other regions; on huaweicloud and opentelekomcloud a same-region copy is an in-region replicate, and alicloud copies within a region too.",
-  source: ["(API rule)"],
+  source: ["Tencent Cloud SyncImages API"],
   profiles: ["tencentcloud"],
   severity: "error",
   docs: {
