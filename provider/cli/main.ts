@@ -1,6 +1,6 @@
 /**
  * The `image-share` command. Each subcommand lives in a module of its own, loaded only when
- * called (so `validate` never loads Pulumi or a cloud SDK). Exit codes (DESIGN.md): 0 no error,
+ * called (so `validate` never loads Pulumi or a cloud SDK). Exit codes (README, "image-share validate"): 0 no error,
  * 1 a rule reported an error, 2 bad input, 3 an internal error (cli.js).
  */
 export interface Command {

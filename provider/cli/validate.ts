@@ -1,5 +1,5 @@
 /**
- * `image-share validate PATH... [options]`: checks topology files against every rule, without
+ * `image-share validate PATH... [options]`: checks topology files against every rule (docs/rules.md), without
  * any cloud access. The files given (directories are walked) are one view per cloud.
  *
  * Exit codes: 0 no error (warnings allowed), 1 a rule reported an error (with `failOn:

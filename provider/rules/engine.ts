@@ -9,7 +9,7 @@ import { buildContext, type ContextRule } from "./context";
 import { Scratch } from "./tables";
 import { RULE_DEFINITIONS } from "./rules";
 
-/** Every rule of RULES.md, in RULE_IDS order. */
+/** Every rule (docs/rules.md), in RULE_IDS order. */
 export const RULES: readonly ContextRule[] = RULE_IDS.map((id) => {
   const rule = RULE_DEFINITIONS.find((r) => r.id === id);
   if (!rule) throw new Error(`rules core: no definition for rule ${id}`);

@@ -1,6 +1,6 @@
 /**
  * The rules core: pure functions over a share topology (no I/O, no Pulumi). `validate` returns
- * every violation of RULES.md; `RULES` documents each rule (id, profiles, severity, why, a failing
+ * every violation of the rules (docs/rules.md); `RULES` documents each rule (id, profiles, severity, why, a failing
  * and a passing topology).
  */
 export * from "./model";

@@ -75,7 +75,7 @@ export interface Copy {
   by?: string;
   /** The image key of the product, owned by `by`. */
   as: string;
-  /** Name of the new image. (DESIGN.md's example writes `name` twice in one mapping; the second is this.) */
+  /** Name of the new image (`name` is the copy's own, the resource's). */
   imageName?: string;
   description?: string;
 }

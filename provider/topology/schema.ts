@@ -1,14 +1,13 @@
 /**
- * The topology file (DESIGN.md, contract 2) as a zod 4 schema. Strict: an unknown key anywhere
+ * The topology file (README, "Topology files") as a zod 4 schema. Strict: an unknown key anywhere
  * is an input error, so a typo (`member:` for `members:`) never passes silently.
  *
  * The schema checks shapes only; references between sections (an image's owner, a share's
  * members, ...) and the clouds' id formats are checked by the loader (load.ts), which knows
  * every section at once and reports each error with its place in the file.
  *
- * One deliberate difference from DESIGN.md's example: a copy's new image name is `imageName`.
- * The example writes `name` twice in one copy mapping (the copy's resource name and the new
- * image's name), which is a duplicate key in YAML and cannot be read back.
+ * A copy's new image name is `imageName`: its `name` is the copy's own (the resource's), and one
+ * mapping cannot say `name` twice (a duplicate key in YAML cannot be read back).
  */
 import { z } from "zod";
 import { IMAGE_KINDS, PROFILE_IDS } from "../rules/model";
@@ -97,7 +96,7 @@ export const CopySchema = z
     region: nonEmpty.describe("Destination region; the source's region means an in-region replicate"),
     by: key.optional().describe("The copying account key; default: the source's owner"),
     as: key.describe("The image key of the product, owned by `by`, usable by shares"),
-    imageName: nonEmpty.optional().describe("Name of the new image (DESIGN.md's example writes `name` twice, a YAML duplicate key)"),
+    imageName: nonEmpty.optional().describe("Name of the new image (the copy's own name is `name`)"),
     description: z.string().optional().describe("Description of the new image"),
   })
   .describe("A copy of an image to a region (or an in-region replicate)");

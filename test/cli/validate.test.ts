@@ -72,7 +72,7 @@ describe("image-share validate", () => {
     assert.equal(r.code, 1);
     const json = JSON.parse(r.stdout) as { violations: Array<{ rule: string; severity: string; file: string; line: number; column: number; resource: string; message: string; profile: string }>; summary: { errors: number; warnings: number } };
     const rules = new Set(json.violations.map((v) => v.rule));
-    // Every rule of RULES.md but the two that need the cloud's current state (plan / preview time).
+    // Every rule but the two that need the cloud's current state (plan / preview time).
     const expected = RULE_IDS.filter((id) => id !== "delete-while-shared" && id !== "shared-image-immutable");
     assert.deepEqual([...rules].sort(), [...expected].sort());
     assert.equal(json.summary.errors, json.violations.filter((v) => v.severity === "error").length);

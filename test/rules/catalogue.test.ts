@@ -4,7 +4,7 @@ import { PROFILE_IDS, RULES, RULE_IDS, ruleById, severityFor, validate, type Top
 import { formatInputError, loadTopologyText } from "../../provider/topology/load";
 
 describe("rules catalogue", () => {
-  it("has one RuleDefinition for every id of RULES.md, in RULE_IDS order", () => {
+  it("has one RuleDefinition for every rule id, in RULE_IDS order", () => {
     assert.deepEqual(
       RULES.map((r) => r.id),
       [...RULE_IDS],

@@ -5,7 +5,7 @@
  * its lock, so a call sees and leaves a consistent state whatever other processes do.
  *
  * Refusals are ImageServiceErrors carrying the cloud's own error code (`cloudCode`) and our rule
- * id where one applies. Codes come from FINDINGS.md (checked in the clouds' API references):
+ * id where one applies. Codes come from the clouds' API references:
  * - Huawei Cloud / Open Telekom Cloud IMS: IMG.0088 share quota, IMG.0027 image not found,
  *   IMG.0047 not the owner, IMG.0076 share with self, IMG.0196 replicate before accepting,
  *   IMG.0060 flow control. Codes marked "emulator's choice" below are not in the docs we could

@@ -2,7 +2,7 @@ import { ImageServiceError, type ImageServiceErrorKind } from "../errors";
 import type { RuleId } from "../../rules/rule";
 
 /**
- * IMS error codes (API reference, "Error Codes"; FINDINGS.md) with what the caller can do.
+ * IMS error codes (API reference, "Error Codes") with what the caller can do.
  * Errors arrive as HTTP 4xx/5xx with {"error": {"code": "IMG.xxxx", "message"}}; the API gateway
  * in front answers APIGW.xxxx codes (authentication, throttling) in the same shape.
  */

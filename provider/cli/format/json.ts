@@ -1,6 +1,6 @@
 /**
  * `--format json`: one object, `{"violations":[...], "summary":{"errors":N,"warnings":N}}`
- * (DESIGN.md). Each violation also carries `file`, `line`, `column` and, where the finding has
+ * (README, "image-share validate"). Each violation also carries `file`, `line`, `column` and, where the finding has
  * one, its `path` in the file (`shares[2].members[0]`, as input errors give it) with its
  * `segments`. Present only when not empty: `suppressed` (findings an inline comment suppresses,
  * each with `suppression: {reason, line}`), `baselined` (findings the baseline holds),

@@ -1,6 +1,6 @@
 /**
  * `--format sarif`: SARIF 2.1.0 (OASIS), as GitHub code scanning reads it (upload with
- * github/codeql-action/upload-sarif). One rule entry per rule id of RULES.md (tool.driver.rules),
+ * github/codeql-action/upload-sarif). One rule entry per rule id (docs/rules.md; tool.driver.rules),
  * one result per violation with its file, line and column. Input errors are results of the
  * extra rule `input-error`. A suppressed finding is a result with an `inSource` suppression and
  * its justification; with a baseline, results carry `baselineState` (new or unchanged).
