@@ -1,5 +1,5 @@
 /**
- * Files validated together are one view (DESIGN.md, contract 6): image, account and project ids
+ * Files validated together are one view (README, "image-share validate"): image, account and project ids
  * are global per cloud, so the files of one cloud are merged into one topology before the rules
  * run. Shares of one image in several files then sum toward its limit, and a member granted in
  * two files is a member-conflict. Each file keeps its own keys: an account or image that two
