@@ -7,6 +7,7 @@
  *   faults [--throttle P] [--server-error P] [--latency MS] [--seed N] ... | --clear
  *   configure [--copy-duration MS] [--batch-size PROFILE=N]
  *   serve --port N     the clouds' HTTP APIs on loopback (provider/backends/emulator/http/serve.ts)
+ *   keys add|list|remove  the access keys serve accepts (provider/backends/emulator/http/keys.ts)
  *
  * Every subcommand takes `--db PATH` (default $IMAGE_SHARE_EMULATOR_DB, else .image-share/emulator.db).
  */
@@ -14,7 +15,7 @@ import type { Command } from "./main";
 import type { Emulator, EmulatorSnapshot } from "../backends/emulator";
 import type { FaultSettings } from "../backends/emulator/model";
 
-const USAGE = "emulator seed|show|reset|faults|configure|serve [--db PATH]";
+const USAGE = "emulator seed|show|reset|faults|configure|serve|keys [--db PATH]";
 
 class UsageError extends Error {}
 
@@ -148,6 +149,13 @@ const subcommands: Record<string, { usage: string; run: Sub }> = {
       }
       if (typeof mod.run !== "function") throw new Error("provider/backends/emulator/http/serve does not export run(args, db)");
       return mod.run(args, db);
+    },
+  },
+  keys: {
+    usage: "keys add --account ID [--project ID] [--id KEY_ID] [--secret SECRET] | add --all | list | remove KEY_ID... [--json] [--db PATH]",
+    async run(args, db) {
+      const { run } = await import("../backends/emulator/http/keys");
+      return run(args, db);
     },
   },
 };

@@ -72,6 +72,20 @@ export class Emulator {
     this.store.transact((s) => model.addAccessKey(s, input));
   }
 
+  /** For every account without an access key, one from `make`, in one transaction; returns those added. */
+  addAccessKeysForAccountsWithout(make: (account: model.AccountRecord) => { accessKeyId: string; secret: string; project?: string }): AccessKeyRecord[] {
+    return this.store.transact((s) => {
+      const keyed = new Set(Object.values(s.accessKeys).map((k) => k.account));
+      return Object.values(s.accounts)
+        .filter((a) => !keyed.has(a.id))
+        .map((a) => {
+          const key = { ...make(a), account: a.id };
+          model.addAccessKey(s, key);
+          return s.accessKeys[key.accessKeyId];
+        });
+    });
+  }
+
   /** Removes an access key; returns whether it was there. */
   removeAccessKey(accessKeyId: string): boolean {
     return this.store.transact((s) => model.removeAccessKey(s, accessKeyId));

@@ -5,6 +5,7 @@
 import { openEmulator, type Emulator } from "../index";
 import type { Dialect } from "./dialect";
 import { DEFAULT_LIMITS, startEmulatorServer, type ServerLimits } from "./server";
+import { formatKey } from "./keys";
 import { createHuaweiCloudDialect } from "./huaweicloud";
 import { createAlibabaCloudDialect } from "./alicloud";
 import { createTencentCloudDialect } from "./tencentcloud";
@@ -87,6 +88,7 @@ export async function runServe(args: string[], db?: string): Promise<number> {
     `image-share emulator: serving Huawei Cloud / Open Telekom Cloud IMS, Alibaba Cloud ECS and Tencent Cloud CVM on ${server.url} (state ${emulator.location}); Ctrl-C stops\n` +
       `  bounds: bodies up to ${l.maxBodyBytes} bytes (${l.maxBufferedBytes} held at once), ${l.maxConnections} connections, headers within ${l.headersTimeoutMs} ms, whole requests within ${l.requestTimeoutMs} ms\n`,
   );
+  process.stderr.write(acceptedKeys(emulator));
   // The server answers every request error itself; should a defect still throw, it is reported
   // and serving goes on (the state is safe: every change is one atomic transaction).
   const defect = (e: unknown) => process.stderr.write(`image-share emulator serve: internal error (still serving): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
@@ -105,6 +107,21 @@ export async function runServe(args: string[], db?: string): Promise<number> {
   process.off("unhandledRejection", defect);
   await server.close();
   return 0;
+}
+
+/** The access keys the server accepts, for the start-up message (at most 20; `keys list` has them all). */
+function acceptedKeys(emulator: Emulator): string {
+  const keys = emulator.accessKeys();
+  if (keys.length === 0) {
+    const accounts = emulator.snapshot().accounts;
+    const some = accounts.slice(0, 5).map((a) => `${a.id} (${a.profile})`).join(", ");
+    return `  no access keys yet: every signed request is refused. Add one with image-share emulator keys add --account ID${accounts.length ? ` (accounts: ${some}${accounts.length > 5 ? ", ..." : ""})` : " (seed a topology first: image-share emulator seed FILE)"}, or one per account with keys add --all\n`;
+  }
+  const shown = keys.slice(0, 20).map((k) => {
+    const profile = emulator.findAccount(k.account)?.profile;
+    return `  ${formatKey({ ...k, ...(profile ? { profile } : {}) })}`;
+  });
+  return `  access keys (${keys.length}; image-share emulator keys add|list|remove):\n${shown.join("\n")}\n${keys.length > 20 ? `  ... and ${keys.length - 20} more: image-share emulator keys list\n` : ""}`;
 }
 
 /** The hook provider/cli/emulator.ts calls: `run(args, db)`. */
