@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ImageServiceError } from "../../errors";
 import { type Member, type MemberTarget } from "../../types";
 import type { ProfileId } from "../../../rules/model";
+import type { MemberJobView } from "../index";
 import type { Identity, MemberJobInput, MemberJobResult } from "../model";
 import type { Dialect } from "./dialect";
 import { defineDialect, faultSource, json, jsonObject, Parameters, pathSegment, WireError, type DialectEmulator, type DialectService, toWireError, type ErrorTable, type WireFault, type WireRequest } from "./base";
@@ -40,7 +41,7 @@ export { canonicalRequest, sdkUrlEncode } from "./huaweicloud.sign";
 export interface HuaweiDialectEmulator extends DialectEmulator {
   findAccount(id: string): { id: string; profile: ProfileId; projects: { id: string; region: string }[] } | undefined;
   startMemberJob(identity: Identity, input: MemberJobInput): string;
-  pollMemberJob(identity: Identity, jobId: string): { id: string; type: string; status: "running" | "succeeded" | "failed"; createdAt: number; failure?: { code: string; reason: string }; results?: MemberJobResult[] } | undefined;
+  pollMemberJob(identity: Identity, jobId: string): MemberJobView | undefined;
 }
 
 /** Faults as IMS clients meet them (throttling alternates the gateway's HTTP 429 APIGW.0308 and IMS's IMG.0060). */
