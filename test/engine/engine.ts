@@ -42,6 +42,8 @@ export interface ProviderCall {
   urn: string;
   /** The dynamic-provider host the call goes to: tests kill it to crash an apply at this point. */
   host: { pid: number; kill(): Promise<void> };
+  /** Whether the call has not been answered yet. */
+  inFlight(): boolean;
 }
 
 export interface EngineOptions {
@@ -61,8 +63,11 @@ export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
   /** preview / up: refresh the state first (`--refresh`). */
   refresh?: boolean;
-  /** Called before each call to a provider (tests: kill the host here, or later). */
-  onProviderCall?: (call: ProviderCall) => void | Promise<void>;
+  /**
+   * Called before each call to a provider (tests: kill the host here, or later). Answering
+   * "repeat" sends the call twice, the first answer dropped, as an engine retry after a lost answer.
+   */
+  onProviderCall?: (call: ProviderCall) => void | "repeat" | Promise<void | "repeat">;
   /** Each line of the display, as it is made (the CLI prints as it goes). */
   print?: (line: string) => void;
   /** preview / up: policy packs run on the stack once its steps succeeded (`--policy-pack`; policy.ts). */
@@ -291,12 +296,16 @@ class Deployment {
 
   async call<T>(method: ProviderCall["method"], urn: string, f: (h: Host) => Promise<T>): Promise<T> {
     const h = await this.dynamicHost();
-    await this.options.onProviderCall?.({ method, urn, host: { pid: h.pid, kill: () => h.kill() } });
+    let answered = false;
+    const action = await this.options.onProviderCall?.({ method, urn, host: { pid: h.pid, kill: () => h.kill() }, inFlight: () => !answered });
     try {
+      if (action === "repeat") await f(h).catch(() => undefined);
       const r = await f(h);
+      answered = true;
       this.calls.push({ method, urn, ok: true });
       return r;
     } catch (e) {
+      answered = true;
       this.calls.push({ method, urn, ok: false });
       throw e;
     }
