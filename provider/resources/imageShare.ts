@@ -26,8 +26,10 @@ export interface ImageShareArgs extends IdentityArgs {
 }
 
 /**
- * One image shared with a list of members. A change of members adds and removes only the
- * difference; delete removes only the members this resource added.
+ * One image shared with a list of members, which the share manages: a change of members adds and
+ * removes only the difference; delete removes every member it declares, also one that was on the
+ * image before (the first apply warns of those). Members it does not declare are never touched.
+ * Why, and what refresh does: provider/resources/provider/imageShare.ts ("Ownership").
  */
 export class ImageShare extends pulumi.dynamic.Resource {
   declare public readonly profile: pulumi.Output<ProfileId>;
@@ -36,9 +38,8 @@ export class ImageShare extends pulumi.dynamic.Resource {
   declare public readonly project: pulumi.Output<string | undefined>;
   declare public readonly connection: pulumi.Output<ConnectionInputs>;
   declare public readonly imageId: pulumi.Output<string>;
+  /** The members the share manages (as declared once applied; refresh drops those removed outside the stack). */
   declare public readonly members: pulumi.Output<MemberTarget[]>;
-  /** Members this resource added (members present before it stay on delete). */
-  declare public readonly addedMembers: pulumi.Output<MemberTarget[]>;
   declare public readonly imageKind: pulumi.Output<ImageKind>;
   /** What the rest of the stack declared when this resource was checked. */
   declare public readonly stack: pulumi.Output<StackDeclarations>;
@@ -67,7 +68,6 @@ export class ImageShare extends pulumi.dynamic.Resource {
       imageId: args.imageId,
       members,
       stack: stackFor(declaration),
-      addedMembers: undefined,
       imageKind: undefined,
     };
     super(imageShareProvider, name, props, opts, "image-share", "ImageShare");

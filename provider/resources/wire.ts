@@ -97,10 +97,12 @@ export interface ImageShareInputs extends IdentityInputs {
   stack?: StackDeclarations;
 }
 
+/**
+ * `members` in the outputs: the members the share manages (those it declares; after a failed
+ * apply also those it may have added or not yet removed). Delete removes exactly these.
+ */
 export interface ImageShareOutputs extends ImageShareInputs {
-  /** Members this resource added (delete removes these only; members present before stay). */
-  addedMembers: MemberTarget[];
-  /** The image's kind and region as the cloud reports them. */
+  /** The image's kind as the cloud reports it. */
   imageKind: ImageKind;
 }
 

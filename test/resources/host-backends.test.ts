@@ -50,8 +50,8 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
 
       it("ImageShare: check -> create -> read -> diff -> update (add and remove members) -> delete", async () => {
         const w = s.world;
-        // A member present before the stack: not added by the resource, so delete leaves it.
-        w.emulator.addMembersDirectly(w.imageId, [w.member(3)]);
+        // Present before the stack: member 3, declared (adopted: delete removes it), and member 4, not declared (left alone).
+        w.emulator.addMembersDirectly(w.imageId, [w.member(3), w.member(4)]);
         const inputs = (members: number[]) => ({
           profile: w.profile,
           region: w.region,
@@ -65,12 +65,12 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
         const news = inputs([0, 1, 3]);
         const checked = await host.check({}, news);
         assert.deepEqual(checked.failures, []);
-        assert.deepEqual(w.members(), [key(w.member(3))], "check changes nothing");
+        assert.deepEqual(w.members(), [key(w.member(3)), key(w.member(4))].sort(), "check changes nothing");
 
         const created = await host.create(checked.inputs);
         assert.match(created.id, new RegExp(`^${w.imageId}/`));
-        assert.deepEqual(w.members(), [0, 1, 3].map((i) => key(w.member(i))).sort());
-        assert.deepEqual(keys(created.properties.addedMembers), [0, 1].map((i) => key(w.member(i))).sort());
+        assert.deepEqual(w.members(), [0, 1, 3, 4].map((i) => key(w.member(i))).sort());
+        assert.deepEqual(keys(created.properties.members), [0, 1, 3].map((i) => key(w.member(i))).sort());
         assert.equal(created.properties.imageKind, "system");
 
         // Drift: a member removed outside the stack shows on refresh.
@@ -94,11 +94,11 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
 
         // Adds 1 (drifted away) and 2, removes 0.
         const updated = await host.update(created.id, read.properties, news2);
-        assert.deepEqual(w.members(), [1, 2, 3].map((i) => key(w.member(i))).sort());
-        assert.deepEqual(keys(updated.properties.addedMembers), [1, 2].map((i) => key(w.member(i))).sort());
+        assert.deepEqual(w.members(), [1, 2, 3, 4].map((i) => key(w.member(i))).sort());
+        assert.deepEqual(keys(updated.properties.members), [1, 2, 3].map((i) => key(w.member(i))).sort());
 
         await host.delete(created.id, updated.properties);
-        assert.deepEqual(w.members(), [key(w.member(3))], "delete leaves the member present before the stack");
+        assert.deepEqual(w.members(), [key(w.member(4))], "delete removes the declared members, and only those");
         noSecret("ImageShare outputs", [created, read, updated]);
       });
 

@@ -36,19 +36,22 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
 
   for (const profile of ["huaweicloud", "opentelekomcloud", "alicloud", "tencentcloud"] as const) {
     it(`${profile}: check -> create -> read -> diff -> update -> delete`, async () => {
-      const w = fx.world(profile);
-      // A member present before the stack: not "added" by the resource, so delete leaves it.
-      w.emulator.addMembersDirectly(w.imageId, [w.member(3)]);
+      const w = fx.world(profile, { recipients: 5 });
+      // Members present before the stack: member 3, which the share declares (it adopts it: delete
+      // removes it), and member 4, which it does not (never touched).
+      w.emulator.addMembersDirectly(w.imageId, [w.member(3), w.member(4)]);
 
       const news = inputs(w, [0, 1, 3]);
       const checked = await fx.host.check({}, news);
       assert.deepEqual(checked.failures, []);
       assert.equal(checked.inputs[PROVIDER_KEY], providerText);
+      await fx.host.waitForOutput(new RegExp(`1 declared member\\(s\\) already on the image \\(${w.member(3).type} ${w.member(3).id}\\): the share manages them`));
 
       const created = await fx.host.create(checked.inputs);
       assert.match(created.id, new RegExp(`^${w.imageId}/`));
-      assert.deepEqual(w.members(), [w.member(0), w.member(1), w.member(3)].map(key).sort());
-      assert.deepEqual((created.properties.addedMembers as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(1)].map(key).sort());
+      assert.deepEqual(w.members(), [w.member(0), w.member(1), w.member(3), w.member(4)].map(key).sort());
+      assert.deepEqual((created.properties.members as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(1), w.member(3)].map(key).sort(), "managed: every declared member");
+      assert.equal(created.properties.addedMembers, undefined);
       assert.equal(created.properties[PROVIDER_KEY], providerText);
       assert.equal(created.properties.imageKind, "system");
 
@@ -77,11 +80,11 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
       assert.deepEqual(diffImage.replaces, ["imageId"]);
 
       const updated = await fx.host.update(created.id, read.properties, news2);
-      assert.deepEqual(w.members(), [w.member(1), w.member(2), w.member(3)].map(key).sort());
-      assert.deepEqual((updated.properties.addedMembers as unknown[]).map((m) => key(m as never)).sort(), [w.member(1), w.member(2)].map(key).sort());
+      assert.deepEqual(w.members(), [w.member(1), w.member(2), w.member(3), w.member(4)].map(key).sort());
+      assert.deepEqual((updated.properties.members as unknown[]).map((m) => key(m as never)).sort(), [w.member(1), w.member(2), w.member(3)].map(key).sort());
 
       await fx.host.delete(created.id, updated.properties);
-      assert.deepEqual(w.members(), [key(w.member(3))], "delete leaves the member present before the stack");
+      assert.deepEqual(w.members(), [key(w.member(4))], "delete removes every member the share declares, and only those");
     });
   }
 

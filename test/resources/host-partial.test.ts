@@ -1,7 +1,8 @@
 /**
- * Partial state through the real host: an ImageShare create whose later batch fails records
- * what was really applied (resource-init-failed with id, properties incl. __provider, reasons);
- * the next up (Update with those properties) finishes the job.
+ * Partial state through the real host: an ImageShare create whose later batch fails is
+ * resource-init-failed (id, properties incl. __provider, reasons) and claims every member it
+ * declares (a destroy removes whatever landed); the next up (Update with those properties)
+ * finishes the job.
  */
 import assert = require("node:assert/strict");
 import { imageShareProvider } from "../../provider/resources/imageShare";
@@ -17,7 +18,7 @@ describe("partial state through the dynamic-provider host (ImageShare)", functio
     providerText = await serializeProvider(imageShareProvider);
   });
 
-  it("a create that fails after a batch applied is resource-init-failed with what was added; the next update adds the rest", async () => {
+  it("a create that fails after a batch applied is resource-init-failed managing every declared member; the next update adds the rest", async () => {
     const w = fx.world("huaweicloud");
     w.emulator.configure({ batchSize: { huaweicloud: 2 } });
     const ghost = { type: "account" as const, id: "hua-ghost" };
@@ -40,14 +41,15 @@ describe("partial state through the dynamic-provider host (ImageShare)", functio
     const { id, properties } = failed.initFailed;
     assert.match(id, new RegExp(`^${w.imageId}/`));
     assert.equal(properties[PROVIDER_KEY], providerText);
-    assert.deepEqual((properties.addedMembers as never[]).map(key).sort(), [w.member(0), w.member(1)].map(key).sort());
+    assert.deepEqual((properties.members as never[]).map(key).sort(), [w.member(0), w.member(1), w.member(2), ghost].map(key).sort());
     assert.deepEqual(w.members(), [w.member(0), w.member(1)].map(key).sort());
+    // A destroy now would remove what landed (the absent ones are success).
 
     // The missing account appears (e.g. created); the next up updates the resource from its recorded state.
     w.emulator.addAccount({ id: ghost.id, profile: "huaweicloud", projects: [] });
     const updated = await fx.host.update(id, properties, news);
     assert.deepEqual(w.members(), [w.member(0), w.member(1), w.member(2), ghost].map(key).sort());
-    assert.deepEqual((updated.properties.addedMembers as never[]).map(key).sort(), [w.member(0), w.member(1), w.member(2), ghost].map(key).sort());
+    assert.deepEqual((updated.properties.members as never[]).map(key).sort(), [w.member(0), w.member(1), w.member(2), ghost].map(key).sort());
     await fx.host.delete(id, updated.properties);
     assert.deepEqual(w.members(), []);
   });
@@ -67,7 +69,7 @@ describe("partial state through the dynamic-provider host (ImageShare)", functio
       };
       const created = await fx.host.create(news);
       assert.deepEqual(v.members(), [0, 1, 2, 3].map((i) => key(v.member(i))).sort());
-      assert.equal((created.properties.addedMembers as unknown[]).length, 4);
+      assert.equal((created.properties.members as unknown[]).length, 4);
     } finally {
       v.cleanup();
     }

@@ -1,8 +1,26 @@
 /**
- * ImageShare: one image shared with a list of members. Create adds the members not present yet
- * (batched by the backend) and records them as addedMembers; update adds and removes only the
- * difference; delete removes only the members it added that the resource still declares;
- * read (refresh) reports the members actually present.
+ * ImageShare: one image shared with a list of members, which the share manages.
+ *
+ * Ownership ("managed"): the share manages exactly the members it declares, whether it added
+ * them or found them on the image (it adopts those: the first apply warns which). Create adds the
+ * declared members missing; update removes the members it managed and no longer declares and adds
+ * the missing ones; delete removes every member it manages. A member the share never declared
+ * (added outside the stack) is never removed, and counts toward the limits as outside the stack.
+ *
+ * Why adopt: the clouds keep no record of who added a member, and the engine keeps none of a
+ * create or update that did not answer (a killed host, a lost connection, a retried call). Any
+ * rule that left members "found on the image" alone would, after such a crash, leave the members
+ * the crashed attempt added shared past a destroy. With ownership by declaration the next up (or
+ * a retry) finds them declared and manages them, whatever point the crash came at, and the state
+ * the engine keeps (`members`: the members managed) is never smaller than what may be there: a
+ * failed apply records every member it may have added or not yet removed.
+ *
+ * A member moved from one share to another of the same image in one up is handed over: the share
+ * it leaves does not remove it while another share of the stack declares it (`stack`). Refresh
+ * reads which managed members are still there (one removed outside the stack leaves `members`, and
+ * the next up adds it back) and reports members present that no share declares, without adopting
+ * them. Dynamic resources cannot be imported (pulumi/pulumi#16175): declaring members already
+ * shared is how a stack takes them over.
  */
 import { randomBytes } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -95,8 +113,13 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
     }
     // Members this resource declared before and no longer declares: the update removes them.
     const now = new Set((Array.isArray(news.members) ? news.members : []).filter(knownMember).map(memberKey));
-    const leaving = new Set((Array.isArray(olds?.members) ? olds.members : []).filter(knownMember).map(memberKey).filter((k) => !now.has(k)));
+    const before = new Set((Array.isArray(olds?.members) ? olds.members : []).filter(knownMember).map(memberKey));
+    const leaving = new Set([...before].filter((k) => !now.has(k)));
     b.observe(imageId, members, region, (m) => leaving.has(memberKey(m)));
+    const adopted = members.filter((m) => now.has(memberKey(m)) && !before.has(memberKey(m)));
+    if (adopted.length) {
+      log(`ImageShare of image ${imageId}: ${adopted.length} declared member(s) already on the image (${names(adopted)}): the share manages them from its next apply, and a destroy removes them`);
+    }
   }
   const selfIndex = b.shares.length;
   b.shares.push({ name: SELF, image: imageId, by: news.account, members: refs });
@@ -159,12 +182,33 @@ async function present(connection: Parameters<typeof listMembers>[0], service: P
   return new Map(members.map((m) => [memberKey(m), m]));
 }
 
+/** The first few members, for messages. */
+function names(ms: MemberTarget[]): string {
+  return `${ms.slice(0, 10).map(describeMember).join(", ")}${ms.length > 10 ? `, ... (${ms.length} in all)` : ""}`;
+}
+
+/** Member lists as the state holds them (anything else, e.g. an old state's nulls, left out). */
+function managedOf(v: unknown): MemberTarget[] {
+  return distinct((Array.isArray(v) ? v : []).filter(knownMember));
+}
+
+/** Members another share of the stack declares for this image now: handed over, never removed by this one. */
+function declaredElsewhere(news: Inputs): Set<string> {
+  const out = new Set<string>();
+  const shares = news.stack && Array.isArray(news.stack.shares) ? news.stack.shares : [];
+  for (const s of shares) {
+    if (!s || s.imageId !== news.imageId || !Array.isArray(s.members)) continue;
+    for (const m of s.members) if (knownMember(m)) out.add(memberKey(m));
+  }
+  return out;
+}
+
 async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   assertKnown("an ImageShare's inputs", { ...inputs, stack: undefined });
   const { connection, service } = await connect(inputs);
   const imageId = inputs.imageId;
   const info = await awaitAvailable(connection, service, imageId);
-  const declared = distinct(inputs.members);
+  const declared = managedOf(inputs.members);
   let before: Map<string, Member>;
   try {
     before = await present(connection, service, imageId);
@@ -173,35 +217,22 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   }
   const toAdd = declared.filter((m) => !before.has(memberKey(m)));
   const id = `${imageId}/share-${randomBytes(4).toString("hex")}`;
-  const outs = (added: MemberTarget[]): Outputs => ({ ...inputs, addedMembers: added, imageKind: info.kind }) as Outputs;
+  // Every declared member is managed from here on, those found on the image included.
+  const outs = { ...inputs, members: declared, imageKind: info.kind } as Outputs;
   try {
     if (toAdd.length) await service.addMembers(imageId, toAdd);
   } catch (e) {
     invalidate(connection, imageId);
     const message = describe(`sharing image ${imageId} with ${toAdd.length} member(s)`, e);
-    let after: Map<string, Member> | undefined;
-    try {
-      after = await present(connection, service, imageId);
-    } catch {
-      after = undefined;
-    }
-    if (!after) {
-      // What landed is unknown (a batch may have applied, in full or half): claim every member
-      // this create meant to add. None was present before it, and removing one that is absent is
-      // success; forgetting one that landed would leave it shared after a destroy.
-      throw partial(`${message}; the members could not be read back: the next \`pulumi up\` finishes the share`, id, withProvider(outs(toAdd), inputs), [message]);
-    }
-    const applied = toAdd.filter((m) => after!.has(memberKey(m)));
-    if (applied.length === 0) throw new ProviderError(message);
-    throw partial(
-      `${message}; ${applied.length} of ${toAdd.length} member(s) were added before the failure: the next \`pulumi up\` adds the rest`,
-      id,
-      withProvider(outs(applied), inputs),
-      [message],
-    );
+    // Whatever landed (all, some, none: a batch may apply half), the state claims every declared
+    // member: a destroy removes them (an absent one is success), the next up adds the rest. The
+    // read-back only tells the user how far it got.
+    const after = await present(connection, service, imageId).catch(() => undefined);
+    const landed = after ? `${toAdd.filter((m) => after.has(memberKey(m))).length} of ${toAdd.length} member(s) were added before the failure` : "the members could not be read back";
+    throw partial(`${message}; ${landed}: the next \`pulumi up\` finishes the share`, id, withProvider(outs, inputs), [message]);
   }
   invalidate(connection, imageId);
-  return { id, outs: outs(toAdd) };
+  return { id, outs };
 }
 
 async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.UpdateResult<Outputs>> {
@@ -215,15 +246,14 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
   } catch (e) {
     throw failure(`listing the members of image ${imageId}`, e);
   }
-  const desired = distinct(news.members);
+  const desired = managedOf(news.members);
   const desiredKeys = new Set(desired.map(memberKey));
-  const added = distinct(Array.isArray(olds.addedMembers) ? olds.addedMembers : []);
-  const addedKeys = new Set(added.map(memberKey));
-  // Remove what this resource added and no longer declares; members present before it stay.
-  const toRemove = added.filter((m) => !desiredKeys.has(memberKey(m)) && now.has(memberKey(m)));
+  const elsewhere = declaredElsewhere(news);
+  const managed = managedOf(olds.members);
+  const leaving = managed.filter((m) => !desiredKeys.has(memberKey(m)) && !elsewhere.has(memberKey(m)));
+  const toRemove = leaving.filter((m) => now.has(memberKey(m)));
   const toAdd = desired.filter((m) => !now.has(memberKey(m)));
-  const kept = added.filter((m) => desiredKeys.has(memberKey(m)) && now.has(memberKey(m)));
-  const outs = (addedMembers: MemberTarget[]): Outputs => ({ ...news, addedMembers, imageKind: olds.imageKind }) as Outputs;
+  const outs = (members: MemberTarget[]): Outputs => ({ ...news, members, imageKind: olds.imageKind }) as Outputs;
   try {
     // Removals first: they free room under the member limit for the additions.
     if (toRemove.length) await service.removeMembers(imageId, toRemove);
@@ -231,24 +261,11 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
   } catch (e) {
     invalidate(connection, imageId);
     const message = describe(`updating the members of image ${imageId} (${toAdd.length} to add, ${toRemove.length} to remove)`, e);
-    let after: Map<string, Member> | undefined;
-    try {
-      after = await present(connection, service, imageId);
-    } catch {
-      after = undefined;
-    }
-    // What is really there: our added members still present (removals not applied stay ours).
-    const applied = after
-      ? distinct([...added, ...toAdd]).filter((m) => after!.has(memberKey(m)) && (desiredKeys.has(memberKey(m)) || addedKeys.has(memberKey(m))))
-      : // Unknown what landed: claim what this update meant to add too (removing an absent member is success).
-        distinct([...added, ...toAdd]);
-    const props = withProvider(outs(applied), news);
-    // The declared members recorded are those really present, so the next diff sees the rest as a change.
-    props.members = after ? (olds.members ?? []).filter((m) => after!.has(memberKey(m))).concat(desired.filter((m) => after!.has(memberKey(m)) && !(olds.members ?? []).some((o) => memberKey(o) === memberKey(m)))) : distinct([...(olds.members ?? []), ...desired]);
-    throw partial(`${message}; the next \`pulumi up\` finishes the change`, id, props, [message]);
+    // Still managed: the members leaving (their removal may not have applied) and every declared one.
+    throw partial(`${message}; the next \`pulumi up\` finishes the change`, id, withProvider(outs(distinct([...leaving, ...desired])), news), [message]);
   }
   invalidate(connection, imageId);
-  return { outs: outs(distinct([...kept, ...toAdd])) };
+  return { outs: outs(desired) };
 }
 
 async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Outputs>> {
@@ -265,26 +282,24 @@ async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Out
     }
     throw failure(`listing the members of image ${imageId}`, e);
   }
-  const declared = distinct(Array.isArray(props.members) ? props.members : []);
-  const gone = declared.filter((m) => !now.has(memberKey(m)));
+  const managed = managedOf(props.members);
+  const gone = managed.filter((m) => !now.has(memberKey(m)));
   for (const m of gone) log(`refresh: ${describeMember(m)} was removed from image ${imageId} outside the stack`);
-  const elsewhere = new Set<string>();
-  for (const s of props.stack?.shares ?? []) if (s.imageId === imageId) for (const m of s.members ?? []) if (knownMember(m)) elsewhere.add(memberKey(m));
-  const declaredKeys = new Set(declared.map(memberKey));
-  const outside = [...now.values()].filter((m) => !declaredKeys.has(memberKey(m)) && !elsewhere.has(memberKey(m)));
-  if (outside.length) log(`refresh: image ${imageId} has ${outside.length} member(s) that the stack does not declare: ${outside.slice(0, 10).map(describeMember).join(", ")}${outside.length > 10 ? ", ..." : ""}`);
-  const members = declared.filter((m) => now.has(memberKey(m)));
-  const addedMembers = distinct(Array.isArray(props.addedMembers) ? props.addedMembers : []).filter((m) => now.has(memberKey(m)));
-  const outs = { ...props, members, addedMembers } as Outputs;
+  const elsewhere = declaredElsewhere(props as Inputs);
+  const managedKeys = new Set(managed.map(memberKey));
+  const outside = [...now.values()].filter((m) => !managedKeys.has(memberKey(m)) && !elsewhere.has(memberKey(m)));
+  if (outside.length) log(`refresh: image ${imageId} has ${outside.length} member(s) that the stack does not declare (left alone): ${names(outside)}`);
+  const outs = { ...props, members: managed.filter((m) => now.has(memberKey(m))) } as Outputs;
   delete (outs as Record<string, unknown>)[PROVIDER_KEY];
+  // State of an earlier version recorded which members it had added; every declared one is managed now.
+  delete (outs as Record<string, unknown>).addedMembers;
   return { id, props: outs };
 }
 
 async function del(_id: string, props: Outputs): Promise<void> {
   const { connection, service } = await connect(props);
   const imageId = props.imageId;
-  const declared = new Set((Array.isArray(props.members) ? props.members : []).filter(knownMember).map(memberKey));
-  const toRemove = distinct(Array.isArray(props.addedMembers) ? props.addedMembers : []).filter((m) => declared.has(memberKey(m)));
+  const toRemove = managedOf(props.members);
   if (toRemove.length === 0) return;
   try {
     await service.removeMembers(imageId, toRemove);

@@ -88,7 +88,7 @@ function dialectFor(w: World): Dialect {
 
 /** A world for the case, its access keys, and (served) the emulator on loopback in the cloud's dialect. */
 export async function setUp(c: BackendCase): Promise<Setup> {
-  const world = makeWorld(c.profile);
+  const world = makeWorld(c.profile, { recipients: 5 });
   world.emulator.configure({ copyDurationMs: 300 });
   if (!c.served) {
     return {
