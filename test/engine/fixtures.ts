@@ -3,6 +3,7 @@
  * node_modules links image-share (this repository, or an installed copy) and @pulumi/pulumi, as a
  * user's stack folder after `npm install` would hold them.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -34,4 +35,28 @@ export function makeProject(p: ProjectFiles, dir = fs.mkdtempSync(path.join(os.t
   if (!fs.existsSync(path.join(modules, "image-share"))) fs.symlinkSync(p.packageDir ?? REPO, path.join(modules, "image-share"), "dir");
   if (!fs.existsSync(path.join(modules, "@pulumi"))) fs.symlinkSync(path.join(REPO, "node_modules", "@pulumi"), path.join(modules, "@pulumi"), "dir");
   return dir;
+}
+
+let tarball: string | undefined;
+
+/**
+ * The package as a user installs it: `npm pack` of this repository (once per test run, of what
+ * bin/ holds now), extracted to DIR/node_modules/image-share, with this repository's
+ * dependencies linked beside it (offline: no registry).
+ */
+export function installPackedCopy(dir: string): string {
+  if (!tarball || !fs.existsSync(tarball)) {
+    const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-pack-"));
+    // --ignore-scripts: pack what bin/ holds now (prepare would rebuild it).
+    const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    tarball = path.join(packDir, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
+  }
+  const installed = path.join(dir, "node_modules", "image-share");
+  fs.mkdirSync(installed, { recursive: true });
+  execFileSync("tar", ["xzf", tarball, "-C", installed, "--strip-components=1"]);
+  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
+    if (entry === "image-share" || entry === ".package-lock.json" || fs.existsSync(path.join(dir, "node_modules", entry))) continue;
+    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(dir, "node_modules", entry));
+  }
+  return installed;
 }

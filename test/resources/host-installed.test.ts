@@ -7,12 +7,12 @@
  * Needs bin/ current (`npx tsc -p tsconfig.json`; npm test's pretest does it).
  */
 import assert = require("node:assert/strict");
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROVIDER_KEY, startHost, serializeProvider, type Host } from "../harness/host";
 import { makeWorld, key, REPO, type World } from "../harness/world";
+import { installPackedCopy } from "../engine/fixtures";
 
 describe("an installed copy of the package through the dynamic-provider host", function () {
   this.timeout(60_000);
@@ -22,18 +22,9 @@ describe("an installed copy of the package through the dynamic-provider host", f
 
   before(() => {
     stack = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-installed-"));
-    const packDir = path.join(stack, "pack");
-    fs.mkdirSync(packDir);
-    // --ignore-scripts: pack what bin/ holds now (prepare would rebuild, and fail on other files' type errors).
-    const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const tarball = path.join(packDir, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-    const installed = path.join(stack, "node_modules", "image-share");
-    fs.mkdirSync(installed, { recursive: true });
-    execFileSync("tar", ["xzf", tarball, "-C", installed, "--strip-components=1"]);
-    for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-      if (entry === "image-share" || entry === ".package-lock.json") continue;
-      fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(stack, "node_modules", entry));
-    }
+    fs.mkdirSync(path.join(stack, "node_modules"));
+    // npm pack once per test run, shared with the stand-in engine's installed-stack tests.
+    installPackedCopy(stack);
     w = makeWorld("huaweicloud", { dir: path.join(stack, "cloud") });
   });
   after(async () => {
