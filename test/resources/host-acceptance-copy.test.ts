@@ -131,7 +131,7 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       assert.equal(img.status, "available");
       assert.equal(img.region, target);
       assert.equal(img.name, "golden-copy");
-      await fx.host.waitForOutput(new RegExp(`copying image ${w.imageId} to ${target}: done`));
+      await fx.host.waitForOutput(new RegExp(`copying image "${w.imageId}" to ${target}: done`));
 
       const read = await fx.host.read(created.id, created.properties);
       assert.equal(read.properties.imageId, copyId);
@@ -147,7 +147,7 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
         w.emulator.addMembersDirectly(copyId, [{ type: "account", id: r }]);
         await assert.rejects(fx.host.delete(created.id, updated.properties), (e: HostError) => {
           assert.match(e.message, /\[delete-while-shared\]/);
-          assert.match(e.message, new RegExp(`account ${r}`));
+          assert.match(e.message, new RegExp(`account "${r}"`));
           return true;
         });
         assert.ok(w.emulator.image(copyId), "nothing deleted");

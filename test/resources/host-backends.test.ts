@@ -227,7 +227,7 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
     assert.equal(img.region, target);
     assert.equal(img.owner, w.owner);
     assert.equal(img.name, `golden-${kind}`);
-    await host.waitForOutput(new RegExp(`copying image ${w.imageId} to ${target}: done, image ${copyId}`));
+    await host.waitForOutput(new RegExp(`copying image "${w.imageId}" to ${target}: done, image "${copyId}"`));
 
     const read = await host.read(created.id, created.properties);
     assert.equal(read.properties.imageId, copyId);
@@ -247,7 +247,7 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
       w.emulator.addMembersDirectly(copyId, [{ type: "account", id: r.account }]);
       await assert.rejects(host.delete(created.id, updated.properties), (e: HostError) => {
         assert.match(e.message, /\[delete-while-shared\]/);
-        assert.match(e.message, new RegExp(`account ${r.account}`), "the error names the member left");
+        assert.match(e.message, new RegExp(`account "${r.account}"`), "the error names the member left");
         return true;
       });
       assert.equal(w.emulator.image(copyId)?.status, "available", "nothing deleted");

@@ -45,7 +45,7 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
       const checked = await fx.host.check({}, news);
       assert.deepEqual(checked.failures, []);
       assert.equal(checked.inputs[PROVIDER_KEY], providerText);
-      await fx.host.waitForOutput(new RegExp(`1 declared member\\(s\\) already on the image \\(${w.member(3).type} ${w.member(3).id}\\): the share manages them`));
+      await fx.host.waitForOutput(new RegExp(`1 declared member\\(s\\) already on the image \\(${w.member(3).type} "${w.member(3).id}"\\): the share manages them`));
 
       const created = await fx.host.create(checked.inputs);
       assert.match(created.id, new RegExp(`^${w.imageId}/`));
@@ -63,7 +63,7 @@ describe("ImageShare through the dynamic-provider host (emulator)", function () 
       const read = await fx.host.read(created.id, created.properties);
       assert.equal(read.id, created.id);
       assert.deepEqual((read.properties.members as unknown[]).map((m) => key(m as never)).sort(), [w.member(0), w.member(3)].map(key).sort());
-      await fx.host.waitForOutput(new RegExp(`${w.member(1).id} was removed from image ${w.imageId} outside the stack`));
+      await fx.host.waitForOutput(new RegExp(`"${w.member(1).id}" was removed from image "${w.imageId}" outside the stack`));
 
       // Same members as declared: the refreshed state differs, so the diff is an update (re-add), never a replace.
       const diffSame = await fx.host.diff(created.id, read.properties, news);

@@ -16,7 +16,7 @@ import { getImage } from "./cache";
 import { ProviderError, describe, failure, log, partial } from "./errors";
 import { shapeFailures } from "./inputs";
 import { SELF, TopologyBuilder, toFailures } from "./rulesAdapter";
-import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn, withProvider, identityDiff } from "./shared";
+import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, q, identityKnown, isNotFound, validate, warn, withProvider, identityDiff } from "./shared";
 
 type CrossRegionCopyInputs = WireInputs & CrossRegionCopyExtraInputs;
 type Inputs = CrossRegionCopyInputs & Record<string, unknown>;
@@ -44,7 +44,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   } catch (e) {
     // The source may be the product of another copy not applied yet: nothing to check against.
     if (isNotFound(e)) return { inputs: news };
-    throw failure(`reading image ${src}`, e);
+    throw failure(`reading image ${q(src)}`, e);
   }
   const b = new TopologyBuilder(news.profile, news.stack);
   b.account(news.account);
@@ -64,7 +64,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   b.copies.push({ name: SELF, source: src, region: news.targetRegion, by: news.account, as: PRODUCT, ...(news.name ? { imageName: news.name } : {}), ...(news.description ? { description: news.description } : {}) });
   const property = (v: Violation): string => (v.rule === "copy-same-region" || v.rule === "cross-region-share" ? "targetRegion" : "sourceImageId");
   const { failures, warnings } = toFailures(validate(b.topology(), b.observed), [], property);
-  warn(`CrossRegionCopy of image ${src} to ${news.targetRegion}`, warnings);
+  warn(`CrossRegionCopy of image ${q(src)} to ${news.targetRegion}`, warnings);
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
@@ -109,7 +109,7 @@ async function waitFor(service: ImageService, job: Job, label: string, timeoutMs
 
 async function copyAndWait(inputs: Inputs, resume?: { jobId: string; imageId: string; id: string }): Promise<{ id: string; outs: Outputs }> {
   const { service } = await connect(inputs);
-  const label = `copying image ${inputs.sourceImageId} to ${inputs.targetRegion}`;
+  const label = `copying image ${q(inputs.sourceImageId)} to ${inputs.targetRegion}`;
   let job: Job;
   try {
     job = resume ? await service.getJob(resume.jobId) : await service.copyImage({ imageId: inputs.sourceImageId, region: inputs.targetRegion, ...(inputs.name ? { name: inputs.name } : {}), ...(inputs.description ? { description: inputs.description } : {}) });
@@ -127,13 +127,13 @@ async function copyAndWait(inputs: Inputs, resume?: { jobId: string; imageId: st
   const outs = (status: "running" | "succeeded" | "failed"): Outputs =>
     ({ ...inputs, imageId: imageId ?? "", imageRegion: inputs.targetRegion, imageOwner: inputs.account, jobId: job.id, jobStatus: status }) as Outputs;
   if (job.status === "succeeded" && imageId) {
-    log(`${label}: done, image ${imageId}`);
+    log(`${label}: done, image ${q(imageId)}`);
     return { id: resume?.id ?? imageId, outs: outs("succeeded") };
   }
   if (job.status === "failed") {
     const message = `${label} failed: job ${job.id}${job.reason ? `: ${job.reason}` : ""}`;
     if (!imageId) throw new ProviderError(message);
-    throw partial(`${message}. The failed image ${imageId} is recorded: the next \`pulumi up\` replaces it, \`pulumi destroy\` deletes it`, resume?.id ?? imageId, withProvider(outs("failed"), inputs), [message]);
+    throw partial(`${message}. The failed image ${q(imageId)} is recorded: the next \`pulumi up\` replaces it, \`pulumi destroy\` deletes it`, resume?.id ?? imageId, withProvider(outs("failed"), inputs), [message]);
   }
   const message = `${label}: job ${job.id} still running after ${Math.round(timeoutMs / 60_000)} min`;
   if (!imageId) throw new ProviderError(`${message}; the cloud has not named the new image yet`);
@@ -187,15 +187,15 @@ async function del(id: string, props: Outputs): Promise<void> {
   const refuses = props.profile === "alicloud" || props.profile === "tencentcloud";
   if (members.length && refuses) {
     throw new ProviderError(
-      `[delete-while-shared] cannot delete the copy ${imageId} in ${props.targetRegion}: ${props.profile} refuses to delete an image that is shared, and it still has ${members.length} member(s): ${named(members)}. Fix: remove those shares first (delete or change the ImageShare resources of ${imageId}), then destroy the copy`,
+      `[delete-while-shared] cannot delete the copy ${q(imageId)} in ${props.targetRegion}: ${props.profile} refuses to delete an image that is shared, and it still has ${members.length} member(s): ${named(members)}. Fix: remove those shares first (delete or change the ImageShare resources of ${imageId}), then destroy the copy`,
     );
   }
-  if (members.length) log(`warning: [delete-while-shared] deleting the copy ${imageId} while it is shared with ${named(members)}: they can no longer reinstall or re-initialise servers made from it`);
+  if (members.length) log(`warning: [delete-while-shared] deleting the copy ${q(imageId)} while it is shared with ${named(members)}: they can no longer reinstall or re-initialise servers made from it`);
   try {
     await service.deleteImage(imageId);
   } catch (e) {
     if (isNotFound(e)) return;
-    const m = describe(`deleting the copy ${imageId} in ${props.targetRegion}`, e);
+    const m = describe(`deleting the copy ${q(imageId)} in ${props.targetRegion}`, e);
     throw new ProviderError(members.length ? `${m}; members left: ${named(members)}` : m);
   }
 }

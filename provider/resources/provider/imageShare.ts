@@ -32,13 +32,14 @@ import { isUnknown } from "../wire";
 import { getImage, invalidate, listMembers } from "./cache";
 import { ProviderError, describe, failure, log, partial } from "./errors";
 import { shapeFailures, type CheckFailure } from "./inputs";
-import { ASSUMED_KIND, SELF, TopologyBuilder, knownMember, toFailures } from "./rulesAdapter";
+import { ASSUMED_KIND, SELF, TopologyBuilder, knownMember, stackOf, toFailures } from "./rulesAdapter";
 import {
   PROVIDER_KEY,
   assertKnown,
   connect,
   connectForCheck,
   describeMember,
+  q,
   distinct,
   hasUnknown,
   identityKnown,
@@ -86,7 +87,7 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
     info = await getImage(connection, service, imageId);
   } catch (e) {
     // An image that does not exist yet (e.g. a copy's product before apply) is not a failure at check.
-    if (!isNotFound(e)) throw failure(`reading image ${imageId}`, e);
+    if (!isNotFound(e)) throw failure(`reading image ${q(imageId)}`, e);
   }
 
   const b = new TopologyBuilder(news.profile, news.stack);
@@ -109,7 +110,7 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
     try {
       members = await listMembers(connection, service, imageId);
     } catch (e) {
-      throw failure(`listing the members of image ${imageId}`, e);
+      throw failure(`listing the members of image ${q(imageId)}`, e);
     }
     // Members this resource declared before and no longer declares: the update removes them.
     const now = new Set((Array.isArray(news.members) ? news.members : []).filter(knownMember).map(memberKey));
@@ -118,7 +119,7 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
     b.observe(imageId, members, region, (m) => leaving.has(memberKey(m)));
     const adopted = members.filter((m) => now.has(memberKey(m)) && !before.has(memberKey(m)));
     if (adopted.length) {
-      log(`ImageShare of image ${imageId}: ${adopted.length} declared member(s) already on the image (${names(adopted)}): the share manages them from its next apply, and a destroy removes them`);
+      log(`ImageShare of image ${q(imageId)}: ${adopted.length} declared member(s) already on the image (${names(adopted)}): the share manages them from its next apply, and a destroy removes them`);
     }
   }
   const selfIndex = b.shares.length;
@@ -132,7 +133,7 @@ async function check(olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<In
     return "members";
   };
   const { failures, warnings } = toFailures(violations, [imageId], property);
-  warn(`ImageShare of image ${imageId}`, warnings);
+  warn(`ImageShare of image ${q(imageId)}`, warnings);
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
@@ -165,12 +166,12 @@ async function awaitAvailable(connection: Parameters<typeof getImage>[0], servic
     try {
       info = await getImage(connection, service, imageId, true);
     } catch (e) {
-      throw failure(`reading image ${imageId}`, e);
+      throw failure(`reading image ${q(imageId)}`, e);
     }
     if (info.status === "available") return info;
-    if (info.status === "failed") throw new ProviderError(`image ${imageId} failed to be created (a failed copy?): it cannot be shared`);
-    if (Date.now() + pause > deadline) throw new ProviderError(`image ${imageId} is still being created after 30 min: it can be shared once available; run \`pulumi up\` again later`);
-    log(`image ${imageId} is still being created: waiting to share it`);
+    if (info.status === "failed") throw new ProviderError(`image ${q(imageId)} failed to be created (a failed copy?): it cannot be shared`);
+    if (Date.now() + pause > deadline) throw new ProviderError(`image ${q(imageId)} is still being created after 30 min: it can be shared once available; run \`pulumi up\` again later`);
+    log(`image ${q(imageId)} is still being created: waiting to share it`);
     await new Promise((r) => setTimeout(r, pause));
     pause = Math.min(10_000, Math.round(pause * 1.5));
   }
@@ -195,9 +196,8 @@ function managedOf(v: unknown): MemberTarget[] {
 /** Members another share of the stack declares for this image now: handed over, never removed by this one. */
 function declaredElsewhere(news: Inputs): Set<string> {
   const out = new Set<string>();
-  const shares = news.stack && Array.isArray(news.stack.shares) ? news.stack.shares : [];
-  for (const s of shares) {
-    if (!s || s.imageId !== news.imageId || !Array.isArray(s.members)) continue;
+  for (const s of stackOf(news.stack)?.shares ?? []) {
+    if (s.imageId !== news.imageId) continue;
     for (const m of s.members) if (knownMember(m)) out.add(memberKey(m));
   }
   return out;
@@ -213,7 +213,7 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   try {
     before = await present(connection, service, imageId);
   } catch (e) {
-    throw failure(`listing the members of image ${imageId}`, e);
+    throw failure(`listing the members of image ${q(imageId)}`, e);
   }
   const toAdd = declared.filter((m) => !before.has(memberKey(m)));
   const id = `${imageId}/share-${randomBytes(4).toString("hex")}`;
@@ -223,7 +223,7 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
     if (toAdd.length) await service.addMembers(imageId, toAdd);
   } catch (e) {
     invalidate(connection, imageId);
-    const message = describe(`sharing image ${imageId} with ${toAdd.length} member(s)`, e);
+    const message = describe(`sharing image ${q(imageId)} with ${toAdd.length} member(s)`, e);
     // Whatever landed (all, some, none: a batch may apply half), the state claims every declared
     // member: a destroy removes them (an absent one is success), the next up adds the rest. The
     // read-back only tells the user how far it got.
@@ -244,7 +244,7 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
   try {
     now = await present(connection, service, imageId);
   } catch (e) {
-    throw failure(`listing the members of image ${imageId}`, e);
+    throw failure(`listing the members of image ${q(imageId)}`, e);
   }
   const desired = managedOf(news.members);
   const desiredKeys = new Set(desired.map(memberKey));
@@ -260,7 +260,7 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
     if (toAdd.length) await service.addMembers(imageId, toAdd);
   } catch (e) {
     invalidate(connection, imageId);
-    const message = describe(`updating the members of image ${imageId} (${toAdd.length} to add, ${toRemove.length} to remove)`, e);
+    const message = describe(`updating the members of image ${q(imageId)} (${toAdd.length} to add, ${toRemove.length} to remove)`, e);
     // Still managed: the members leaving (their removal may not have applied) and every declared one.
     throw partial(`${message}; the next \`pulumi up\` finishes the change`, id, withProvider(outs(distinct([...leaving, ...desired])), news), [message]);
   }
@@ -277,18 +277,18 @@ async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Out
     now = await present(connection, service, imageId);
   } catch (e) {
     if (isNotFound(e)) {
-      log(`refresh: image ${imageId} no longer exists: the share ${id} is gone`);
+      log(`refresh: image ${q(imageId)} no longer exists: the share ${q(id)} is gone`);
       return { id: "", props: {} as Outputs };
     }
-    throw failure(`listing the members of image ${imageId}`, e);
+    throw failure(`listing the members of image ${q(imageId)}`, e);
   }
   const managed = managedOf(props.members);
   const gone = managed.filter((m) => !now.has(memberKey(m)));
-  for (const m of gone) log(`refresh: ${describeMember(m)} was removed from image ${imageId} outside the stack`);
+  for (const m of gone) log(`refresh: ${describeMember(m)} was removed from image ${q(imageId)} outside the stack`);
   const elsewhere = declaredElsewhere(props as Inputs);
   const managedKeys = new Set(managed.map(memberKey));
   const outside = [...now.values()].filter((m) => !managedKeys.has(memberKey(m)) && !elsewhere.has(memberKey(m)));
-  if (outside.length) log(`refresh: image ${imageId} has ${outside.length} member(s) that the stack does not declare (left alone): ${names(outside)}`);
+  if (outside.length) log(`refresh: image ${q(imageId)} has ${outside.length} member(s) that the stack does not declare (left alone): ${names(outside)}`);
   const outs = { ...props, members: managed.filter((m) => now.has(memberKey(m))) } as Outputs;
   delete (outs as Record<string, unknown>)[PROVIDER_KEY];
   // State of an earlier version recorded which members it had added; every declared one is managed now.
@@ -305,7 +305,7 @@ async function del(_id: string, props: Outputs): Promise<void> {
     await service.removeMembers(imageId, toRemove);
   } catch (e) {
     if (isNotFound(e)) return; // the image is gone, and its members with it
-    throw failure(`removing ${toRemove.length} member(s) from image ${imageId}`, e);
+    throw failure(`removing ${toRemove.length} member(s) from image ${q(imageId)}`, e);
   } finally {
     invalidate(connection, imageId);
   }

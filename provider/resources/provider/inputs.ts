@@ -22,6 +22,14 @@ function schemaFor(kind: Kind): Z.ZodType {
   const U = z.literal(PULUMI_UNKNOWN);
   const u = <T extends Z.ZodType>(t: T) => z.union([U, t]);
   const id = (what: string) => z.string({ error: `${what} must be a string` }).min(1, { error: `${what} must not be empty` });
+  // A cloud's id (image, account, project, region): what the cloud issues is printable ASCII, so a
+  // space, an invisible character or another Unicode form of an id (pasted from a console or a
+  // document) is an input error here, not a not-found at apply time.
+  const cloudId = (what: string) =>
+    id(what).check((ctx) => {
+      const problem = idProblem(ctx.value);
+      if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: `${what} ${quoteId(ctx.value)} ${problem}` });
+    });
   const secretRef = u(
     z
       .strictObject({ env: u(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "env must be an environment variable's name" })).optional(), config: u(z.string().min(1)).optional() })
@@ -35,28 +43,30 @@ function schemaFor(kind: Kind): Z.ZodType {
       credentials: u(z.strictObject({ accessKey: secretRef.optional(), secretKey: secretRef.optional() })).optional(),
       agencyName: u(id("agencyName")).optional(),
       retryDeadlineMs: u(z.number({ error: "retryDeadlineMs must be a number of milliseconds" }).int({ error: "retryDeadlineMs must be whole milliseconds" }).min(0, { error: "retryDeadlineMs must not be negative" })).optional(),
-      projectAccounts: u(z.record(z.string().min(1, { error: "a project id must not be empty" }), id("account id"), { error: "projectAccounts must map project ids to account ids" })).optional(),
+      projectAccounts: u(z.record(cloudId("a project id"), cloudId("account id"), { error: "projectAccounts must map project ids to account ids" })).optional(),
     }),
   );
-  const member = u(z.strictObject({ type: z.enum(["account", "project"], { error: 'type must be "account" or "project"' }), id: id("member id") }));
+  // Any part of a member may be unknown during preview (an output of a resource not created yet).
+  const member = u(z.strictObject({ type: u(z.enum(["account", "project"], { error: 'type must be "account" or "project"' })), id: u(cloudId("member id")) }));
   const identity = {
     profile: u(z.enum(PROFILE_IDS, { error: `profile must be one of ${PROFILE_IDS.join(", ")}` })),
-    region: u(id("region")),
-    account: u(id("account")),
-    project: u(id("project")).optional(),
+    region: u(cloudId("region")),
+    account: u(cloudId("account")),
+    project: u(cloudId("project")).optional(),
     connection: connection.optional(),
     // Filled in by the resource classes (ledger.ts); checked loosely, read defensively.
     stack: z.any().optional(),
   };
   if (kind === "ImageShare") {
-    s = z.looseObject({ ...identity, imageId: u(id("imageId")), members: u(z.array(member, { error: "members must be a list" })) });
+    s = z.looseObject({ ...identity, imageId: u(cloudId("imageId")), members: u(z.array(member, { error: "members must be a list" })) });
   } else if (kind === "ShareAcceptance") {
-    s = z.looseObject({ ...identity, imageId: u(id("imageId")), member: member, status: u(z.enum(["accepted", "rejected"], { error: 'status must be "accepted" or "rejected"' })) });
+    s = z.looseObject({ ...identity, imageId: u(cloudId("imageId")), member: member, status: u(z.enum(["accepted", "rejected"], { error: 'status must be "accepted" or "rejected"' })) });
   } else {
     s = z.looseObject({
       ...identity,
-      sourceImageId: u(id("sourceImageId")),
-      targetRegion: u(id("targetRegion")),
+      sourceImageId: u(cloudId("sourceImageId")),
+      targetRegion: u(cloudId("targetRegion")),
+      targetProject: u(cloudId("targetProject")).optional(),
       name: u(z.string()).optional(),
       description: u(z.string()).optional(),
       timeoutMinutes: u(z.number().positive({ error: "timeoutMinutes must be a positive number" })).optional(),
@@ -64,6 +74,31 @@ function schemaFor(kind: Kind): Z.ZodType {
   }
   schemas.set(kind, s);
   return s;
+}
+
+/** An id in a message: quoted, with anything outside printable ASCII escaped, so that it shows. */
+export function quoteId(value: string): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/gu, (c) => [...c].map((x) => `\\u${x.codePointAt(0)!.toString(16).padStart(4, "0")}`).join(""));
+}
+
+/**
+ * Why a string is not an id a cloud issues, or undefined when it may be one: whitespace, a control
+ * or invisible character, a character outside ASCII (named with its code point, and the ASCII form
+ * Unicode normalisation gives it when there is one).
+ */
+export function idProblem(value: string): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.codePointAt(i)!;
+    if (code >= 0x21 && code <= 0x7e) continue;
+    const u = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    const at = i === 0 ? "at its start" : i >= value.length - 1 ? "at its end" : `at position ${i + 1}`;
+    if (/\s/u.test(String.fromCodePoint(code))) return `holds whitespace (${u}) ${at}: ids have none (a copy-paste leftover?)`;
+    if (code < 0x20 || code === 0x7f) return `holds a control character (${u}) ${at}: ids are printable ASCII`;
+    const nfkc = value.normalize("NFKC");
+    const variant = nfkc !== value && /^[\x21-\x7e]+$/.test(nfkc) ? `: a Unicode variant of ${JSON.stringify(nfkc)}` : "";
+    return `holds ${u} ${at}, outside ASCII${variant}; ids are ASCII letters, digits and punctuation`;
+  }
+  return undefined;
 }
 
 /** Pulumi's property path: members[2].id */

@@ -13,7 +13,7 @@
 import type { Account, Acceptance, Copy, Image, ImageKind, MemberRef, ObservedImage, ObservedMember, ProfileId, Share, Topology, Observed } from "../../rules/model";
 import type { Violation } from "../../rules/rule";
 import type { ImageInfo, Member, MemberTarget } from "../../backends/types";
-import { isUnknown, type StackDeclarations } from "../wire";
+import { UNKNOWN_IN_STACK, isUnknown, type StackDeclarations } from "../wire";
 import type { CheckFailure } from "./inputs";
 
 /** The name this resource goes by in the rules' messages (check does not receive the resource's name). */
@@ -32,10 +32,15 @@ export class TopologyBuilder {
   readonly observed: Required<Pick<Observed, "images">> = { images: {} };
   private readonly projectOwner = new Map<string, string>();
 
+  /** What the rest of the stack declares, malformed parts left out (see stackOf). */
+  readonly stack: StackDeclarations | undefined;
+
   constructor(
     readonly profile: ProfileId,
-    readonly stack: StackDeclarations | undefined,
-  ) {}
+    stack: unknown,
+  ) {
+    this.stack = stackOf(stack);
+  }
 
   account(id: string): string {
     if (!this.accounts[id]) this.accounts[id] = { id };
@@ -115,6 +120,52 @@ export class TopologyBuilder {
     if (s?.strictTrust === true) t.strictTrust = true;
     return t;
   }
+}
+
+const str = (v: unknown): string => (typeof v === "string" && v !== "" ? v : UNKNOWN_IN_STACK);
+const entries = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter((e): e is Record<string, unknown> => !!e && typeof e === "object" && !Array.isArray(e)) : []);
+const memberOf = (m: unknown): MemberTarget => (knownMember(m) ? { type: m.type, id: m.id } : { type: "account", id: UNKNOWN_IN_STACK });
+
+/**
+ * The `stack` input as the rules may read it. It is data the resource classes build, but a
+ * provider also meets what older versions or a hand-edited state hold, so anything malformed (a
+ * null entry, a member that is no member, a list that is no list) becomes unknown here, never an
+ * exception: unknown values never produce a violation.
+ */
+export function stackOf(v: unknown): StackDeclarations | undefined {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const s = v as Record<string, unknown>;
+  const out: StackDeclarations = {
+    shares: entries(s.shares).map((e) => ({
+      resource: str(e.resource),
+      imageId: str(e.imageId),
+      members: Array.isArray(e.members) ? e.members.map(memberOf) : [],
+      ...(e.membersUnknown === true || !Array.isArray(e.members) ? { membersUnknown: true } : {}),
+    })),
+    acceptances: entries(s.acceptances).map((e) => ({
+      resource: str(e.resource),
+      imageId: str(e.imageId),
+      member: memberOf(e.member),
+      status: (e.status === "accepted" || e.status === "rejected" ? e.status : UNKNOWN_IN_STACK) as "accepted" | "rejected",
+    })),
+    copies: entries(s.copies).map((e) => ({
+      resource: str(e.resource),
+      sourceImageId: str(e.sourceImageId),
+      region: str(e.region),
+      account: str(e.account),
+      ...(e.imageId !== undefined ? { imageId: str(e.imageId) } : {}),
+    })),
+  };
+  if (s.limits && typeof s.limits === "object" && !Array.isArray(s.limits)) {
+    const limits: Record<string, number | "unknown"> = {};
+    for (const [k, x] of Object.entries(s.limits as Record<string, unknown>)) {
+      if ((k === "member" || k === "fullMember") && ((typeof x === "number" && Number.isInteger(x) && x > 0) || x === "unknown")) limits[k] = x;
+    }
+    if (Object.keys(limits).length) out.limits = limits as StackDeclarations["limits"];
+  }
+  if (Array.isArray(s.trust)) out.trust = s.trust.filter(known);
+  if (s.strictTrust === true) out.strictTrust = true;
+  return out;
 }
 
 /** The kind to assume for an image not read (not created yet): the one with the highest limit, so no false member-limit. */

@@ -13,7 +13,7 @@ import { getImage, invalidate } from "./cache";
 import { failure, log } from "./errors";
 import { shapeFailures } from "./inputs";
 import { ASSUMED_KIND, SELF, TopologyBuilder, knownMember, toFailures } from "./rulesAdapter";
-import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, identityKnown, isNotFound, validate, warn, identityDiff } from "./shared";
+import { PROVIDER_KEY, assertKnown, connect, connectForCheck, describeMember, q, identityKnown, isNotFound, validate, warn, identityDiff } from "./shared";
 
 type Inputs = ShareAcceptanceInputs & Record<string, unknown>;
 type Outputs = ShareAcceptanceOutputs & Record<string, unknown>;
@@ -52,7 +52,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   try {
     info = await getImage(connection, service, imageId);
   } catch (e) {
-    if (!isNotFound(e)) throw failure(`reading image ${imageId} as ${news.account}`, e);
+    if (!isNotFound(e)) throw failure(`reading image ${q(imageId)} as ${q(news.account)}`, e);
   }
   b.account(news.account);
   if (news.project) b.project(news.account, news.project, news.region);
@@ -81,7 +81,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   if (!info) delete topology.trust;
   const property = (v: Violation): string => (v.rule === "untrusted-source" ? "imageId" : v.rule === "acceptance-unsupported" ? "profile" : "member");
   const { failures, warnings } = toFailures(validate(topology, b.observed), [], property);
-  warn(`ShareAcceptance of image ${imageId}`, warnings);
+  warn(`ShareAcceptance of image ${q(imageId)}`, warnings);
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
@@ -100,7 +100,7 @@ async function apply(inputs: Inputs, action: string): Promise<Outputs> {
   try {
     await service.setMemberStatus(inputs.imageId, inputs.member, inputs.status);
   } catch (e) {
-    throw failure(`${action}: setting ${describeMember(inputs.member)} to ${inputs.status} on image ${inputs.imageId}`, e);
+    throw failure(`${action}: setting ${describeMember(inputs.member)} to ${inputs.status} on image ${q(inputs.imageId)}`, e);
   } finally {
     invalidate(connection, inputs.imageId);
   }
@@ -131,13 +131,13 @@ async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Out
     info = await getImage(connection, service, props.imageId, true);
   } catch (e) {
     if (isNotFound(e)) {
-      log(`refresh: image ${props.imageId} is no longer shared with ${describeMember(props.member)}: the acceptance ${id} is gone`);
+      log(`refresh: image ${q(props.imageId)} is no longer shared with ${describeMember(props.member)}: the acceptance ${id} is gone`);
       return { id: "", props: {} as Outputs };
     }
-    throw failure(`reading image ${props.imageId}`, e);
+    throw failure(`reading image ${q(props.imageId)}`, e);
   }
   const status = callerStatus(info);
-  if (status && status !== "pending" && status !== props.status) log(`refresh: ${describeMember(props.member)} is ${status} on image ${props.imageId}, not ${props.status}, changed outside the stack`);
+  if (status && status !== "pending" && status !== props.status) log(`refresh: ${describeMember(props.member)} is ${status} on image ${q(props.imageId)}, not ${props.status}, changed outside the stack`);
   return { id, props: { ...props, owner: info.owner, ...(status === "accepted" || status === "rejected" ? { status } : {}) } };
 }
 
@@ -147,7 +147,7 @@ async function del(_id: string, props: Outputs): Promise<void> {
     await service.setMemberStatus(props.imageId, props.member, "rejected");
   } catch (e) {
     if (isNotFound(e)) return; // the share or the image is gone already
-    throw failure(`rejecting image ${props.imageId} for ${describeMember(props.member)}`, e);
+    throw failure(`rejecting image ${q(props.imageId)} for ${describeMember(props.member)}`, e);
   } finally {
     invalidate(connection, props.imageId);
   }

@@ -10,7 +10,7 @@ import { isUnknown } from "../wire";
 import { resolveConnection, type Connection } from "./credentials";
 import { serviceFor } from "./cache";
 import { log, ProviderError } from "./errors";
-import type { CheckFailure } from "./inputs";
+import { quoteId, type CheckFailure } from "./inputs";
 
 export const PROVIDER_KEY = "__provider";
 
@@ -27,8 +27,13 @@ export function distinct(members: MemberTarget[]): MemberTarget[] {
   });
 }
 
+/** An id as messages show it: quoted, so that a stray space or an invisible character shows. */
+export function q(id: unknown): string {
+  return quoteId(String(id));
+}
+
 export function describeMember(m: MemberTarget): string {
-  return `${m.type} ${m.id}`;
+  return `${m.type} ${q(m.id)}`;
 }
 
 /** Whether anything in a value is Pulumi's (or the stack's) unknown marker. */
