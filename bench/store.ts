@@ -2,9 +2,12 @@
  * The emulator's state file beside its in-memory store (`npm run bench` runs this as its STORE
  * section; `ts-node bench/store.ts` runs it alone):
  *   per call   the in-process backend's calls an apply makes (getImage, listMembers, addMembers of
- *              one member) on states of 1k, 10k and 100k members (as many accounts), file vs memory
- *   processes  member writes per second by 1 process and by 4 processes on one state file
- *   seed       `emulator seed` of a topology of 5,000 and 12,000 accounts with a project each
+ *              one member) on states of 1k, 10k and 100k members (as many accounts), file vs
+ *              memory (and, on the smallest, the file with every write fsynced)
+ *   processes  member writes per second by 1 process and by 4 processes on one state file, back to
+ *              back (every process CPU-bound) and with the emulator's 5 ms latency per call (each
+ *              process waits for its calls, as a provider host waits for the cloud)
+ *   seed       `emulator seed` of a topology of 5,000, 12,000 and 20,000 accounts with a project each
  * Nothing here asserts a time; it prints figures and returns them for bench/results.json.
  */
 import { spawn } from "node:child_process";
@@ -66,7 +69,7 @@ function writeState(file: string, state: EmulatorState): void {
 
 export interface PerCallRow {
   members: number;
-  store: "file" | "memory";
+  store: "file" | "file, fsync each write" | "memory";
   /** Mean ms per call over the calls made. */
   getImage: number;
   listMembers: number;
@@ -76,7 +79,7 @@ export interface PerCallRow {
 }
 
 /** Mean ms per call of getImage, listMembers (one page of 100) and addMembers (one new member) on `store`. */
-async function perCall(store: Store, members: number, label: "file" | "memory", calls: number): Promise<PerCallRow> {
+async function perCall(store: Store, members: number, label: PerCallRow["store"], calls: number, shift = 0): Promise<PerCallRow> {
   const emulator = new Emulator(store);
   const svc = emulator.service({ profile: PROFILE, region: REGION, account: OWNER, project: OWNER_PROJECT }, { callFaults: true });
   const images = members / 50;
@@ -90,10 +93,10 @@ async function perCall(store: Store, members: number, label: "file" | "memory", 
   };
   const getImage = await time((i) => svc.getImage(image(i)));
   const listMembers = await time((i) => svc.listMembers(image(i), { pageSize: 100 }));
-  // A member the image does not have yet.
+  // A member the image does not have yet (`shift`: past those an earlier run added).
   const addMembers = await time(async (i) => {
     const k = (i * 7919) % images;
-    const member: MemberTarget = { type: "project", id: projectOf((k * 50 + 50 + i) % members) };
+    const member: MemberTarget = { type: "project", id: projectOf((k * 50 + 50 + shift + i) % members) };
     await svc.addMembers(hex("e", k), [member]);
   });
   return { members, store: label, getImage, listMembers, addMembers };
@@ -101,13 +104,15 @@ async function perCall(store: Store, members: number, label: "file" | "memory", 
 
 export interface ProcessesRow {
   processes: number;
+  /** The emulator's latency per call (0: back to back). */
+  latencyMs: number;
   writes: number;
   ms: number;
   writesPerSecond: number;
 }
 
 /** `processes` children, `writes / processes` member additions each (each on its own images), on one file. */
-async function writers(file: string, processes: number, writes: number): Promise<ProcessesRow> {
+async function writers(file: string, processes: number, writes: number, latencyMs: number): Promise<ProcessesRow> {
   const script = path.join(__dirname, "storeWriter.ts");
   const per = Math.floor(writes / processes);
   const children = Array.from({ length: processes }, (_, p) =>
@@ -129,7 +134,7 @@ async function writers(file: string, processes: number, writes: number): Promise
   for (const c of children) c.stdin.end("go\n");
   await Promise.all(lines);
   const elapsed = ms(t0);
-  return { processes, writes: per * processes, ms: elapsed, writesPerSecond: (per * processes) / (elapsed / 1000) };
+  return { processes, latencyMs, writes: per * processes, ms: elapsed, writesPerSecond: (per * processes) / (elapsed / 1000) };
 }
 
 export interface SeedRow {
@@ -161,21 +166,28 @@ export async function storeBench(options: { sizes?: number[]; calls?: number; wr
       const calls = options.calls ?? 20;
       const fileRow = await perCall(new FileStore(file), members, "file", calls);
       fileRow.fileBytes = fs.statSync(file).size;
-      const memRow = await perCall(new MemoryStore(state), members, "memory", calls);
-      for (const r of [fileRow, memRow]) {
+      const rows = [fileRow];
+      // What IMAGE_SHARE_EMULATOR_FSYNC=1 costs (a disk flush per write), on the smallest state.
+      if (members === (options.sizes ?? [1_000])[0]) rows.push(await perCall(new FileStore(file, { fsync: true }), members, "file, fsync each write", calls, calls));
+      rows.push(await perCall(new MemoryStore(state), members, "memory", calls));
+      for (const r of rows) {
         figures.perCall.push(r);
         out.write(`  store per call, ${members} members, ${r.store}: getImage ${r.getImage.toFixed(2)} ms, listMembers ${r.listMembers.toFixed(2)} ms, addMembers ${r.addMembers.toFixed(2)} ms\n`);
       }
     }
     const writes = options.writes ?? 400;
-    for (const processes of [1, 4]) {
-      const file = path.join(dir, `writers-${processes}.db`);
-      writeState(file, bigState(1_000));
-      const row = await writers(file, processes, writes);
-      figures.processes.push(row);
-      out.write(`  store writers: ${processes} process(es), ${row.writes} member additions in ${row.ms.toFixed(0)} ms: ${row.writesPerSecond.toFixed(0)} writes/s\n`);
+    for (const latencyMs of [0, 5]) {
+      for (const processes of [1, 4]) {
+        const file = path.join(dir, `writers-${processes}-${latencyMs}.db`);
+        const state = bigState(1_000);
+        if (latencyMs > 0) state.faults = { latencyMs };
+        writeState(file, state);
+        const row = await writers(file, processes, writes, latencyMs);
+        figures.processes.push(row);
+        out.write(`  store writers: ${processes} process(es), ${latencyMs} ms latency, ${row.writes} member additions in ${row.ms.toFixed(0)} ms: ${row.writesPerSecond.toFixed(0)} writes/s\n`);
+      }
     }
-    for (const accounts of options.seeds ?? [5_000, 12_000]) {
+    for (const accounts of options.seeds ?? [5_000, 12_000, 20_000]) {
       const emulator = new Emulator(new FileStore(path.join(dir, `seed-${accounts}.db`)));
       const topology = seedTopology(accounts);
       const t0 = process.hrtime.bigint();

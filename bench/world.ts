@@ -235,8 +235,8 @@ export async function createWorlds(options: { members: number; limit: number; on
   if (want("emulator")) {
     worlds.push(huaweiLike(local, undefined, "emulator", "opentelekomcloud", () => ({ backend: "emulator", emulatorPath }), emulatorCounter));
   }
-  // (a') The same in-process emulator on the state file users get (fsync as configured: on unless
-  // IMAGE_SHARE_EMULATOR_FSYNC=0), reached by the runtime's factory through its path as a stack's is.
+  // (a') The same in-process emulator on the state file users get (each write fsynced only with
+  // IMAGE_SHARE_EMULATOR_FSYNC=1), reached by the runtime's factory through its path as a stack's is.
   if (want("emulator-file")) {
     const filePath = path.join(dir, "file-emulator.db");
     const file = openEmulator(filePath);

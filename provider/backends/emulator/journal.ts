@@ -1,17 +1,21 @@
 /**
  * The state file: a journal of JSON lines, one file.
  *
- *   {"imageShareEmulator":2,"generation":"3f9a…","base":N}     header
+ *   {"imageShareEmulator":3,"generation":"3f9a…","base":N}     header
  *   {"$":{"version":2,"seq":7,"settings":{…},"faults":{},…}}   the base (N lines): the state's
  *   {"accounts":{"1000…":{"id":"1000…",…}}}                     other fields, then one record
  *   …                                                           a line
- *   {"tx":1764…,"images":{"m-…":{…}},"$":{…}}                   then one line per transaction: the
- *   {"tx":1764…,"jobs":{"job-…":null}}                          records it changed (null: deleted)
+ *   {"images":{"m-…":{…}}}                                      then each transaction: the records
+ *   {"jobs":{"job-…":null}}                                     it changed (null: deleted), one a
+ *   {"$":{…}}                                                   line, the other fields if they
+ *   {"tx":1764…,"lines":3}                                      changed, and its commit line
  *
- * A transaction appends one line, under the lock, in one write. A reader reads, without the lock,
- * the lines it has not read yet: a transaction is there whole or not at all. A last line without
- * its newline is a write cut short (a killed process, a full disk): readers leave it out, and the
- * next writer cuts it off. Once the transactions outgrow the base (and 1 MiB), the writer rewrites
+ * A transaction appends its lines, under the lock, in one write. A reader reads, without the lock,
+ * the lines it has not read yet, and applies a transaction once its commit line is there: whole or
+ * not at all. Lines after the last commit line are a write cut short (a killed process, a full
+ * disk): readers leave them out, and the next writer cuts them off. A reader catching up with
+ * other processes' writes keeps their records as text, parsed only if a call of its own touches
+ * them. Once the transactions outgrow the base (and 4 MiB), the writer rewrites
  * the file as a new base (temporary file, fsync, rename) under a new generation, which readers in
  * other processes notice and read whole. So a call costs what it touches and changes, a process
  * re-reads only what others have written since, and the whole file is read only when opened and
@@ -28,7 +32,7 @@ import { FileLock, pidAlive, type LockOptions } from "./lock";
 import { EmulatorStateError, fileSystemError } from "./stateError";
 import { isCollection, Tables, type Changes } from "./tables";
 
-export const FILE_FORMAT = 2;
+export const FILE_FORMAT = 3;
 
 export interface WriteOptions extends LockOptions {
   /** fsync each write (a rewrite of the whole file is fsynced always). */
@@ -50,12 +54,19 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 /** A line that cannot be read: the reason, without the file's name. */
 class Damaged extends Error {}
 
-/** One journal line, checked. */
-interface Line {
-  records: [StateCollection, string, unknown][];
-  fields?: string;
-}
+/**
+ * One journal line: a record (its parsed value, or its JSON text; null: deleted), the state's
+ * other fields (JSON text), or the commit line of the `lines` lines before it.
+ */
+type Line =
+  | { kind: "record"; collection: StateCollection; id: string; value: unknown; text?: undefined }
+  | { kind: "record"; collection: StateCollection; id: string; text: string | null; value?: undefined }
+  | { kind: "fields"; text: string }
+  | { kind: "commit"; lines: number };
 
+const isCommit = (v: Record<string, unknown>) => typeof v.tx === "number" && Number.isInteger(v.lines) && (v.lines as number) >= 0 && Object.keys(v).length === 2;
+
+/** A line read whole and checked (a file read whole: every record's shape is checked). */
 function decodeLine(text: string, lineNo: number): Line {
   let value: unknown;
   try {
@@ -64,46 +75,82 @@ function decodeLine(text: string, lineNo: number): Line {
     throw new Damaged(`line ${lineNo} is not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(value)) throw new Damaged(`line ${lineNo} is not a JSON object`);
-  const line: Line = { records: [] };
-  for (const [key, part] of Object.entries(value)) {
-    if (key === "tx") continue;
-    if (key === "$") {
-      if (!isObject(part)) throw new Damaged(`line ${lineNo}: the state's fields are not an object`);
-      try {
-        line.fields = JSON.stringify(checkFields(part, `line ${lineNo}`));
-      } catch (e) {
-        throw new Damaged((e as Error).message);
-      }
-      continue;
-    }
-    if (!isCollection(key)) throw new Damaged(`line ${lineNo} has an unknown part "${key}"`);
-    if (!isObject(part)) throw new Damaged(`line ${lineNo}: ${key} is not an object of records`);
-    for (const [id, record] of Object.entries(part)) {
-      const problem = record === null ? undefined : recordProblem(key, record);
-      if (problem) throw new Damaged(`line ${lineNo}: ${key}.${id} is not ${problem}`);
-      line.records.push([key, id, record]);
+  if ("tx" in value) {
+    if (!isCommit(value)) throw new Damaged(`line ${lineNo} is not a commit line {"tx": time, "lines": count}`);
+    return { kind: "commit", lines: value.lines as number };
+  }
+  const keys = Object.keys(value);
+  if (keys.length !== 1) throw new Damaged(`line ${lineNo} holds ${keys.length} parts, not one`);
+  const [key] = keys;
+  const part = value[key];
+  if (key === "$") {
+    if (!isObject(part)) throw new Damaged(`line ${lineNo}: the state's fields are not an object`);
+    try {
+      return { kind: "fields", text: JSON.stringify(checkFields(part, `line ${lineNo}`)) };
+    } catch (e) {
+      throw new Damaged((e as Error).message);
     }
   }
-  return line;
+  if (!isCollection(key)) throw new Damaged(`line ${lineNo} has an unknown part "${key}"`);
+  const records = isObject(part) ? Object.entries(part) : [];
+  if (records.length !== 1) throw new Damaged(`line ${lineNo}: ${key} is not one record`);
+  const [[id, record]] = records;
+  const problem = record === null ? undefined : recordProblem(key, record);
+  if (problem) throw new Damaged(`line ${lineNo}: ${key}.${id} is not ${problem}`);
+  return { kind: "record", collection: key, id, value: record };
+}
+
+/**
+ * A line of another process's write, split without parsing its record (kept as text: most are
+ * never read here); undefined for a line not of the shapes writers make (the file is then read
+ * whole, and checked).
+ */
+function splitLine(text: string): Line | undefined {
+  if (text.startsWith('{"tx":')) {
+    try {
+      const value = JSON.parse(text) as unknown;
+      return isObject(value) && isCommit(value) ? { kind: "commit", lines: value.lines as number } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!text.endsWith("}")) return undefined;
+  if (text.startsWith('{"$":{')) return { kind: "fields", text: text.slice(5, -1) };
+  // {"<collection>":{"<id>":<record>}}: collection names need no escapes; the id may have some.
+  const quote = text.indexOf('"', 2);
+  const collection = text.slice(2, quote);
+  if (!text.startsWith('{"') || !isCollection(collection) || !text.startsWith('":{"', quote) || !text.endsWith("}}")) return undefined;
+  let i = quote + 4;
+  while (i < text.length && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1;
+  if (text.charCodeAt(i + 1) !== 58) return undefined;
+  let id: unknown;
+  try {
+    id = JSON.parse(text.slice(quote + 3, i + 1));
+  } catch {
+    return undefined;
+  }
+  const record = text.slice(i + 2, -2);
+  return { kind: "record", collection, id: id as string, text: record === "null" ? null : record };
 }
 
 function applyLine(tables: Tables, line: Line): void {
-  for (const [collection, id, record] of line.records) {
-    if (record === null) tables.remove(collection, id);
-    else tables.put(collection, id, record);
+  if (line.kind === "fields") tables.setFields(line.text);
+  else if (line.kind === "record") {
+    if (line.value === null || line.text === null) tables.remove(line.collection, line.id);
+    else if (line.text !== undefined) tables.putText(line.collection, line.id, line.text);
+    else tables.put(line.collection, line.id, line.value);
   }
-  if (line.fields !== undefined) tables.setFields(line.fields);
 }
 
+/** A transaction's lines: one per record changed, the other fields if they changed, the commit line. */
 function encode(changes: Changes): string {
-  const parts = [`"tx":${Date.now()}`];
+  const lines: string[] = [];
   for (const [collection, records] of changes.records) {
-    const inner: string[] = [];
-    for (const [id, text] of records) inner.push(`${JSON.stringify(id)}:${text ?? "null"}`);
-    parts.push(`${JSON.stringify(collection)}:{${inner.join(",")}}`);
+    for (const [id, text] of records) lines.push(`{${JSON.stringify(collection)}:{${JSON.stringify(id)}:${text ?? "null"}}}`);
   }
-  if (changes.fields !== undefined) parts.push(`"$":${changes.fields}`);
-  return `{${parts.join(",")}}\n`;
+  if (changes.fields !== undefined) lines.push(`{"$":${changes.fields}}`);
+  lines.push(`{"tx":${Date.now()},"lines":${lines.length}}`);
+  return `${lines.join("\n")}\n`;
 }
 
 function readFully(fd: number, buffer: Buffer, position: number): number {
@@ -144,6 +191,10 @@ export class StateFile {
   /** After a compaction failed (a full disk), none is tried again before the file reaches this size. */
   private compactNotBefore = 0;
   private prepared = false;
+  /** Whether a read of the whole file has checked every record (the first one in this process does). */
+  private checked = false;
+  /** The file open for writing, and its inode. */
+  private fd: { fd: number; ino: number } | undefined;
   /** Whether this process has removed what killed writers left (once, at its first write). */
   private swept = false;
 
@@ -189,25 +240,44 @@ export class StateFile {
    */
   write<T>(run: (tables: Tables) => { result: T; changes?: Changes }, options: WriteOptions): T {
     this.prepare();
-    const { recovered } = this.lock.acquire(options);
-    try {
-      // A killed writer may have left a temporary file (a compaction cut short, a lock's draft).
-      if (recovered || !this.swept) this.removeTemporaryFiles();
-      const tables = this.refresh();
-      const { result, changes } = run(tables);
-      if (!changes) return result;
-      if (!this.lock.holds()) {
-        throw new EmulatorStateError("locked", this.lock.path, `the lock ${this.lock.path} was taken from this process while it wrote (is another machine or container using ${this.location}?); nothing was written: retry`);
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) this.refresh();
+      const { recovered } = this.lock.acquire(options);
+      try {
+        // A killed writer may have left a temporary file (a compaction cut short, a lock's draft).
+        if (recovered || !this.swept) this.removeTemporaryFiles();
+        // Another process rewrote the file meanwhile: read it (whole) without holding the lock.
+        if (attempt < 3 && this.rewrittenSinceRead()) continue;
+        return this.commit(run, options);
+      } finally {
+        this.lock.release();
       }
-      if (this.format === "journal") this.append(tables, changes, options);
-      else {
-        tables.apply(changes);
-        this.rewriteOrForget(tables);
-      }
-      return result;
-    } finally {
-      this.lock.release();
     }
+  }
+
+  /** Whether the file is another generation than the one read (one stat). */
+  private rewrittenSinceRead(): boolean {
+    try {
+      return this.format === "journal" && fs.statSync(this.location).ino !== this.seen?.ino;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Under the lock: runs `run` on the file's state and writes what it changed. */
+  private commit<T>(run: (tables: Tables) => { result: T; changes?: Changes }, options: WriteOptions): T {
+    const tables = this.refresh();
+    const { result, changes } = run(tables);
+    if (!changes) return result;
+    if (!this.lock.holds()) {
+      throw new EmulatorStateError("locked", this.lock.path, `the lock ${this.lock.path} was taken from this process while it wrote (is another machine or container using ${this.location}?); nothing was written: retry`);
+    }
+    if (this.format === "journal") this.append(tables, changes, options);
+    else {
+      tables.apply(changes);
+      this.rewriteOrForget(tables);
+    }
+    return result;
   }
 
   /** Replaces the state with an empty one; a file that cannot be read is kept beside it first (its new name returned). */
@@ -237,6 +307,7 @@ export class StateFile {
 
   /** Forgets what was read: the next refresh reads the file whole. */
   private forget(): void {
+    this.close();
     this.tables = undefined;
     this.seen = undefined;
     this.format = "none";
@@ -284,23 +355,27 @@ export class StateFile {
     if (st.size === this.end) return true;
     const buffer = Buffer.alloc(st.size - this.end);
     const n = readFully(fd, buffer, this.end);
-    const last = buffer.lastIndexOf(10, n - 1);
-    if (last < 0) return true; // a line still being written (or cut short): not there yet
-    const lines: Line[] = [];
-    try {
-      let pos = 0;
-      while (pos <= last) {
-        const next = buffer.indexOf(10, pos);
-        lines.push(decodeLine(buffer.toString("utf8", pos, next), 0));
-        pos = next + 1;
+    // Transactions whose commit line is there; what follows is still being written (or cut short).
+    const committed: Line[] = [];
+    let pending: Line[] = [];
+    let read = 0;
+    for (let pos = 0; ; ) {
+      const next = buffer.indexOf(10, pos);
+      if (next < 0 || next >= n) break;
+      const line = splitLine(buffer.toString("utf8", pos, next));
+      if (!line) return false; // read whole: it says what is wrong
+      pos = next + 1;
+      if (line.kind !== "commit") pending.push(line);
+      else {
+        if (line.lines !== pending.length) return false;
+        committed.push(...pending);
+        pending = [];
+        read = pos;
       }
-    } catch (e) {
-      if (e instanceof Damaged) return false; // read whole: it says where
-      throw e;
     }
-    for (const line of lines) applyLine(this.tables!, line);
-    this.end += last + 1;
-    this.setMark(buffer.subarray(0, last + 1));
+    for (const line of committed) applyLine(this.tables!, line);
+    this.end += read;
+    if (read > 0) this.setMark(Buffer.concat([this.mark, buffer.subarray(0, read)] as Uint8Array[]));
     return true;
   }
 
@@ -316,7 +391,11 @@ export class StateFile {
       first = undefined;
     }
     if (isObject(first) && "imageShareEmulator" in first) {
-      this.readJournal(buffer.subarray(0, size), first, newline);
+      // The first read in this process checks every record; a later generation (another
+      // process's compaction) is split without parsing its records, unless a line looks wrong.
+      if (this.checked && this.readJournal(buffer.subarray(0, size), first, newline, false)) return;
+      this.readJournal(buffer.subarray(0, size), first, newline, true);
+      this.checked = true;
       return;
     }
     let document: unknown;
@@ -334,12 +413,14 @@ export class StateFile {
     this.load(Tables.fromState(state), "document", size, size, "", buffer.subarray(0, size));
   }
 
-  private readJournal(buffer: Buffer, header: Record<string, unknown>, newline: number): void {
+  /** Reads a file of this format; unchecked, returns false for a line not of the shapes writers make (read it again, checked). */
+  private readJournal(buffer: Buffer, header: Record<string, unknown>, newline: number, checked: boolean): boolean {
     const format = header.imageShareEmulator;
     if (typeof format === "number" && format > FILE_FORMAT) {
       throw new EmulatorStateError("unreadable", this.location, `${this.location} was written by a newer image-share (file format ${format}; this one reads ${FILE_FORMAT}): upgrade image-share`);
     }
     const base = header.base;
+    if (format === 2) throw this.unreadable(`${this.location} is in the format of a development version of image-share (2)`);
     if (format !== FILE_FORMAT || typeof header.generation !== "string" || !Number.isInteger(base) || (base as number) < 1 || newline < 0) {
       throw this.unreadable(`${this.location} has a damaged header (line 1)`);
     }
@@ -347,15 +428,23 @@ export class StateFile {
     let pos = newline + 1;
     let lineNo = 1;
     let baseEnd = -1;
+    /** Lines of a transaction whose commit line has not come yet, and where the last one committed ends. */
+    let pending: Line[] = [];
+    let end = -1;
     while (pos < buffer.length) {
       const next = buffer.indexOf(10, pos);
       lineNo++;
-      // A last line without its newline is a transaction cut short, never committed (the base is
-      // written whole before it is renamed into place: cut short, it is damaged, reported below).
+      // A last line without its newline is a write cut short (the base is written whole before it
+      // is renamed into place: cut short, it is damaged, reported below).
       if (next < 0) break;
       const text = buffer.toString("utf8", pos, next);
+      let line: Line;
       try {
-        applyLine(tables, decodeLine(text, lineNo));
+        const split = checked ? decodeLine(text, lineNo) : splitLine(text);
+        if (!split) return false;
+        line = split;
+        if (baseEnd >= 0 && line.kind === "commit" && line.lines !== pending.length) throw new Damaged(`line ${lineNo} commits ${line.lines} lines, not the ${pending.length} before it`);
+        if (baseEnd < 0 && line.kind === "commit") throw new Damaged(`line ${lineNo} is a commit line inside the snapshot`);
       } catch (e) {
         if (!(e instanceof Damaged)) throw e;
         // NUL bytes past the base: the file was extended by a write that never reached the disk
@@ -364,14 +453,26 @@ export class StateFile {
         throw this.unreadable(`${this.location} is damaged: ${e.message}`);
       }
       pos = next + 1;
-      if (lineNo - 1 === base) baseEnd = pos;
+      if (baseEnd < 0) {
+        applyLine(tables, line);
+        if (lineNo - 1 === base) baseEnd = end = pos;
+      } else if (line.kind !== "commit") pending.push(line);
+      else {
+        for (const l of pending) applyLine(tables, l);
+        pending = [];
+        end = pos;
+      }
     }
     if (baseEnd < 0) throw this.unreadable(`${this.location} is cut short: it ends inside its snapshot, at line ${lineNo} of ${(base as number) + 1} (a copy interrupted, a full disk?)`);
-    this.load(tables, "journal", pos, baseEnd, buffer.toString("utf8", 0, newline + 1), buffer.subarray(0, pos));
+    // Lines after the last commit line: a write cut short, never committed.
+    this.load(tables, "journal", end, baseEnd, buffer.toString("utf8", 0, newline + 1), buffer.subarray(0, end));
+    return true;
   }
 
-  private append(tables: Tables, changes: Changes, options: WriteOptions): void {
-    const line = Buffer.from(encode(changes));
+  /** The file open for writing (kept open while its generation lasts: a write is one pwrite). */
+  private writable(): number {
+    if (this.fd !== undefined && this.fd.ino === this.seen?.ino) return this.fd.fd;
+    this.close();
     let fd: number;
     try {
       fd = fs.openSync(this.location, "r+");
@@ -379,32 +480,42 @@ export class StateFile {
       this.forget();
       throw fileSystemError(e, "write", this.location, "nothing was changed");
     }
-    try {
-      const st = fs.fstatSync(fd);
-      if (st.ino !== this.seen?.ino) {
-        this.forget();
-        throw new EmulatorStateError("locked", this.lock.path, `${this.location} was replaced while this process held its lock (by something other than image-share?); nothing was written: retry`);
-      }
-      if (st.size > this.end) this.cutShortLine(fd, st.size);
-      try {
-        writeFully(fd, line, this.end);
-        if (options.fsync) fs.fdatasyncSync(fd);
-      } catch (e) {
-        try {
-          fs.ftruncateSync(fd, this.end);
-        } catch {
-          // Left as a line cut short: readers leave it out, the next writer cuts it off.
-        }
-        this.forget();
-        throw fileSystemError(e, "write", this.location, "nothing was changed");
-      }
-      tables.apply(changes);
-      this.end += line.length;
-      this.setMark(line.length >= MARK_BYTES ? line : Buffer.concat([this.mark, line] as Uint8Array[]));
-      this.seen = identityOf(fs.fstatSync(fd));
-    } finally {
-      fs.closeSync(fd);
+    const { ino } = fs.fstatSync(fd);
+    this.fd = { fd, ino };
+    if (ino !== this.seen?.ino) {
+      this.forget();
+      throw new EmulatorStateError("locked", this.lock.path, `${this.location} was replaced while this process held its lock (by something other than image-share?); nothing was written: retry`);
     }
+    return fd;
+  }
+
+  /** Closes the file kept open for writing. */
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd.fd);
+    this.fd = undefined;
+  }
+
+  private append(tables: Tables, changes: Changes, options: WriteOptions): void {
+    const line = Buffer.from(encode(changes));
+    const fd = this.writable();
+    // As the refresh under the lock found it: more than was read is a write cut short.
+    if (this.seen!.size > this.end) this.cutShort(fd, this.seen!.size);
+    try {
+      writeFully(fd, line, this.end);
+      if (options.fsync) fs.fdatasyncSync(fd);
+    } catch (e) {
+      try {
+        fs.ftruncateSync(fd, this.end);
+      } catch {
+        // Left as a write cut short: readers leave it out, the next writer cuts it off.
+      }
+      this.forget();
+      throw fileSystemError(e, "write", this.location, "nothing was changed");
+    }
+    tables.apply(changes);
+    this.end += line.length;
+    this.setMark(line.length >= MARK_BYTES ? line : Buffer.concat([this.mark, line] as Uint8Array[]));
+    this.seen = identityOf(fs.fstatSync(fd));
     if (this.end - this.baseEnd > Math.max(options.compactBytes, this.baseEnd) && this.end >= this.compactNotBefore) {
       try {
         this.rewrite(tables);
@@ -416,14 +527,15 @@ export class StateFile {
   }
 
   /**
-   * Cuts off what follows the last line read: a line a killed writer cut short, or what a machine
-   * crash left unwritten (NUL bytes). Whole lines there would be another writer's, written without
-   * the lock: refused, not cut.
+   * Cuts off what follows the last transaction read: a write a killed writer cut short, or what a
+   * machine crash left unwritten (NUL bytes). A commit line there would be another writer's,
+   * written without the lock: refused, not cut.
    */
-  private cutShortLine(fd: number, size: number): void {
+  private cutShort(fd: number, size: number): void {
     const tail = Buffer.alloc(size - this.end);
     readFully(fd, tail, this.end);
-    if (tail.includes(10) && !tail.includes(0)) {
+    const lines = tail.toString("utf8").split("\n").slice(0, -1);
+    if (!tail.includes(0) && lines.some((l) => l.startsWith('{"tx":'))) {
       this.forget();
       throw new EmulatorStateError("locked", this.lock.path, `${this.location} was written by another process while this one held its lock ${this.lock.path} (is another machine or container using it?); nothing was written: retry`);
     }

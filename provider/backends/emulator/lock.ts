@@ -1,6 +1,8 @@
 /**
- * The state file's writer lock: `<state>.lock`, created exclusively (O_EXCL) with its holder
- * written in it: pid, host, boot id, pid namespace, the process's start time, since when.
+ * The state file's writer lock: `<state>.lock`, a hard link to the holder's own draft
+ * `<state>.lock.<pid>.tmp` (written once per process: pid, host, boot id, pid namespace, the
+ * process's start time), so that taking the lock is one link() and giving it back one unlink(),
+ * and a lock is never seen without its holder, even if its holder is killed mid-way.
  *
  * - A live holder keeps it however long it writes: nothing takes a lock by its age.
  * - A holder on this machine that is dead (no such pid, or the pid now belongs to a process that
@@ -30,7 +32,7 @@ export interface Holder {
   start?: number;
   /** What the holder runs (the script's name), for messages. */
   command?: string;
-  /** When it took the lock, ms since the epoch (its clock). */
+  /** When it wrote its draft, ms since the epoch (its clock: a date far ahead of ours is a clock skew). */
   since: number;
   token: string;
 }
@@ -107,6 +109,8 @@ interface Found {
   /** Not a file (an older image-share's lock directory). */
   directory: boolean;
   mtimeMs: number;
+  /** When it was linked into place (its status change time). */
+  lockedAt: number;
   text?: string;
 }
 
@@ -118,7 +122,7 @@ function inspect(file: string): Found | undefined {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw fileSystemError(e, "read the lock", file);
   }
-  if (st.isDirectory()) return { directory: true, mtimeMs: st.mtimeMs };
+  if (st.isDirectory()) return { directory: true, mtimeMs: st.mtimeMs, lockedAt: st.ctimeMs };
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -126,53 +130,73 @@ function inspect(file: string): Found | undefined {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw fileSystemError(e, "read the lock", file);
   }
-  return { holder: parseHolder(text), directory: false, mtimeMs: st.mtimeMs, text };
+  return { holder: parseHolder(text), directory: false, mtimeMs: st.mtimeMs, lockedAt: st.ctimeMs, text };
 }
 
 const sameLock = (a: Found, b: Found) => (a.holder && b.holder ? a.holder.token === b.holder.token : a.directory === b.directory && a.mtimeMs === b.mtimeMs && a.text === b.text);
 
-/** The temporary file a process writes its lock into before linking it in place. */
+/** The draft a process writes its lock into, linked into place to take the lock. */
 export const lockDraftOf = (file: string, pid = process.pid) => `${file}.${pid}.tmp`;
 
-/**
- * Creates `file` exclusively with `text`, whole: written to a file of its own first and hard-linked
- * into place (a lock is never seen without its holder, even if its writer is killed mid-way);
- * false if it exists. Where hard links are not supported, created exclusively and then written.
- */
-function createExclusive(file: string, text: string): boolean {
-  const draft = lockDraftOf(file);
-  try {
-    fs.writeFileSync(draft, text, { mode: 0o644 });
-  } catch (e) {
-    fs.rmSync(draft, { force: true });
-    throw fileSystemError(e, "create the lock", file, "nothing was changed");
-  }
-  try {
-    fs.linkSync(draft, file);
-    return true;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return false;
-    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw fileSystemError(e, "create the lock", file, "nothing was changed");
-  } finally {
-    fs.rmSync(draft, { force: true });
-  }
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "wx", 0o644);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw fileSystemError(e, "create the lock", file, "nothing was changed");
-  }
+/** Writes `text` to a new file `file` and returns its inode. */
+function writeNew(file: string, text: string, flag: "w" | "wx"): number {
+  const fd = fs.openSync(file, flag, 0o644);
   try {
     fs.writeSync(fd, text);
-  } catch (e) {
+    return fs.fstatSync(fd).ino;
+  } finally {
     fs.closeSync(fd);
-    fs.rmSync(file, { force: true });
-    throw fileSystemError(e, "write the lock", file, "nothing was changed");
   }
-  fs.closeSync(fd);
-  return true;
+}
+
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]);
+
+/**
+ * Creates `file` exclusively with `text`, whole, and returns its inode (undefined: it exists):
+ * hard-linked from `draft` (written first if absent), or, where the file system has no hard links,
+ * created exclusively and then written.
+ */
+function createFrom(file: string, text: string, draft: { path: string; ino?: number }): number | undefined {
+  for (let again = true; ; again = false) {
+    try {
+      draft.ino ??= writeNew(draft.path, text, "w");
+    } catch (e) {
+      fs.rmSync(draft.path, { force: true });
+      throw fileSystemError(e, "create the lock", file, "nothing was changed");
+    }
+    try {
+      fs.linkSync(draft.path, file);
+      return draft.ino;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? "";
+      if (code === "EEXIST") return undefined;
+      // The draft was removed (by someone who took its process for dead): write it again.
+      if (code === "ENOENT" && again) {
+        draft.ino = undefined;
+        continue;
+      }
+      if (!NO_LINKS.has(code)) throw fileSystemError(e, "create the lock", file, "nothing was changed");
+    }
+    try {
+      return writeNew(file, text, "wx");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      fs.rmSync(file, { force: true });
+      throw fileSystemError(e, "create the lock", file, "nothing was changed");
+    }
+  }
+}
+
+/** Drafts of this process, removed when it exits (a killed one's are removed by the next writer). */
+const drafts = new Set<string>();
+let cleanupOnExit = false;
+function keepDraft(file: string): void {
+  drafts.add(file);
+  if (cleanupOnExit) return;
+  cleanupOnExit = true;
+  process.once("exit", () => {
+    for (const d of drafts) fs.rmSync(d, { force: true });
+  });
 }
 
 /** Whether a process with this pid runs on this machine (a process of another user counts). */
@@ -185,6 +209,9 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** How long a waiter tries again without sleeping. */
+const SPIN_NS = 500_000n;
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Sleeps synchronously: a transaction is synchronous and takes its lock so. */
 function sleepSync(ms: number): void {
@@ -192,8 +219,8 @@ function sleepSync(ms: number): void {
 }
 
 const when = (ms: number) => new Date(ms).toISOString();
-function describeHolder(h: Holder): string {
-  return `pid ${h.pid}${h.command ? ` (${h.command})` : ""} on ${h.host} since ${when(h.since)}`;
+function describeHolder(h: Holder, lockedAt: number): string {
+  return `pid ${h.pid}${h.command ? ` (${h.command})` : ""} on ${h.host} since ${when(lockedAt)}`;
 }
 function howLong(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
@@ -207,17 +234,21 @@ export interface LockOptions {
   timeoutMs: number;
 }
 
-/** Tokens: unique per acquisition (this process's pid, a counter, a random session id). */
+/** Tokens: unique per process (its pid and a random session id) and lock. */
 const session = crypto.randomBytes(6).toString("hex");
-let taken = 0;
+let locks = 0;
 
 export class FileLock {
   readonly path: string;
-  private token: string | undefined;
+  /** Held: the inode of the lock file put there. */
+  private held: number | undefined;
+  private readonly draft: { path: string; ino?: number; text: string };
 
   /** The lock of the state file `target`. */
   constructor(private readonly target: string) {
     this.path = `${target}.lock`;
+    const token = `${process.pid}.${session}.${(++locks).toString(36)}`;
+    this.draft = { path: lockDraftOf(this.path), text: `${JSON.stringify({ ...me(), since: Date.now(), token } satisfies Holder)}\n` };
   }
 
   /**
@@ -225,62 +256,84 @@ export class FileLock {
    * then clears what a dead writer may have left).
    */
   acquire(options: LockOptions): { recovered: boolean } {
-    if (this.token !== undefined) throw new Error(`image-share emulator: a transaction on ${this.target} was started inside another one`);
-    const token = `${process.pid}.${(++taken).toString(36)}.${session}`;
-    const text = `${JSON.stringify({ ...me(), since: Date.now(), token } satisfies Holder)}\n`;
+    if (this.held !== undefined) throw new Error(`image-share emulator: a transaction on ${this.target} was started inside another one`);
+    if (this.draft.ino === undefined) keepDraft(this.draft.path);
     const started = Date.now();
+    const spinUntil = process.hrtime.bigint() + SPIN_NS;
     let recovered = false;
-    let wait = 0.05;
+    let wait = 0.1;
     for (;;) {
-      if (createExclusive(this.path, text)) {
-        this.token = token;
+      const ino = createFrom(this.path, this.draft.text, this.draft);
+      if (ino !== undefined) {
+        this.held = ino;
         return { recovered };
       }
-      const found = inspect(this.path);
-      if (!found) continue; // released in between: try again at once
-      const now = Date.now();
-      const waited = now - started;
-      if (found.holder) {
-        const verdict = verdictOf(found.holder);
-        if (verdict === "dead") {
-          recovered = this.breakLock(found) || recovered;
-          continue;
-        }
-        if (verdict === "elsewhere" && waited > options.staleMs) throw this.elsewhere(found.holder, now);
-        if (verdict === "alive" && waited > options.timeoutMs) {
-          throw new EmulatorStateError("locked", this.path, `${this.target} is being written by ${describeHolder(found.holder)} (lock ${this.path}); gave up after waiting ${howLong(waited)}: let that process finish, or stop it, and retry`);
-        }
-      } else {
-        const age = now - found.mtimeMs;
-        if (age > options.staleMs) {
-          recovered = this.breakLock(found) || recovered;
-          continue;
-        }
-        if (age < -options.staleMs) {
-          throw new EmulatorStateError(
-            "locked",
-            this.path,
-            `the lock ${this.path} names no holder and is dated ${howLong(age)} in the future (a clock set back, or a directory copied from another machine): if no image-share process is using ${this.target}, delete ${this.path}`,
-          );
-        }
-        if (waited > options.timeoutMs) throw new EmulatorStateError("locked", this.path, `${this.target} stayed locked for ${howLong(waited)} (lock ${this.path}, no holder recorded)`);
+      // A holder keeps the lock for a fraction of a millisecond: watch it (a stat, which does not
+      // lock the directory as a link does) for a while before sleeping (a process that sleeps,
+      // with more processes than cores, waits for its next time slice).
+      if (process.hrtime.bigint() < spinUntil) {
+        while (fs.existsSync(this.path) && process.hrtime.bigint() < spinUntil);
+        continue;
       }
+      const seen = this.look(options, started);
+      recovered ||= seen === "recovered";
+      if (seen !== "wait") continue;
       sleepSync(wait * (0.5 + Math.random()));
-      wait = Math.min(wait * 2, 5);
+      wait = Math.min(wait * 2, 2);
     }
   }
 
-  /** Whether this process still holds the lock (its token is in the lock file). */
+  /**
+   * Looks at the lock in place: gone ("again": try again at once), a dead holder's (taken away:
+   * "recovered"), one to wait for ("wait"); throws when waiting is over.
+   */
+  private look(options: LockOptions, started: number): "again" | "recovered" | "wait" {
+    const found = inspect(this.path);
+    if (!found) return "again";
+    const now = Date.now();
+    const waited = now - started;
+    if (found.holder) {
+      const verdict = verdictOf(found.holder);
+      if (verdict === "dead") {
+        return this.breakLock(found) ? "recovered" : "again";
+      }
+      if (verdict === "elsewhere" && waited > options.staleMs) throw this.elsewhere(found.holder, now);
+      if (verdict === "alive" && waited > options.timeoutMs) {
+        throw new EmulatorStateError("locked", this.path, `${this.target} is being written by ${describeHolder(found.holder, found.lockedAt)} (lock ${this.path}); gave up after waiting ${howLong(waited)}: let that process finish, or stop it, and retry`);
+      }
+    } else {
+      const age = now - found.mtimeMs;
+      if (age > options.staleMs) {
+        return this.breakLock(found) ? "recovered" : "again";
+      }
+      if (age < -options.staleMs) {
+        throw new EmulatorStateError(
+          "locked",
+          this.path,
+          `the lock ${this.path} names no holder and is dated ${howLong(age)} in the future (a clock set back, or a directory copied from another machine): if no image-share process is using ${this.target}, delete ${this.path}`,
+        );
+      }
+      if (waited > options.timeoutMs) throw new EmulatorStateError("locked", this.path, `${this.target} stayed locked for ${howLong(waited)} (lock ${this.path}, no holder recorded)`);
+    }
+    return "wait";
+  }
+
+  /** Whether this process still holds the lock (the lock file is the one it put there). */
   holds(): boolean {
-    return this.token !== undefined && inspect(this.path)?.holder?.token === this.token;
+    if (this.held === undefined) return false;
+    try {
+      return fs.statSync(this.path).ino === this.held;
+    } catch {
+      return false;
+    }
   }
 
   release(): void {
-    if (this.token === undefined) return;
+    if (this.held === undefined) return;
     try {
       if (this.holds()) fs.rmSync(this.path, { force: true });
     } finally {
-      this.token = undefined;
+      this.held = undefined;
     }
   }
 
@@ -299,7 +352,15 @@ export class FileLock {
   /** Removes the lock `found` if it is still the one found (checked under the break lock); returns whether it did. */
   private breakLock(found: Found): boolean {
     const breaker = `${this.path}.break`;
-    if (!createExclusive(breaker, `${JSON.stringify({ ...me(), since: Date.now(), token: `${process.pid}.break.${session}` } satisfies Holder)}\n`)) {
+    const text = `${JSON.stringify({ ...me(), since: Date.now(), token: `${process.pid}.${session}.break` } satisfies Holder)}\n`;
+    const draft = { path: lockDraftOf(breaker) };
+    let took: number | undefined;
+    try {
+      took = createFrom(breaker, text, draft);
+    } finally {
+      fs.rmSync(draft.path, { force: true });
+    }
+    if (took === undefined) {
       // Another waiter is breaking it (for microseconds), or was killed doing so.
       const other = inspect(breaker);
       if (other && (other.holder ? verdictOf(other.holder) === "dead" : Date.now() - other.mtimeMs > 2000)) fs.rmSync(breaker, { force: true });

@@ -89,13 +89,14 @@ export interface FileStoreOptions {
   staleMs?: number;
   /** How long to wait for a live holder before giving up. Default 60 s. */
   lockTimeoutMs?: number;
-  /** Rewrite the file once the transactions appended exceed this many bytes (and the state's own size). Default 1 MiB. */
+  /** Rewrite the file once the transactions appended exceed this many bytes (and the state's own size). Default 4 MiB. */
   compactBytes?: number;
 }
 
 /**
  * One StateFile per path in a process: every FileStore of a path shares what has been read of
- * it. The least recently used are dropped beyond a few (tests open many files).
+ * it, and keeps it open for writing. The least recently used are dropped beyond a few (tests
+ * open many files).
  */
 const files = new Map<string, StateFile>();
 const MAX_OPEN_FILES = 16;
@@ -104,7 +105,11 @@ function stateFile(location: string): StateFile {
   if (file) files.delete(location);
   else file = new StateFile(location);
   files.set(location, file);
-  if (files.size > MAX_OPEN_FILES) files.delete(files.keys().next().value as string);
+  if (files.size > MAX_OPEN_FILES) {
+    const oldest = files.keys().next().value as string;
+    files.get(oldest)!.close();
+    files.delete(oldest);
+  }
   return file;
 }
 
@@ -118,7 +123,7 @@ export class FileStore implements Store {
       fsync: options.fsync ?? process.env.IMAGE_SHARE_EMULATOR_FSYNC === "1",
       staleMs: options.staleMs ?? Number(process.env.IMAGE_SHARE_EMULATOR_LOCK_STALE_MS ?? 10_000),
       timeoutMs: options.lockTimeoutMs ?? 60_000,
-      compactBytes: options.compactBytes ?? 1 << 20,
+      compactBytes: options.compactBytes ?? 4 << 20,
     };
   }
 

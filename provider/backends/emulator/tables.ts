@@ -66,6 +66,11 @@ export class Tables {
     this.set(collection, id, { value, revision: ++this.revision });
   }
 
+  /** Stores a record's JSON text (another process's write, parsed only if touched). */
+  putText(collection: StateCollection, id: string, text: string): void {
+    this.set(collection, id, { text, revision: ++this.revision });
+  }
+
   remove(collection: StateCollection, id: string): void {
     const revision = ++this.revision;
     if (this.collections.get(collection)!.delete(id)) this.idsRevision.set(collection, revision);

@@ -5,7 +5,7 @@ import path = require("node:path");
 import { main } from "../../../provider/cli/main";
 import { EmulatorStateError, FileStore, openEmulator } from "../../../provider/backends/emulator";
 import { injectWriteError } from "./fsFaults";
-import { localHolder } from "./storeHarness";
+import { leftovers, localHolder } from "./storeHarness";
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -51,9 +51,12 @@ describe("emulator store: broken state files and file-system errors", function (
       [JSON.stringify({ version: 1, accounts: { x: null }, images: {} }), /accounts\.x is not an object/],
       [JSON.stringify({ version: 1, accounts: {}, images: { i: { id: "i", members: null } } }), /images\.i is not an image with/],
       [JSON.stringify({ version: 1, accounts: {}, images: {}, settings: null }), /not an image-share emulator state/],
-      [`${JSON.stringify({ imageShareEmulator: 2, generation: "g", base: 3 })}\n{"$":{"version":2}}\n{"accounts":{"a":`, /cut short: it ends inside its snapshot/],
-      [`${JSON.stringify({ imageShareEmulator: 2, generation: "g", base: 1 })}\n{"$":{"version":2}}\n{"images":{"i":{"id":"i"}}}\n`, /line 3: images\.i is not an image with/],
-      [`${JSON.stringify({ imageShareEmulator: 2, generation: "g", base: 1 })}\n{"$":{"version":2}}\n{"tx":1,"accounts":{"a":nul}}\n{"tx":2}\n`, /line 3 is not valid JSON/],
+      [`${JSON.stringify({ imageShareEmulator: 3, generation: "g", base: 3 })}\n{"$":{"version":2}}\n{"accounts":{"a":`, /cut short: it ends inside its snapshot/],
+      [`${JSON.stringify({ imageShareEmulator: 3, generation: "g", base: 1 })}\n{"$":{"version":2}}\n{"images":{"i":{"id":"i"}}}\n{"tx":1,"lines":1}\n`, /line 3: images\.i is not an image with/],
+      [`${JSON.stringify({ imageShareEmulator: 3, generation: "g", base: 1 })}\n{"$":{"version":2}}\n{"accounts":{"a":nul}}\n{"tx":2,"lines":1}\n`, /line 3 is not valid JSON/],
+      [`${JSON.stringify({ imageShareEmulator: 3, generation: "g", base: 1 })}\n{"$":{"version":2}}\n{"accessKeys":{}}\n{"tx":2,"lines":1}\n`, /line 3: accessKeys is not one record/],
+      [`${JSON.stringify({ imageShareEmulator: 3, generation: "g", base: 1 })}\n{"$":{"version":2}}\n{"tx":2,"lines":1}\n`, /line 3 commits 1 lines, not the 0 before it/],
+      [`${JSON.stringify({ imageShareEmulator: 2, generation: "g", base: 1 })}\n{"$":{"version":2}}\n`, /development version of image-share/],
     ];
     for (const [text, what] of cases) {
       fs.writeFileSync(db, text);
@@ -61,7 +64,7 @@ describe("emulator store: broken state files and file-system errors", function (
       assert.throws(() => new FileStore(db).transact((s) => void (s.seq = 1)), unreadable(db, what), JSON.stringify(text));
       assert.equal(fs.readFileSync(db, "utf8"), text, "a write refused on a broken file leaves it as it was");
     }
-    fs.writeFileSync(db, `${JSON.stringify({ imageShareEmulator: 3, generation: "g", base: 1 })}\n`);
+    fs.writeFileSync(db, `${JSON.stringify({ imageShareEmulator: 4, generation: "g", base: 1 })}\n`);
     assert.throws(() => new FileStore(db).read(), (e: unknown) => e instanceof EmulatorStateError && /newer image-share .*upgrade image-share/.test(e.message));
   });
 
@@ -86,7 +89,9 @@ describe("emulator store: broken state files and file-system errors", function (
   it("leaves out a transaction cut short (a killed writer, a machine crash), and the next write cuts it off", () => {
     seeded();
     const whole = fs.readFileSync(db);
-    for (const tail of ['{"tx":1,"accounts":{"1000000000000003":{"id":"10', "\0".repeat(300), `${"\0".repeat(50)}\n{"tx":9,"accounts":{}}\n`]) {
+    const account = '{"accounts":{"1000000000000003":{"id":"1000000000000003","profile":"alicloud","projects":[]}}}\n';
+    // A write cut short inside a line, after a whole line (no commit line yet), NUL bytes a machine crash left, NULs then a line.
+    for (const tail of [account.slice(0, 40), account, "\0".repeat(300), `${"\0".repeat(50)}\n${account}{"tx":9,"lines":1}\n`]) {
       fs.writeFileSync(db, Buffer.concat([whole, Buffer.from(tail)]));
       const store = new FileStore(db);
       assert.equal(Object.keys(store.read().accounts).length, 2, JSON.stringify(tail));
@@ -133,7 +138,7 @@ describe("emulator store: broken state files and file-system errors", function (
         restore();
       }
       assert.equal(fs.readFileSync(db, "utf8"), before, code);
-      assert.deepEqual(fs.readdirSync(dir).sort(), ["emulator.db"], `${code}: no temporary file or lock left`);
+      assert.deepEqual(leftovers(dir), [], `${code}: no temporary file or lock left`);
     }
     // The disk has room again: the write goes through.
     await svc.addMembers(image, [{ type: "account", id: "1000000000000002" }]);
@@ -146,6 +151,6 @@ describe("emulator store: broken state files and file-system errors", function (
     // A dead holder's lock (a pid that has exited): recovering it clears what it left.
     fs.writeFileSync(`${db}.lock`, JSON.stringify(localHolder(2 ** 22 + 17)));
     openEmulator(db).configure({ copyDurationMs: 5 });
-    assert.deepEqual(fs.readdirSync(dir).sort(), ["emulator.db"]);
+    assert.deepEqual(leftovers(dir), []);
   });
 });

@@ -11,7 +11,7 @@ import fs = require("node:fs");
 import os = require("node:os");
 import path = require("node:path");
 import { FileStore } from "../../../provider/backends/emulator/store";
-import { exited, run } from "./storeHarness";
+import { exited, leftovers, run } from "./storeHarness";
 
 const KILLS = Number(process.env.IMAGE_SHARE_SOAK_ITERATIONS ?? 4);
 const SEED = Number(process.env.IMAGE_SHARE_SOAK_SEED ?? 20261201);
@@ -105,7 +105,7 @@ describe("emulator store: writers killed at random points", function () {
     assert.equal(state.seq, written.length);
     for (const id of written) assert.equal(state.projectAccounts[`p-${id}`], id, `account ${id} without its index entry`);
     assert.ok(acknowledged.size > KILLS, `${acknowledged.size} writes acknowledged`);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== "emulator.db"), [], "no temporary file or lock left behind");
+    assert.deepEqual(leftovers(dir), [], "no temporary file or lock left behind");
     if (process.env.IMAGE_SHARE_SOAK_ITERATIONS) {
       process.stderr.write(`  store kills: ${KILLS} kills (${killedHolding} holding the lock), ${acknowledged.size} writes acknowledged, ${written.length} written, none lost\n`);
     }

@@ -5,9 +5,8 @@ import path = require("node:path");
 import { EmulatorStateError, FileStore, MemoryStore, resolveEmulatorPath } from "../../../provider/backends/emulator/store";
 import { openEmulator } from "../../../provider/backends/emulator";
 import { addAccount, emptyState } from "../../../provider/backends/emulator/model";
-import { exited, localHolder, printed, run, startTimeOf } from "./storeHarness";
+import { exited, leftovers, localHolder, printed, run, startTimeOf } from "./storeHarness";
 
-const leftovers = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".tmp") || f.includes(".lock"));
 
 describe("emulator store", function () {
   this.timeout(60_000);
@@ -148,10 +147,10 @@ describe("emulator store", function () {
     const before = fs.statSync(file).size;
     await emulator.service({ profile: "alicloud", region: "cn-hangzhou", account: owner }).addMembers(image, [{ type: "account", id: "1000000000000001" }]);
     const appended = fs.readFileSync(file, "utf8").slice(before);
-    // One line: the image with its member (a few hundred bytes), not the 2,000 accounts.
-    assert.equal(appended.split("\n").length, 2, appended);
+    // The image with its member (a few hundred bytes) and the commit line, not the 2,000 accounts.
+    assert.equal(appended.split("\n").length, 3, appended);
     assert.ok(appended.length < 600, `${appended.length} bytes appended`);
-    assert.match(appended, /^\{"tx":\d+,"images":\{"m-\w+":\{.*"members":\[\{"type":"account","id":"1000000000000001"/);
+    assert.match(appended, /^\{"images":\{"m-\w+":\{.*"members":\[\{"type":"account","id":"1000000000000001".*\}\}\n\{"tx":\d+,"lines":1\}\n$/);
     const other = exited(run(["write", file, "from-child"]));
     assert.equal((await other).code, 0);
     assert.ok(emulator.snapshot().accounts.some((a) => a.id === "from-child"), "what another process appended is read");
@@ -167,7 +166,7 @@ describe("emulator store", function () {
     // The index a version-1 state lacks is built when it is read.
     assert.equal(store.read().projectAccounts["proj-1"], "p1");
     store.transact((s) => void (s.seq += 1));
-    assert.match(fs.readFileSync(file, "utf8"), /^\{"imageShareEmulator":2,/);
+    assert.match(fs.readFileSync(file, "utf8"), /^\{"imageShareEmulator":3,/);
     const again = new FileStore(file).read();
     assert.equal(again.seq, 4);
     assert.equal(again.accounts.p1.projects[0].id, "proj-1");

@@ -60,3 +60,23 @@ export function startTimeOf(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * What is left in `dir` besides the state file: locks, temporary files, and lock drafts of
+ * processes that are gone (a live writer keeps its lock draft `<file>.lock.<pid>.tmp`).
+ */
+export function leftovers(dir: string, state = "emulator.db"): string[] {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return fs.readdirSync(dir).filter((f) => {
+    if (f === state) return false;
+    const draft = /\.lock\.(\d+)\.tmp$/.exec(f);
+    return !(draft && alive(Number(draft[1])));
+  });
+}
