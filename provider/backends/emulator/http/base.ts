@@ -138,10 +138,15 @@ export interface DialectSpec<Accepted extends { action: string }> {
 
 const ORIGIN = "http://emulator.invalid";
 
-/** The request's URL, or undefined when it is not one (e.g. `//[`). */
+/**
+ * The request target as a URL, or undefined when it is none: an origin-form target (`/path?query`,
+ * also `//[` or `///x`: paths, never an authority) under a placeholder origin, an absolute-form
+ * one (`http://host/path`) as it is.
+ */
 export function requestUrl(raw: string | undefined): URL | undefined {
+  const target = raw ?? "/";
   try {
-    return new URL(raw ?? "/", ORIGIN);
+    return target.startsWith("/") ? new URL(`${ORIGIN}${target}`) : new URL(target);
   } catch {
     return undefined;
   }
