@@ -5,9 +5,12 @@
  *   import { ImageShare, ShareAcceptance, CrossRegionCopy, ShareTopology } from "image-share";
  */
 export * from "./resources";
-export { validate, RULES, ruleById, PROFILES, memberLimit, RULE_IDS, PROFILE_IDS, IMAGE_KINDS } from "./rules";
+export { RULES, ruleById, PROFILES, memberLimit, RULE_IDS, PROFILE_IDS, IMAGE_KINDS } from "./rules";
+// validate() checks its input as the file loader does (InvalidTopologyError); image-share/rules has the unchecked core.
+export { validate, checkTopology, InvalidTopologyError } from "./topology/check";
 export type {
   Topology,
+  ExistingMember,
   Observed,
   ObservedImage,
   ObservedMember,

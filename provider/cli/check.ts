@@ -51,6 +51,13 @@ export function locateFindings(view: MergedTopology, violations: readonly Violat
     const segments = origin?.segments ?? [];
     const out: LocatedViolation = { rule: v.rule, severity: v.severity, message: v.message, resource: v.resource, profile: v.profile, file, path: v.path ? formatPath(segments) : "", segments: v.path ? segments : [] };
     if (v.fix !== undefined) out.fix = v.fix;
+    if (v.related) {
+      out.related = v.related.map((r) => {
+        const o = view.origin(r.path);
+        const at = positionsOf.get(o.file)?.locate(o.segments);
+        return { resource: r.resource, file: o.file, ...(at ? { line: at.line, column: at.column } : {}), path: formatPath(o.segments) };
+      });
+    }
     const pos = positionsOf.get(file)?.locate(segments);
     if (pos) {
       out.line = pos.line;

@@ -13,7 +13,8 @@ import type { MemberRef, MemberStatus, Observed, ObservedMember, Topology } from
 import type { Violation } from "../rules/rule";
 import type { ImageInfo, ImageService, Member, MemberTarget } from "../backends/types";
 import { listAllMembers } from "../backends/types";
-import { mapTopology, MappingError, refLabel, type Actor, type TopologyMapping } from "../resources/mapping";
+import { mapTopology, MappingError, memberTarget, refLabel, type Actor, type TopologyMapping } from "../resources/mapping";
+import { PROFILES } from "../rules/profiles";
 import { emulatorPathFor } from "../resources/seed";
 
 export interface PlannedMember {
@@ -61,16 +62,30 @@ export interface OutsideMembers {
   members: Member[];
 }
 
+/** Where an image's existingMembers list and the cloud disagree (the list is the file's word for what the cloud holds). */
+export interface ExistingDifference {
+  image: string;
+  imageId: string;
+  /** Listed, not in the cloud. */
+  missing: Array<{ member: string; target: MemberTarget; status: MemberStatus }>;
+  /** Listed with another status than the cloud's. */
+  status: Array<{ member: string; target: MemberTarget; listed: MemberStatus; cloud: MemberStatus }>;
+  /** In the cloud, declared by no share, and not listed. */
+  unlisted: Member[];
+}
+
 export interface PlanResult {
   file: string;
   shares: PlannedShare[];
   acceptances: PlannedAcceptance[];
   copies: PlannedCopy[];
   outside: OutsideMembers[];
+  /** Images whose existingMembers list differs from what the cloud holds. */
+  existing: ExistingDifference[];
   violations: Violation[];
   /** What the backend could not read (an image not found, access refused): errors of the plan. */
   problems: Array<{ resource: string; message: string }>;
-  summary: { add: number; copy: number; accept: number; reject: number; outside: number; errors: number; warnings: number };
+  summary: { add: number; copy: number; accept: number; reject: number; outside: number; differences: number; errors: number; warnings: number };
 }
 
 /** What a backend read about one image of the file. */
@@ -196,6 +211,7 @@ export function planTopology(
     const members = r.members.filter((m) => !declared.some((d) => sameTarget(d, m)));
     if (members.length > 0) outside.push({ image: key, imageId: idOf(key) ?? "", members });
   }
+  const existing = existingDifferences(topology, mapping, readings);
 
   const errors = violations.filter((v) => v.severity === "error").length;
   return {
@@ -204,6 +220,7 @@ export function planTopology(
     acceptances,
     copies,
     outside,
+    existing,
     violations,
     problems,
     summary: {
@@ -212,10 +229,39 @@ export function planTopology(
       accept: acceptances.filter((a) => a.action === "accept").length,
       reject: acceptances.filter((a) => a.action === "reject").length,
       outside: outside.reduce((n, o) => n + o.members.length, 0),
+      differences: existing.reduce((n, d) => n + d.missing.length + d.status.length + d.unlisted.length, 0),
       errors: errors + problems.length,
       warnings: violations.length - errors,
     },
   };
+}
+
+/** The images whose existingMembers list (who, with their status) says otherwise than the cloud read. */
+function existingDifferences(topology: Topology, mapping: TopologyMapping, readings: Record<string, ImageReading>): ExistingDifference[] {
+  const out: ExistingDifference[] = [];
+  for (const [key, r] of Object.entries(readings)) {
+    const image = topology.images[key];
+    const list = image?.existingMembers;
+    if (!r.members || !Array.isArray(list)) continue;
+    const profile = image.profile ?? topology.profile;
+    const fallback: MemberStatus = PROFILES[profile].acceptance ? "pending" : "accepted";
+    const diff: ExistingDifference = { image: key, imageId: (mapping.images[key] as { id?: string }).id ?? "", missing: [], status: [], unlisted: [] };
+    const listedTargets: MemberTarget[] = [];
+    for (const entry of list) {
+      const target = memberTarget(topology, profile, image.region, entry);
+      if (!target) continue;
+      listedTargets.push(target);
+      const listed = entry.status ?? fallback;
+      const inCloud = r.members.find((m) => sameTarget(m, target));
+      const member = refLabel(entry);
+      if (!inCloud) diff.missing.push({ member, target, status: listed });
+      else if (inCloud.status !== listed) diff.status.push({ member, target, listed, cloud: inCloud.status });
+    }
+    const declared = mapping.shares.filter((s) => s.image === key).flatMap((s) => s.members.map((m) => m.target));
+    diff.unlisted = r.members.filter((m) => !declared.some((d) => sameTarget(d, m)) && !listedTargets.some((d) => sameTarget(d, m)));
+    if (diff.missing.length + diff.status.length + diff.unlisted.length > 0) out.push(diff);
+  }
+  return out;
 }
 
 function memberText(m: { type: string; id: string }): string {
@@ -248,6 +294,12 @@ export function formatText(result: PlanResult): string {
     lines.push(`  image ${o.image} (${o.imageId}): ${o.members.length} member(s) outside the file, counted toward the limit, not removed:`);
     for (const m of o.members) lines.push(`    ~ ${memberText(m)}, ${m.status}`);
   }
+  for (const d of result.existing) {
+    lines.push(`  image ${d.image} (${d.imageId}): its existingMembers list differs from the cloud:`);
+    for (const m of d.missing) lines.push(`    - ${m.member} (${memberText(m.target)}): listed ${m.status}, not a member in the cloud`);
+    for (const m of d.status) lines.push(`    ! ${m.member} (${memberText(m.target)}): listed ${m.listed}, ${m.cloud} in the cloud`);
+    for (const m of d.unlisted) lines.push(`    + ${memberText(m)}, ${m.status}: in the cloud, not listed (and no share declares it)`);
+  }
   for (const p of result.problems) lines.push(`  error ${p.resource}: ${p.message}`);
   if (result.violations.length > 0) lines.push("  violations:");
   for (const v of result.violations) {
@@ -257,7 +309,7 @@ export function formatText(result: PlanResult): string {
   const s = result.summary;
   lines.push(
     `  plan: ${s.add} member(s) to add, ${s.copy} cop${s.copy === 1 ? "y" : "ies"}, ${s.accept} acceptance(s), ${s.reject} rejection(s); ` +
-      `${s.outside} member(s) outside the file; ${s.errors} error(s), ${s.warnings} warning(s)`,
+      `${s.outside} member(s) outside the file${s.differences > 0 ? `, ${s.differences} difference(s) from existingMembers` : ""}; ${s.errors} error(s), ${s.warnings} warning(s)`,
   );
   return lines.join("\n") + "\n";
 }
@@ -400,7 +452,7 @@ export const command: Command = {
       await backend.close();
     }
     if (parsed.format === "json") {
-      const summary = { errors: 0, warnings: 0, add: 0, copy: 0, accept: 0, reject: 0, outside: 0 };
+      const summary = { errors: 0, warnings: 0, add: 0, copy: 0, accept: 0, reject: 0, outside: 0, differences: 0 };
       for (const r of results) for (const k of Object.keys(summary) as Array<keyof typeof summary>) summary[k] += r.summary[k];
       const out = results.length === 1 && parsed.files.length === 1 ? { ...results[0] } : { files: results };
       process.stdout.write(JSON.stringify({ ...out, violations: results.flatMap((r) => r.violations), summary }, null, 2) + "\n");

@@ -638,7 +638,8 @@ class CloudView {
       const img = this.topology.images[key];
       if (!img || img.id === undefined || img.kind !== this.settings.defaultImageKind || this.settings.images[key]?.kind !== undefined) continue;
       if ((this.users.get(key) ?? []).some((u) => u.act.kind === "share" && u.act.imageKind !== undefined)) continue;
-      if (set.size + (img.existingMembers ?? 0) > full) {
+      const existing = typeof img.existingMembers === "number" ? img.existingMembers : (img.existingMembers?.length ?? 0);
+      if (set.size + existing > full) {
         this.note(["member-limit"], `image ${key}: its kind is not known and was taken as ${img.kind}; were it a full-ECS image, its ${set.size} members would exceed the limit of ${full}: set images["${key}"].kind`);
       }
     }

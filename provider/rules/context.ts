@@ -72,9 +72,9 @@ class AccountView {
   get site(): Site | undefined {
     return this.t.accounts[this.index].site;
   }
-  /** On the topology's trust list, or an account the topology acts as (the `by` of a share or a copy). */
+  /** With a trust list: on it (exactly the list). Without one: an account the topology acts as (the `by` of a share or a copy). */
   get trusted(): boolean {
-    return this.t.trustListed[this.index] === 1 || this.t.actsAs[this.index] === 1;
+    return this.t.hasTrustList ? this.t.trustListed[this.index] === 1 : this.t.actsAs[this.index] === 1;
   }
 }
 
@@ -90,7 +90,7 @@ class Member {
 }
 
 /** The facts of an image that need no lookup: those of its record (see ImageRecord in tables.ts). */
-const IMAGE_FACTS = ["key", "profile", "region", "kind", "id", "name", "description", "ownerKey", "projectKey", "declared", "sharedWithCopier", "derivedFromShared"] as const;
+const IMAGE_FACTS = ["key", "profile", "region", "kind", "id", "name", "description", "ownerKey", "projectKey", "declared", "sharedWithCopier", "derivedFromShared", "existingList"] as const;
 type ImageFacts = Readonly<Pick<ImageRecord, (typeof IMAGE_FACTS)[number]>>;
 
 // The facts are getters that read the record through, defined on the prototype below the class.
@@ -516,6 +516,20 @@ class Context {
     }
     return found ?? NONE;
   }
+  /**
+   * Members an image's existingMembers list (members present that no share declares) names twice,
+   * or that a share of the image declares all the same, in file order of the images.
+   */
+  get existingMemberConflicts(): readonly ExistingConflict[] {
+    return this.t.existingConflicts.map((c) => {
+      const image = this.images[c.image];
+      const entry = image.existingList![c.entry];
+      const out: ExistingConflict = { image, path: [...image.path, "existingMembers", c.entry], label: refLabel(entry) };
+      if (c.edge !== undefined) out.edge = new Edge(this, -1, c.edge);
+      if (c.earlierEntry !== undefined) out.earlierPath = [...image.path, "existingMembers", c.earlierEntry];
+      return out;
+    });
+  }
   /** Acceptances of a member of an image that an earlier acceptance already names, in file order. */
   get duplicateAcceptances(): readonly AcceptanceView[] {
     return [...this.t.accDuplicates.keys()].sort((x, y) => x - y).map((a) => new AcceptanceView(this, a));
@@ -538,12 +552,23 @@ class Context {
   }
 }
 
+/** A member an existingMembers list names twice (earlierPath), or that a share declares too (edge). */
+export interface ExistingConflict {
+  image: ImageView;
+  /** ["images", key, "existingMembers", k]. */
+  path: (string | number)[];
+  /** The member as the list writes it. */
+  label: string;
+  earlierPath?: (string | number)[];
+  edge?: Edge;
+}
+
 export type { AccountView, AcceptanceView, CopyView, Edge, ImageView, Member, ShareView };
 
 /** What every rule's check reads. */
 export type RuleContext = Pick<
   Context,
-  "profile" | "limits" | "trust" | "observed" | "accounts" | "images" | "image" | "shares" | "duplicates" | "copies" | "acceptancesOf" | "ungrantedAcceptances" | "acceptancesOutsideRegion" | "duplicateAcceptances"
+  "profile" | "limits" | "trust" | "observed" | "accounts" | "images" | "image" | "shares" | "duplicates" | "copies" | "acceptancesOf" | "ungrantedAcceptances" | "acceptancesOutsideRegion" | "duplicateAcceptances" | "existingMemberConflicts"
 >;
 
 /** The context of a topology (and of what the cloud holds), for rules and for the engine. */

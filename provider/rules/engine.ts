@@ -49,6 +49,7 @@ export function validate(topology: Topology, observed?: Observed): Violation[] {
       const v: Violation = { rule: rule.id as RuleId, severity: f.severity ?? severityFor(rule, profile), message: f.message, resource: f.resource, profile };
       if (f.fix !== undefined) v.fix = f.fix;
       if (f.path !== undefined) v.path = f.path;
+      if (f.related !== undefined && f.related.length > 0) v.related = f.related;
       out.push(v);
     }
   }

@@ -42,8 +42,22 @@ export interface Image {
   name: string;
   description?: string;
   profile?: ProfileId;
-  /** Members already present that no share of the topology declares (they count toward the limit). */
-  existingMembers?: number;
+  /**
+   * Members already present that no share of the topology declares (they count toward the limit):
+   * how many, or who with their status. A list is the cloud's state when nothing was read from the
+   * cloud (validate offline); `plan` compares it with what the cloud holds.
+   */
+  existingMembers?: number | ExistingMember[];
+}
+
+/** A member the cloud already holds for an image, outside the topology's shares. */
+export interface ExistingMember {
+  /** An account key. */
+  account: string;
+  /** A project key of that account (huaweicloud / opentelekomcloud). */
+  project?: string;
+  /** Default: pending on clouds with an acceptance step, accepted on the others. */
+  status?: MemberStatus;
 }
 
 /** An account key, or an account key with one of its project keys. */

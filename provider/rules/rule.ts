@@ -33,6 +33,14 @@ export interface Violation {
   fix?: string;
   /** Where in a topology file the cause sits, e.g. ["shares", 2, "members", 0]. */
   path?: (string | number)[];
+  /** The other places the finding names (e.g. the first of two shares granting one member). */
+  related?: RelatedPlace[];
+}
+
+/** Another place a finding names: a resource, and where in a topology file it sits. */
+export interface RelatedPlace {
+  resource: string;
+  path: (string | number)[];
 }
 
 /** A finding as a rule's check reports it; the engine fills in `rule`, `severity` and `profile`. */
@@ -41,6 +49,7 @@ export interface Finding {
   resource: string;
   fix?: string;
   path?: (string | number)[];
+  related?: RelatedPlace[];
   /** Overrides the rule's severity for this finding (e.g. untrusted-source in strict mode). */
   severity?: Severity;
   /** The profile of the image concerned, when it differs from the topology's. */

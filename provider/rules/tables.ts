@@ -20,7 +20,7 @@
  * The loader has checked references before this runs; this is defensive anyway: a dangling
  * key (unknown image, account or project) is skipped, never a crash.
  */
-import type { Acceptance, Account, Copy, ImageKind, MemberRef, MemberStatus, Observed, ObservedMember, ProfileId, Share, Site, Topology } from "./model";
+import type { Acceptance, Account, Copy, ExistingMember, ImageKind, MemberRef, MemberStatus, Observed, ObservedMember, ProfileId, Share, Site, Topology } from "./model";
 import { IMAGE_KINDS, PROFILE_IDS } from "./model";
 import { PROFILES } from "./profiles";
 
@@ -72,7 +72,10 @@ export interface ImageRecord {
   id?: string;
   name?: string;
   description?: string;
+  /** existingMembers when it is a count (0 for a list). */
   existingMembers: number;
+  /** existingMembers when it is a list of members by name. */
+  existingList?: ExistingMember[];
   /** Has an entry under `images`. */
   declared: boolean;
   /** The copy producing it, or -1. */
@@ -155,6 +158,12 @@ export interface Tables {
   copyAccepted: Uint8Array;
   /** Per copy: the source is shared with the copier (in the topology or in the cloud). */
   copyGranted: Uint8Array;
+
+  /**
+   * Members an image's existingMembers list names twice, or that a share of the image also
+   * declares (the list says no share does): the entry, and the earlier entry or the edge.
+   */
+  existingConflicts: Array<{ image: number; entry: number; earlierEntry?: number; edge?: number }>;
 
   /** Per account: on the topology's trust list; the stack acts as it (it shares or copies as it). */
   trustListed: Uint8Array;
@@ -302,6 +311,7 @@ export function buildTables(topology: Topology, observed?: Observed, scratch?: S
       name: d.name,
       description: d.description,
       existingMembers: typeof d.existingMembers === "number" && d.existingMembers > 0 ? Math.floor(d.existingMembers) : 0,
+      existingList: Array.isArray(d.existingMembers) ? d.existingMembers : undefined,
       declared: true,
       copy: -1,
       source: -1,
@@ -493,6 +503,35 @@ export function buildTables(topology: Topology, observed?: Observed, scratch?: S
     }
     for (const m of (o.otherMembers ?? []) as ObservedMember[]) if (m && statusCode(m.status) !== STATUS_REJECTED) cloud.otherCounting[i]++;
   }
+  // existingMembers lists, by image: the cloud's state where nothing was read from the cloud.
+  const listed: ListedMembers = { image: [], member: [], entry: [], byImage: { start: new Int32Array(ni + 1), items: new Int32Array(0) } };
+  for (let i = 0; i < ni; i++) {
+    const list = images[i].existingList;
+    if (!list) continue;
+    const read = cloud.imageObserved[i] === 1;
+    const fallback = PROFILES[images[i].profile].acceptance ? STATUS_PENDING : STATUS_ACCEPTED;
+    for (let k = 0; k < list.length; k++) {
+      const entry = list[k];
+      if (!entry || typeof entry !== "object") continue;
+      const id = resolver.resolve(entry, targets[i], images[i].region);
+      const st = entry.status === undefined ? fallback : statusCode(entry.status);
+      if (id >= 0) {
+        listed.image.push(i);
+        listed.member.push(id);
+        listed.entry.push(k);
+      }
+      if (read) continue;
+      if (id < 0) {
+        if (st !== STATUS_REJECTED) cloud.otherCounting[i]++;
+        continue;
+      }
+      cloud.image.push(i);
+      cloud.member.push(id);
+      cloud.status.push(st);
+    }
+    cloud.imageObserved[i] = 1;
+  }
+  listed.byImage = group(listed.image.length, ni, listed.image);
   cloud.byImage = group(cloud.image.length, ni, cloud.image);
 
   // Trust: the topology's list, and the accounts the stack acts as (it shares or copies as them).
@@ -542,11 +581,12 @@ export function buildTables(topology: Topology, observed?: Observed, scratch?: S
     copyProduct,
     copyAccepted: new Uint8Array(nc),
     copyGranted: new Uint8Array(nc),
+    existingConflicts: [],
     trustListed,
     actsAs,
     hasTrustList,
   };
-  imagePass(t, cloud, group(na, ni, accImage, (n) => i32("accByImage", n, false)), group(nc, ni, copySource), i32, u8);
+  imagePass(t, cloud, listed, group(na, ni, accImage, (n) => i32("accByImage", n, false)), group(nc, ni, copySource), i32, u8);
   return t;
 }
 
@@ -563,6 +603,14 @@ interface CloudMembers {
   byImage: Groups;
 }
 
+/** The members existingMembers lists name (those that resolve), per entry: image, member id and index in the list; grouped by image. */
+interface ListedMembers {
+  image: number[];
+  member: number[];
+  entry: number[];
+  byImage: Groups;
+}
+
 /**
  * The per-image pass: fills the per-edge status and duplicates, the per-image member counts, and
  * what each acceptance and copy finds granted. Stamps over member ids (and account indexes)
@@ -572,6 +620,7 @@ interface CloudMembers {
 function imagePass(
   t: Tables,
   cloud: CloudMembers,
+  listed: ListedMembers,
   accByImage: Groups,
   copiesBySource: Groups,
   i32: (role: string, n: number, zero: boolean) => Int32Array,
@@ -590,6 +639,9 @@ function imagePass(
   const accIdx = i32("accIdx", nm, false);
   const obsStamp = i32("obsStamp", nm, true);
   const obsSt = u8("obsSt", nm, false);
+  // existingMembers entries by member id (a member a list names twice).
+  const listStamp = new Int32Array(listed.image.length > 0 ? nm : 0);
+  const listEntry = new Int32Array(listed.image.length > 0 ? nm : 0);
   const acceptedAccountStamp = new Int32Array(nAcc);
   const grantedAccountStamp = new Int32Array(nAcc);
   const ni = images.length;
@@ -641,6 +693,16 @@ function imagePass(
       if (status !== STATUS_REJECTED) counting++;
     }
     declaredCounting[i] = counting;
+    for (let k = listed.byImage.start[i]; k < listed.byImage.start[i + 1]; k++) {
+      const o = listed.byImage.items[k];
+      const m = listed.member[o];
+      if (seenStamp[m] === stamp) t.existingConflicts.push({ image: i, entry: listed.entry[o], edge: seenEdge[m] });
+      else if (listStamp[m] === stamp) t.existingConflicts.push({ image: i, entry: listed.entry[o], earlierEntry: listEntry[m] });
+      else {
+        listStamp[m] = stamp;
+        listEntry[m] = listed.entry[o];
+      }
+    }
     for (let k = accFrom; k < accTo; k++) {
       const a = accByImage.items[k];
       const m = accMember[a];

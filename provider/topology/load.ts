@@ -118,7 +118,7 @@ export function loadTopologyData(data: unknown, positions: TopologyPositions): L
     if (!parsed.success) return { errors: byPosition(schemaErrors(parsed.error, data, at)) };
     input = parsed.data;
   }
-  const errors = resolveReferences(input, at);
+  const errors = resolveReferences(input, at, (segments) => positions.locate(segments)?.line);
   if (errors.length > 0) return { errors: byPosition(errors) };
   return { topology: toTopology(input), positions };
 }

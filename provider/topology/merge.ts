@@ -10,7 +10,7 @@
  * Two files that say different things about one id (an image's region, an account's site) is
  * an input error naming both places.
  */
-import type { Acceptance, Copy, Image, MemberRef, Share, Topology } from "../rules/model";
+import type { Acceptance, Copy, ExistingMember, Image, MemberRef, Share, Topology } from "../rules/model";
 import { formatPath, type PathSegment, type TopologyInputError } from "./errors";
 import type { TopologyPositions } from "./positions";
 
@@ -61,6 +61,8 @@ export function mergeTopologies(files: LoadedFile[]): MergeResult {
   // Merged key -> origin, per section; merged index -> origin for lists.
   const accountOrigin = new Map<string, Origin>();
   const imageOrigin = new Map<string, Origin>();
+  // Merged image key -> the origin of each entry of its existingMembers list.
+  const existingOrigin = new Map<string, Origin[]>();
   const listOrigin = { shares: [] as Origin[], acceptances: [] as Origin[], copies: [] as Origin[] };
   const byName = new Map<string, Origin>();
   const usedNames = new Set<string>();
@@ -125,6 +127,51 @@ export function mergeTopologies(files: LoadedFile[]): MergeResult {
       return out;
     };
 
+    const existing = (e: ExistingMember): ExistingMember => {
+      const r = ref({ account: e.account, ...(e.project !== undefined ? { project: e.project } : {}) }) as ExistingMember;
+      if (e.status !== undefined) r.status = e.status;
+      return r;
+    };
+    const sameMember = (a: ExistingMember, b: ExistingMember) => a.account === b.account && a.project === b.project;
+    // Both files describe members present in the cloud: the same members, each counted once.
+    const mergeExisting = (f: LoadedFile, k: string, img: Image, known: string, into: Image, o: Origin) => {
+      const mine = img.existingMembers;
+      const theirs = into.existingMembers;
+      if (mine === undefined) return;
+      const there = `${whereOf(files, o)} (images.${String(o.segments[1])})`;
+      if (typeof mine === "number" && typeof theirs !== "object") {
+        if (mine > (theirs ?? 0)) into.existingMembers = mine;
+        return;
+      }
+      const list = typeof mine === "object" ? mine.map(existing) : undefined;
+      const other = typeof theirs === "object" ? theirs : undefined;
+      // A count beside a list: the same members if the count is no larger than the list.
+      const count = typeof mine === "number" ? mine : typeof theirs === "number" ? theirs : 0;
+      const longest = Math.max(list?.length ?? 0, other?.length ?? 0);
+      if (count > longest) {
+        conflict(f, ["images", k, "existingMembers"], `image id ${img.id}: ${typeof mine === "number" ? `${mine} members here, a list of ${other!.length} in ${there}` : `a list of ${list!.length} here, ${theirs} members in ${there}`}: name them in one list (or give the same members in each file)`);
+        return;
+      }
+      if (!list) return;
+      if (!other) {
+        into.existingMembers = list;
+        existingOrigin.set(known, list.map((_, i) => ({ file: f.file, segments: ["images", k, "existingMembers", i] })));
+        return;
+      }
+      const origins = existingOrigin.get(known) ?? other.map((_, i) => ({ file: o.file, segments: [...o.segments, "existingMembers", i] }));
+      list.forEach((e, i) => {
+        const j = other.findIndex((x) => sameMember(x, e));
+        if (j === -1) {
+          other.push(e);
+          origins.push({ file: f.file, segments: ["images", k, "existingMembers", i] });
+        } else if ((e.status ?? "") !== (other[j].status ?? "")) {
+          const p = origins[j];
+          conflict(f, ["images", k, "existingMembers", i, "status"], `image id ${img.id}: member ${e.project ?? e.account} is ${e.status ?? "(no status)"} here, but ${other[j].status ?? "(no status)"} in ${whereOf(files, p)} (${formatPath(p.segments)})`);
+        }
+      });
+      existingOrigin.set(known, origins);
+    };
+
     const imageKey = new Map<string, string>();
     for (const [k, img] of Object.entries(t.images)) {
       const profile = img.profile ?? t.profile;
@@ -145,14 +192,14 @@ export function mergeTopologies(files: LoadedFile[]): MergeResult {
         for (const [field, a, b] of differ) {
           conflict(f, ["images", k, field], `image id ${img.id} has ${field} ${a} here, but ${b} in ${whereOf(files, o)} (images.${String(o.segments[1])})`);
         }
-        // Both describe members present in the cloud: the same members, counted once.
-        if ((img.existingMembers ?? 0) > (into.existingMembers ?? 0)) into.existingMembers = img.existingMembers;
+        mergeExisting(f, k, img, known, into, o);
         imageKey.set(k, known);
         continue;
       }
       const key = freshKey((x) => hasOwn(merged.images, x) || productKeys.has(x), k, f.file);
       const copy: Image = { ...img, owner, profile };
       if (project !== undefined) copy.project = project;
+      if (Array.isArray(img.existingMembers)) copy.existingMembers = img.existingMembers.map(existing);
       merged.images[key] = copy;
       if (img.id !== undefined) imageById.set(img.id, key);
       imageOrigin.set(key, { file: f.file, segments: ["images", k] });
@@ -221,6 +268,10 @@ export function mergeTopologies(files: LoadedFile[]): MergeResult {
       if ((section === "shares" || section === "acceptances" || section === "copies") && typeof at === "number") {
         const o = listOrigin[section][at];
         if (o) return { file: o.file, segments: [...o.segments, ...rest] };
+      }
+      if (section === "images" && typeof at === "string" && rest[0] === "existingMembers" && typeof rest[1] === "number") {
+        const o = existingOrigin.get(at)?.[rest[1]];
+        if (o) return { file: o.file, segments: [...o.segments, ...rest.slice(2)] };
       }
       if (typeof section === "string" && typeof at === "string") {
         const o = sectionOrigin(section, at);

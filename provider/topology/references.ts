@@ -5,7 +5,7 @@
  * their paths; nothing here reads the text.
  */
 import type { MemberRef, ProfileId } from "../rules/model";
-import type { PathSegment, TopologyInputError } from "./errors";
+import { formatPath, type PathSegment, type TopologyInputError } from "./errors";
 import { checkId, isValidId } from "./ids";
 import type { TopologyInput } from "./schema";
 import { didYouMean } from "./suggest";
@@ -13,9 +13,18 @@ import { didYouMean } from "./suggest";
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 /** Every reference between sections, and every id's format; errors in file order. */
-export function resolveReferences(t: TopologyInput, at: (s: PathSegment[], m: string) => TopologyInputError): TopologyInputError[] {
+export function resolveReferences(
+  t: TopologyInput,
+  at: (s: PathSegment[], m: string) => TopologyInputError,
+  /** The line of a place in the file, to name the other place of an error (an id under two keys). */
+  lineOf: (s: PathSegment[]) => number | undefined = () => undefined,
+): TopologyInputError[] {
   const errors: TopologyInputError[] = [];
   const err = (segments: PathSegment[], message: string) => errors.push(at(segments, message));
+  const place = (segments: PathSegment[]) => {
+    const line = lineOf(segments);
+    return `${formatPath(segments)}${line !== undefined ? ` (line ${line})` : ""}`;
+  };
   const accounts = t.accounts;
   const images = t.images;
   const shares = t.shares ?? [];
@@ -33,6 +42,31 @@ export function resolveReferences(t: TopologyInput, at: (s: PathSegment[], m: st
   const hasHuawei = profiles.has("huaweicloud");
 
   for (const [i, k] of (t.trust ?? []).entries()) if (!hasOwn(accounts, k)) err(["trust", i], unknownAccount(k));
+
+  // Ids are global in a cloud: one id under two keys is one account (or project, or image) written
+  // twice, and its shares or members would be counted apart.
+  const accountById = new Map<string, string>();
+  const projectById = new Map<string, [string, string]>();
+  for (const ak of accountKeys) {
+    const a = accounts[ak];
+    const twin = accountById.get(a.id);
+    if (twin !== undefined) err(["accounts", ak, "id"], `account id ${a.id} is also the id of ${place(["accounts", twin, "id"])}: one account, one key (merge the two)`);
+    else accountById.set(a.id, ak);
+    for (const [pk, p] of Object.entries(a.projects ?? {})) {
+      const seen = projectById.get(p.id);
+      if (seen !== undefined) err(["accounts", ak, "projects", pk, "id"], `project id ${p.id} is also the id of ${place(["accounts", seen[0], "projects", seen[1], "id"])}: one project, one key`);
+      else projectById.set(p.id, [ak, pk]);
+    }
+  }
+  const imageById = new Map<string, string>();
+  for (const ik of Object.keys(images)) {
+    const img = images[ik];
+    if (img.id === undefined) continue;
+    const cloudKey = `${img.profile ?? t.profile}\u0000${img.id}`;
+    const twin = imageById.get(cloudKey);
+    if (twin !== undefined) err(["images", ik, "id"], `image id ${img.id} is also the id of ${place(["images", twin, "id"])}: one image, one key (its shares would be counted apart)`);
+    else imageById.set(cloudKey, ik);
+  }
 
   for (const ak of accountKeys) {
     const a = accounts[ak];
@@ -196,6 +230,10 @@ export function resolveReferences(t: TopologyInput, at: (s: PathSegment[], m: st
     if (share.by !== undefined && !isAccount(share.by)) err([...base, "by"], unknownAccount(share.by));
     const members = share.members;
     for (let m = 0; m < members.length; m++) checkMember(members[m], base, "members", m, share.image);
+  }
+  for (const ik of Object.keys(images)) {
+    const list = images[ik].existingMembers;
+    if (Array.isArray(list)) for (let k = 0; k < list.length; k++) checkMember(list[k], ["images", ik], "existingMembers", k, ik);
   }
   for (let a = 0; a < acceptances.length; a++) {
     const acc = acceptances[a];

@@ -40,6 +40,16 @@ export const AccountSchema = z
   })
   .describe("An account, by key");
 
+export const MemberStatusSchema = z.enum(["pending", "accepted", "rejected"]);
+
+export const ExistingMemberSchema = z
+  .strictObject({
+    account: key.describe("An account key"),
+    project: key.optional().describe("A project key of that account (huaweicloud / opentelekomcloud)"),
+    status: MemberStatusSchema.optional().describe("The member's status in the cloud; default: pending where the cloud has an acceptance step (huaweicloud, opentelekomcloud), else accepted"),
+  })
+  .describe("A member the cloud holds for the image, outside the file's shares");
+
 export const ImageSchema = z
   .strictObject({
     id: nonEmpty.optional().describe("The cloud's image id; omitted for an image that a copy produces"),
@@ -50,7 +60,12 @@ export const ImageSchema = z
     name: nonEmpty.optional().describe("The image's name (required with id)"),
     description: z.string().optional(),
     profile: ProfileSchema.optional().describe("The image's cloud, else the file's"),
-    existingMembers: z.int().nonnegative().optional().describe("Members already present that no share of the file declares (they count toward the limit)"),
+    existingMembers: z
+      .union([z.int().nonnegative().describe("How many"), z.array(ExistingMemberSchema).describe("Who, with their status")])
+      .optional()
+      .describe(
+        "Members already present that no share of the file declares (they count toward the limit): how many, or who with their status. A list is the cloud's state for validate (offline); plan compares it with the cloud",
+      ),
   })
   .superRefine((image, ctx) => {
     // An existing image (with an id) must say where it is and what it is; a copy's product takes

@@ -38,13 +38,15 @@ export function schemaErrors(error: ZodError, data: unknown, at: At, root: z.cor
         push(at(segments, `must be one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(", ")}; got ${describeValue(value)}`));
         return;
       case "invalid_union": {
-        // Member references: a string or { account, project }. Report the branch the value meant.
-        if (value !== null && typeof value === "object" && !Array.isArray(value) && issue.errors) {
+        // Member references (a string or { account, project }) and existingMembers (a count or a
+        // list): report the branch the value meant, a mapping or a list.
+        if (value !== null && typeof value === "object" && issue.errors) {
           const branch = issue.errors.find((b) => b.some((i) => i.path.length > 0 || i.code === "unrecognized_keys")) ?? issue.errors[issue.errors.length - 1];
           for (const i of branch) visit(i, segments);
           return;
         }
-        push(at(segments, `expected an account key or { account, project }, got ${describeValue(value)}`));
+        const expected = segments[segments.length - 1] === "existingMembers" ? "a number of members, or a list of { account, project, status }" : "an account key or { account, project }";
+        push(at(segments, `expected ${expected}, got ${describeValue(value)}`));
         return;
       }
       case "too_small":
@@ -125,9 +127,11 @@ function childSchema(schema: z.core.$ZodType, seg: PathSegment): z.core.$ZodType
   if (s instanceof z.ZodRecord) return typeof seg === "string" ? s._zod.def.valueType : undefined;
   if (s instanceof z.ZodArray) return typeof seg === "number" ? s._zod.def.element : undefined;
   if (s instanceof z.ZodUnion) {
-    // A member reference: the mapping branch is the one with keys.
-    const object = objectIn(s);
-    return object ? childSchema(object, seg) : undefined;
+    // A member reference (the mapping branch has keys), existingMembers (the list branch has items).
+    for (const option of s._zod.def.options) {
+      const child = childSchema(option, seg);
+      if (child) return child;
+    }
   }
   return undefined;
 }

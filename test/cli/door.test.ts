@@ -74,10 +74,37 @@ describe("image-share validate: the pull-request door", function () {
     const conflict = JSON.parse(r.stdout).violations.find((v: { rule: string }) => v.rule === "member-conflict");
     assert.ok(conflict, r.stdout);
     assert.match(conflict.message, /golden-to-tenants-0 and golden-to-tenants-2/);
+    // Both places: the second file's member, and the first file's as a related place (text, json, SARIF).
+    assert.equal(conflict.file, "b.yaml");
+    assert.deepEqual(conflict.related, [{ resource: "golden-to-tenants-0", file: "a.yaml", line: 12, column: 23, path: "shares[0].members[2]" }]);
+    assert.match(cli(["validate", "a.yaml", "b.yaml"], dir).stdout, /also: shares\[0\]\.members\[2\] of golden-to-tenants-0, a\.yaml:12:23/);
+    const sarif = JSON.parse(cli(["validate", "a.yaml", "b.yaml", "--format", "sarif"], dir).stdout);
+    const result = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === "member-conflict");
+    assert.equal(result.relatedLocations[0].physicalLocation.artifactLocation.uri, "a.yaml");
+    assert.deepEqual(result.relatedLocations[0].physicalLocation.region, { startLine: 12, startColumn: 23 });
     writeFileSync(path.join(dir, "b.yaml"), aliFile(5, 3).replace("region: cn-hangzhou", "region: cn-shanghai"));
     const bad = cli(["validate", "a.yaml", "b.yaml"], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /b\.yaml:\d+:\d+ images\.golden\.region: image id m-golden0000000000001 has region cn-shanghai here, but cn-hangzhou in a\.yaml:\d+:\d+/);
+  });
+
+  it("existingMembers lists of one image in two files are one list: a member listed in one and shared in the other conflicts; statuses must agree", () => {
+    const listed = (status: string) => aliFile(10, 1).replace("name: golden }", `name: golden, existingMembers: [{ account: t10, status: ${status} }] }`).replace(/shares:[\s\S]*/, "");
+    writeFileSync(path.join(dir, "a.yaml"), listed("accepted"));
+    writeFileSync(path.join(dir, "b.yaml"), aliFile(10, 2));
+    const r = cli(["validate", "a.yaml", "b.yaml", "--format", "json"], dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const conflict = JSON.parse(r.stdout).violations.find((v: { rule: string }) => v.rule === "member-conflict");
+    assert.equal(conflict.file, "b.yaml");
+    assert.equal(conflict.related[0].file, "a.yaml");
+    assert.equal(conflict.related[0].path, "images.golden.existingMembers[0]");
+    // The same list twice is one list; a status said two ways is bad input naming both places.
+    writeFileSync(path.join(dir, "b.yaml"), listed("accepted"));
+    assert.equal(cli(["validate", "a.yaml", "b.yaml"], dir).code, 0);
+    writeFileSync(path.join(dir, "b.yaml"), listed("rejected"));
+    const bad = cli(["validate", "a.yaml", "b.yaml"], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /b\.yaml:\d+:\d+ images\.golden\.existingMembers\[0\]\.status: image id m-golden0000000000001: member t10 is rejected here, but accepted in a\.yaml:\d+:\d+ \(images\.golden\.existingMembers\[0\]\)/);
   });
 
   it("an inline suppression needs a reason and is reported as suppressed, in json and SARIF", () => {

@@ -97,7 +97,7 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     assert.deepEqual(result.acceptances.map((a) => [a.resource, a.action, a.current]), [["team-a-accepts", "none", "accepted"], ["team-a-gz-accepts", "accept", "absent"]]);
     assert.deepEqual(result.copies.map((c) => [c.resource, c.from, c.region, c.as]), [["golden-to-gz", "cn-north-4", "cn-south-1", "golden-gz"]]);
     assert.deepEqual(result.outside, [{ image: "golden", imageId: ID.golden, members: [{ type: "account", id: ID.stranger, status: "pending" }] }]);
-    assert.deepEqual({ ...result.summary, warnings: 0 }, { add: 2, copy: 1, accept: 1, reject: 0, outside: 1, errors: 0, warnings: 0 });
+    assert.deepEqual({ ...result.summary, warnings: 0 }, { add: 2, copy: 1, accept: 1, reject: 0, outside: 1, differences: 0, errors: 0, warnings: 0 });
 
     const text = formatText(result);
     assert.match(text, /share golden-to-teams: image golden \(8a1e9c2b-[^)]*\) in cn-north-4, by platform/);
@@ -129,6 +129,41 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     const readings3 = await readImages(ok, mapTopology(ok), cloud({ [ID.golden]: { info: goldenInfo, members } }, []));
     const r3 = planTopology("f", ok, mapTopology(ok), readings3, validate(ok, observedFrom(ok, readings3)));
     assert.ok(!r3.violations.some((v) => v.rule === "member-limit"), "exactly at the limit passes");
+  });
+
+  it("compares an existingMembers list with the cloud: listed and absent, another status, present and unlisted", async () => {
+    const t = topology();
+    t.accounts.stranger = { id: ID.stranger };
+    t.accounts.other = { id: "4a1b2c3d4e5f60718293a4b5c6d7e8f9" };
+    t.images.golden.existingMembers = [{ account: "stranger", status: "accepted" }, { account: "other" }];
+    const members: Member[] = [
+      { type: "account", id: ID.teamA, status: "accepted" }, // a share declares it
+      { type: "account", id: ID.stranger, status: "pending" }, // listed as accepted
+      { type: "account", id: "5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f", status: "accepted" }, // not listed
+    ];
+    const mapping = mapTopology(t);
+    const readings = await readImages(t, mapping, cloud({ [ID.golden]: { info: goldenInfo, members } }, []));
+    const result = planTopology("f", t, mapping, readings, validate(t, observedFrom(t, readings)));
+    assert.deepEqual(result.existing, [
+      {
+        image: "golden",
+        imageId: ID.golden,
+        missing: [{ member: "other", target: { type: "account", id: "4a1b2c3d4e5f60718293a4b5c6d7e8f9" }, status: "pending" }],
+        status: [{ member: "stranger", target: { type: "account", id: ID.stranger }, listed: "accepted", cloud: "pending" }],
+        unlisted: [{ type: "account", id: "5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f", status: "accepted" }],
+      },
+    ]);
+    assert.equal(result.summary.differences, 3);
+    const text = formatText(result);
+    assert.match(text, /image golden \([^)]*\): its existingMembers list differs from the cloud:/);
+    assert.match(text, /- other \(account 4a1b[^)]*\): listed pending, not a member in the cloud/);
+    assert.match(text, /! stranger \(account 9f9f[^)]*\): listed accepted, pending in the cloud/);
+    assert.match(text, /\+ account 5f5f[^,]*, accepted: in the cloud, not listed/);
+    assert.match(text, /3 difference\(s\) from existingMembers/);
+    // A list that matches the cloud: no difference.
+    t.images.golden.existingMembers = [{ account: "stranger", status: "pending" }];
+    const same = await readImages(t, mapping, cloud({ [ID.golden]: { info: goldenInfo, members: members.slice(0, 2) } }, []));
+    assert.deepEqual(planTopology("f", t, mapping, same, []).existing, []);
   });
 
   it("reports an image the backend cannot read as an error of the plan", async () => {

@@ -42,7 +42,7 @@ export function asStack(t: Topology): { resources: StackResource[]; settings: Po
   }
   for (const img of Object.values(t.images)) {
     if (img.id === undefined) continue;
-    settings.images![img.id] = { kind: img.kind, owner: t.accounts[img.owner].id, region: img.region, ...(img.existingMembers !== undefined ? { existingMembers: img.existingMembers } : {}) };
+    settings.images![img.id] = { kind: img.kind, owner: t.accounts[img.owner].id, region: img.region, ...(typeof img.existingMembers === "number" ? { existingMembers: img.existingMembers } : {}) };
   }
   if (t.limits) settings.limits = { [t.profile]: t.limits };
   if (t.trust) settings.trust = t.trust.map((k) => t.accounts[k].id);

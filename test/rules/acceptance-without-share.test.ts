@@ -23,6 +23,19 @@ describe("acceptance-without-share", () => {
     assert.deepEqual(of("acceptance-without-share", t, { images: { golden: { members: [{ member: "team-a", status: "pending" }] } } }), []);
   });
 
+  it("passes offline when existingMembers lists the member (the cloud's state, by name)", () => {
+    const t = topology("huaweicloud");
+    t.acceptances.push({ name: "a-accepts", image: "golden", member: "team-a", status: "accepted" });
+    t.images.golden.existingMembers = [{ account: "team-a", status: "pending" }];
+    assert.deepEqual(of("acceptance-without-share", t), []);
+    // Near miss: a count says how many, not who.
+    t.images.golden.existingMembers = 1;
+    assert.equal(of("acceptance-without-share", t).length, 1);
+    // Near miss: another member listed.
+    t.images.golden.existingMembers = [{ account: "team-b" }];
+    assert.equal(of("acceptance-without-share", t).length, 1);
+  });
+
   it("huaweicloud: a project acceptance of an image shared with the account names the near miss", () => {
     const t = topology("huaweicloud");
     t.shares.push({ name: "s", image: "golden", members: ["team-a"] });

@@ -28,6 +28,15 @@ describe("copy-requires-acceptance", () => {
     assert.deepEqual(of("copy-requires-acceptance", t, { images: { golden: { members: [{ member: "team-a", status: "accepted" }] } } }), []);
   });
 
+  it("reads the copier's status from existingMembers offline", () => {
+    const t = topology("huaweicloud");
+    t.copies.push({ name: "a-replicates", source: "golden", region: "cn-north-4", by: "team-a", as: "golden-a" });
+    t.images.golden.existingMembers = [{ account: "team-a", status: "accepted" }];
+    assert.deepEqual(of("copy-requires-acceptance", t), []);
+    t.images.golden.existingMembers = [{ account: "team-a" }]; // pending by default on huaweicloud
+    assert.match(of("copy-requires-acceptance", t)[0].message, /without having accepted it/);
+  });
+
   it("says when the image is not even shared with the copier", () => {
     const t = topology("huaweicloud");
     t.copies.push({ name: "a-replicates", source: "golden", region: "cn-north-4", by: "team-a", as: "golden-a" });

@@ -84,6 +84,37 @@ describe("member-limit", () => {
     assert.deepEqual(of("member-limit", full), []);
   });
 
+  it("says whether limits raise or lower the profile's limit", () => {
+    const low = topology("huaweicloud", { limits: { member: 100 } });
+    low.shares.push({ name: "s", image: "golden", members: addAccounts(low, 101) });
+    const [v] = of("member-limit", low);
+    assert.match(v.message, /the limit is 100 \(set by limits\.member, lowered from huaweicloud's 128\)/);
+    assert.match(v.fix ?? "", /or raise limits\.member \(huaweicloud allows 128\)/);
+    const high = topology("alicloud", { limits: { member: 60 } });
+    high.shares.push({ name: "s", image: "golden", members: addAccounts(high, 61) });
+    assert.match(of("member-limit", high)[0].message, /the limit is 60 \(set by limits\.member, raised from alicloud's 50\)/);
+    const same = topology("alicloud", { limits: { member: 50 } });
+    same.shares.push({ name: "s", image: "golden", members: addAccounts(same, 51) });
+    assert.match(of("member-limit", same)[0].message, /the limit is 50 \(set by limits\.member\)$/);
+  });
+
+  it("counts an existingMembers list as the cloud's members (rejected ones not), each member once", () => {
+    const t = topology("alicloud");
+    const keys = addAccounts(t, 52);
+    t.shares.push({ name: "s", image: "golden", members: keys.slice(0, 48) });
+    t.images.golden.existingMembers = [{ account: keys[48] }, { account: keys[49] }, { account: keys[50], status: "rejected" }];
+    assert.deepEqual(of("member-limit", t), []); // 48 + 2
+    t.images.golden.existingMembers.push({ account: keys[51] });
+    const [v] = of("member-limit", t);
+    assert.match(v.message, /would have 51 members: 48 declared by share s \+ 3 existing/);
+    // A listed member the share also declares counts once (member-conflict reports it).
+    t.images.golden.existingMembers = [{ account: keys[0] }, { account: keys[48] }];
+    assert.deepEqual(of("member-limit", t), []);
+    // With a reading of the cloud, the reading is the cloud's state (plan compares the two).
+    t.images.golden.existingMembers = [{ account: keys[48] }, { account: keys[49] }, { account: keys[50] }];
+    assert.deepEqual(of("member-limit", t, { images: { golden: { members: [{ member: keys[48], status: "accepted" }] } } }), []);
+  });
+
   it("uses each profile's own limit: opentelekomcloud 256, alicloud and tencentcloud 50", () => {
     const otc = topology("opentelekomcloud");
     otc.shares.push({ name: "s", image: "golden", members: addAccounts(otc, 256) });

@@ -26,6 +26,15 @@ describe("pending-acceptance", () => {
     assert.match(v.message, /1 of 2 members has not accepted image golden: team-a \(rejected in the cloud\)/);
   });
 
+  it("reads a status from existingMembers as the cloud's", () => {
+    const t = topology("huaweicloud");
+    t.shares.push({ name: "s", image: "golden", members: ["team-a"] });
+    t.images.golden.existingMembers = [{ account: "team-a", status: "accepted" }];
+    assert.deepEqual(of("pending-acceptance", t), []);
+    t.images.golden.existingMembers = [{ account: "team-a", status: "rejected" }];
+    assert.match(of("pending-acceptance", t)[0].message, /team-a \(rejected in the cloud\)/);
+  });
+
   it("does not apply on clouds without an acceptance step, nor to a self-share", () => {
     for (const p of ["alicloud", "tencentcloud"] as const) {
       const t = topology(p);

@@ -1,5 +1,5 @@
 import assert = require("node:assert/strict");
-import { of, topology } from "./fixtures";
+import { of, topology, violations } from "./fixtures";
 
 describe("untrusted-source", () => {
   const vendorImage = () => {
@@ -35,6 +35,32 @@ describe("untrusted-source", () => {
     assert.match(v.message, /not on the trust list/);
     t.trust = ["vendor"];
     assert.deepEqual(of("untrusted-source", t, sharedByVendor), []);
+  });
+
+  it("with a trust list, trusts exactly the list: sharing as the vendor elsewhere in the file does not make it trusted", () => {
+    const t = vendorImage();
+    t.trust = ["platform"];
+    t.strictTrust = true;
+    t.images.vendor2 = { id: "img-vendor2", region: "cn-north-4", owner: "vendor", kind: "system", name: "v2" };
+    t.shares.push({ name: "vendor-shares", image: "vendor2", members: ["team-a"] }); // the file acts as vendor
+    const [v, ...rest] = of("untrusted-source", t);
+    assert.equal(rest.length, 0);
+    assert.equal(v.resource, "platform-accepts");
+    assert.equal(v.severity, "error");
+    // A copy by the vendor of its own image needs no trust; a copy by team-a of the vendor's does.
+    t.copies.push({ name: "vendor-copies-own", source: "vendor2", region: "cn-south-1", as: "v2-gz" });
+    t.copies.push({ name: "team-a-copies", source: "vendor2", region: "cn-north-4", by: "team-a", as: "v2-a" });
+    assert.deepEqual(of("untrusted-source", t).map((x) => x.resource), ["platform-accepts", "team-a-copies"]);
+    // The vendor accepting (as a member) its own image: no trust needed.
+    t.acceptances.push({ name: "vendor-accepts-own", image: "vendor2", member: "vendor", status: "accepted" });
+    assert.ok(!of("untrusted-source", t).some((x) => x.resource === "vendor-accepts-own"));
+  });
+
+  it("passes an acceptance offline when existingMembers names the vendor's share (no acceptance-without-share either)", () => {
+    const t = vendorImage();
+    t.trust = ["platform", "vendor"];
+    t.images.appliance.existingMembers = [{ account: "platform", status: "pending" }];
+    assert.deepEqual(violations(t).filter((x) => x.severity === "error"), []);
   });
 
   it("strict mode without a trust list stays a warning", () => {

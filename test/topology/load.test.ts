@@ -52,6 +52,33 @@ describe("topology loader", () => {
     }
   });
 
+  it("one id under two keys in one file is an input error naming both places (accounts, projects, images)", () => {
+    const text = BASE.replace('  team-a:\n    id: "8e81973e0becd7b03898d190f9ebdacc"', '  team-a:\n    id: "ae97ba94d0eda82f8f6d05584ef8aa38"').replace('team-a-bj: { id: "0cb1e29c658cda1495e60af593bd04cf"', 'team-a-bj: { id: "922766581e27a1c08a6a63ec24ede6a4"') +
+      `  golden-again:\n    id: "923a7369-94e3-4f91-9a61-dbe22e44158b"\n    region: cn-north-4\n    owner: platform\n    kind: system\n    name: golden\n`;
+    const errors = errorsOf(loadTopologyText(text, "t.yaml")).map(formatInputError);
+    assert.deepEqual(errors, [
+      "t.yaml:8:5 accounts.team-a.id: account id ae97ba94d0eda82f8f6d05584ef8aa38 is also the id of accounts.platform.id (line 4): one account, one key (merge the two)",
+      "t.yaml:10:20 accounts.team-a.projects.team-a-bj.id: project id 922766581e27a1c08a6a63ec24ede6a4 is also the id of accounts.platform.projects.platform-bj.id (line 6): one project, one key",
+      "t.yaml:19:5 images.golden-again.id: image id 923a7369-94e3-4f91-9a61-dbe22e44158b is also the id of images.golden.id (line 13): one image, one key (its shares would be counted apart)",
+    ]);
+    // Near miss: distinct ids.
+    ok(loadTopologyText(BASE, "t.yaml"));
+  });
+
+  it("existingMembers: a count, or a list of members with their status, checked like members", () => {
+    const list = (entries: string) => BASE.replace("    name: golden\n", `    name: golden\n    existingMembers: ${entries}\n`);
+    const loaded = ok(loadTopologyText(list("[{ account: team-a, status: accepted }, { account: team-a, project: team-a-bj }]"), "t.yaml"));
+    assert.deepEqual(loaded.topology.images.golden.existingMembers, [{ account: "team-a", status: "accepted" }, { account: "team-a", project: "team-a-bj" }]);
+    ok(loadTopologyText(list("3"), "t.yaml"));
+    const bad = (entries: string) => errorsOf(loadTopologyText(list(entries), "t.yaml")).map((e) => `${e.path}: ${e.message}`);
+    assert.deepEqual(bad("[{ account: team-x }]"), ['images.golden.existingMembers[0].account: unknown account "team-x" (did you mean "team-a"?)']);
+    assert.deepEqual(bad("[{ account: team-a, status: sure }]"), ['images.golden.existingMembers[0].status: must be one of "pending", "accepted", "rejected"; got the string "sure"']);
+    assert.deepEqual(bad("[{ account: team-a, state: accepted }]"), ['images.golden.existingMembers[0].state: unknown key "state" (did you mean "status"?)']);
+    assert.deepEqual(bad("[{ account: team-a, project: nope }]"), ['images.golden.existingMembers[0].project: "nope" is not a project of account "team-a"']);
+    assert.deepEqual(bad("many"), ['images.golden.existingMembers: expected a number of members, or a list of { account, project, status }, got the string "many"']);
+    assert.deepEqual(bad("[team-a]"), ["images.golden.existingMembers[0]: expected a mapping, got the string \"team-a\""]);
+  });
+
   it("reads JSON as well as YAML, to the same topology", () => {
     const yamlText = BASE + "shares:\n  - { name: s, image: golden, members: [team-a] }\n";
     const fromYaml = ok(loadTopologyText(yamlText, "t.yaml"));

@@ -21,10 +21,20 @@ export interface LocatedViolation {
   /** The path in the file as text ("" when the finding names a resource only), and as segments. */
   path: string;
   segments: PathSegment[];
+  /** The other places the finding names (the first of two shares granting one member), in their files. */
+  related?: RelatedLocation[];
   /** Set on a finding an inline comment suppresses. */
   suppression?: { reason: string; line: number };
   /** Set on a finding the baseline already holds. */
   baselined?: true;
+}
+
+export interface RelatedLocation {
+  resource: string;
+  file: string;
+  line?: number;
+  column?: number;
+  path: string;
 }
 
 export interface Summary {

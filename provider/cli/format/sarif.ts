@@ -99,6 +99,9 @@ export function formatSarif(report: ValidateReport, version: string, cwd = proce
     level: v.baselined ? "note" : v.severity,
     message: { text: `${v.resource}: ${v.message}${v.fix ? ` Fix: ${v.fix}` : ""}` },
     locations: [location(v.file, v.line, v.column, v.resource)],
+    ...(v.related
+      ? { relatedLocations: v.related.map((r, i) => ({ id: i + 1, ...location(r.file, r.line, r.column, r.resource), message: { text: `${r.resource} (${r.path})` } })) }
+      : {}),
     properties: { profile: v.profile, resource: v.resource, ...(v.path ? { path: v.path } : {}), ...(v.fix ? { fix: v.fix } : {}) },
     ...(v.suppression ? { suppressions: [{ kind: "inSource", justification: v.suppression.reason }] } : {}),
     ...(report.baselined.length > 0 || v.baselined ? { baselineState: v.baselined ? "unchanged" : "new" } : {}),

@@ -4,7 +4,7 @@
  * the output is a terminal and NO_COLOR is not set.
  */
 import { formatInputError } from "../../topology/load";
-import type { LocatedViolation, ValidateReport } from "./report";
+import type { LocatedViolation, RelatedLocation, ValidateReport } from "./report";
 
 export interface Style {
   red(s: string): string;
@@ -85,6 +85,7 @@ export function formatText(report: ValidateReport, style: Style = PLAIN, width =
         const where = v.line !== undefined && v.line !== vs[0].line ? style.dim(` [line ${v.line}]`) : "";
         const head = `    warning ${v.rule}${where ? ` [line ${v.line}]` : ""}  `.length;
         out.push(`    ${sev} ${style.bold(v.rule)}${where}  ${wrapText(v.message, head, 12, width)}\n`);
+        for (const r of v.related ?? []) out.push(`            ${style.dim("also:")} ${wrapText(relatedText(r, file), 18, 18, width)}\n`);
         if (v.fix) out.push(`            ${style.dim("fix:")} ${wrapText(v.fix, 17, 17, width)}\n`);
       }
     }
@@ -102,6 +103,13 @@ export function formatText(report: ValidateReport, style: Style = PLAIN, width =
     report.inputErrors.length > 0 ? style.red("invalid input") : s.errors > 0 ? style.red("failed") : style.green("passed");
   out.push(`${verdict}: ${counts.join(", ")} in ${plural(report.files.length, "file")}\n`);
   return out.join("");
+}
+
+/** `shares[0].members[0] of golden-to-teams, line 9`, or `..., other.yaml:9:7` in another file. */
+function relatedText(r: RelatedLocation, file: string): string {
+  const of = r.path.startsWith(`${r.resource}.`) || r.path === r.resource ? "" : ` of ${r.resource}`;
+  const place = r.line === undefined ? (r.file === file ? "" : r.file) : r.file === file ? `line ${r.line}` : `${r.file}:${r.line}:${r.column ?? 1}`;
+  return `${r.path}${of}${place ? `, ${place}` : ""}`;
 }
 
 function firstLine(vs: LocatedViolation[]): number {

@@ -1,5 +1,5 @@
 import { PROFILE_IDS } from "../model";
-import { PROFILES } from "../profiles";
+import { PROFILES, memberLimit } from "../profiles";
 import type { ContextRule, ImageView, RuleContext } from "../context";
 import type { Finding } from "../rule";
 import { imageLabel, listNames, plural } from "../text";
@@ -14,7 +14,7 @@ export const rule: ContextRule = {
   severity: "error",
   docs: {
     why:
-      "Each cloud caps the members of one image (huaweicloud 128, full-ECS 10; opentelekomcloud 256, full-ECS 10; alicloud 50; tencentcloud 50 by seed 004, 500 by the 2024-11-27 API reference). Past the cap the cloud refuses the member call, half way through an apply. The count is the distinct members the topology declares for the image across all its shares, plus `existingMembers` (members present that no share declares), or what the cloud reports for those when it was read (the larger of the two: they are the same members). A member the topology (or the cloud) records as rejected does not count. `limits.member` / `limits.fullMember` raise the cap once the cloud has raised the quota; a limit of \"unknown\" skips the check.",
+      "Each cloud caps the members of one image (huaweicloud 128, full-ECS 10; opentelekomcloud 256, full-ECS 10; alicloud 50; tencentcloud 50 by seed 004, 500 by the 2024-11-27 API reference). Past the cap the cloud refuses the member call, half way through an apply. The count is the distinct members the topology declares for the image across all its shares, plus `existingMembers` (members present that no share declares), or what the cloud reports for those when it was read (the larger of the two: they are the same members). A member the topology (or the cloud) records as rejected does not count. `limits.member` / `limits.fullMember` (positive whole numbers) set the cap instead of the profile's: higher once the cloud has raised the quota, or lower to keep room. Where a profile's seeds give no limit for a kind (\"unknown\" in the profile table; every profile has one today) the check is skipped, never guessed.",
     failing: `profile: huaweicloud
 accounts:
   platform:
@@ -74,7 +74,11 @@ function limitFinding(ctx: RuleContext, image: ImageView, limit: number): Findin
   if (existing > 0) parts.push(`${existing} existing`);
   const key = image.kind === "full" ? "fullMember" : "member";
   const override = ctx.limits?.[key];
-  const origin = override !== undefined ? `raised by limits.${key}` : `${image.profile}'s limit for a ${image.kind === "full" ? "full-ECS" : `${image.kind}-disk`} image`;
+  const profileLimit = memberLimit(image.profile, image.kind);
+  const origin =
+    override === undefined
+      ? `${image.profile}'s limit for a ${image.kind === "full" ? "full-ECS" : `${image.kind}-disk`} image`
+      : `set by limits.${key}${typeof profileLimit === "number" && override !== profileLimit ? `, ${override > profileLimit ? "raised" : "lowered"} from ${image.profile}'s ${profileLimit}` : ""}`;
   const over = image.memberTotal - limit;
 
   // Blame the declared member that crosses the limit (members already present come first).
@@ -98,6 +102,9 @@ function limitFinding(ctx: RuleContext, image: ImageView, limit: number): Findin
     resource,
     path,
     profile: image.profile,
-    fix: `share image ${image.key} with ${plural(over, "member")} fewer, or once ${PROFILES[image.profile].title} has raised the quota, set limits.${key} to it${newer}`,
+    fix:
+      override !== undefined && typeof profileLimit === "number" && override < profileLimit
+        ? `share image ${image.key} with ${plural(over, "member")} fewer, or raise limits.${key} (${image.profile} allows ${profileLimit})`
+        : `share image ${image.key} with ${plural(over, "member")} fewer, or once ${PROFILES[image.profile].title} has raised the quota, set limits.${key} to it${newer}`,
   };
 }

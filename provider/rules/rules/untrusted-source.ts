@@ -6,13 +6,13 @@ export const rule: ContextRule = {
   id: "untrusted-source",
   title: "Using an image from an untrusted account",
   description:
-    "Accepting (status accepted) or copying an image whose owner is not trusted. Trusted: an account on the topology's `trust` list, or an account the topology acts as (the `by` of a share or a copy, i.e. the stack manages it). Warning; an error when `strictTrust` is true and a trust list is set.",
+    "Accepting (status accepted) or copying an image whose owner is not trusted. With a `trust` list, exactly the accounts on it are trusted; without one, the accounts the topology acts as (the `by` of a share or a copy, i.e. the stack manages them). An account's own images need no trust. Warning; an error when `strictTrust` is true and a trust list is set.",
   source: ["000", "001", "002", "003", "004"],
   profiles: PROFILE_IDS,
   severity: "warning",
   docs: {
     why:
-      "Every seed warns that the cloud does not guarantee the integrity or security of images shared by other accounts: use only images shared by trusted accounts. Without a trust list, the accounts the topology itself shares or copies as count as trusted (the stack manages them: a platform team's own golden images are not a risk to its teams), so only images of accounts outside the stack (a vendor sharing into it) are flagged; with a trust list, those accounts plus the list are trusted. `strictTrust: true` with a trust list turns the warning into an error.",
+      "Every seed warns that the cloud does not guarantee the integrity or security of images shared by other accounts: use only images shared by trusted accounts. Without a trust list, the accounts the topology itself shares or copies as count as trusted (the stack manages them: a platform team's own golden images are not a risk to its teams), so only images of accounts outside the stack (a vendor sharing into it) are flagged. With a trust list, exactly the accounts on the list are trusted, whatever else the topology does as other accounts (a file that also shares as the vendor does not make the vendor trusted); an account accepting or copying its own image needs no trust. `strictTrust: true` with a trust list turns the warning into an error.",
     failing: `profile: huaweicloud
 trust: [platform]
 strictTrust: true
