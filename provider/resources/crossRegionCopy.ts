@@ -18,6 +18,11 @@ export interface CrossRegionCopyArgs extends IdentityArgs {
   description?: pulumi.Input<string>;
   /** How long to wait for the copy job (minutes). */
   timeoutMinutes?: pulumi.Input<number>;
+  /**
+   * huaweicloud: the CBR vault in `targetRegion` that is to hold the backup of a full-ECS image
+   * copied there (IMS copies a full-ECS image across regions only with one; check says so).
+   */
+  vaultId?: pulumi.Input<string>;
 }
 
 /**
@@ -35,6 +40,7 @@ export class CrossRegionCopy extends pulumi.dynamic.Resource {
   declare public readonly name: pulumi.Output<string | undefined>;
   declare public readonly description: pulumi.Output<string | undefined>;
   declare public readonly timeoutMinutes: pulumi.Output<number | undefined>;
+  declare public readonly vaultId: pulumi.Output<string | undefined>;
   /** The new image's id (available once the copy job succeeded). */
   declare public readonly imageId: pulumi.Output<string>;
   declare public readonly imageRegion: pulumi.Output<string>;
@@ -68,6 +74,7 @@ export class CrossRegionCopy extends pulumi.dynamic.Resource {
       name: args.name,
       description: args.description,
       timeoutMinutes: args.timeoutMinutes,
+      vaultId: args.vaultId,
       stack: stackFor(declaration),
       imageId: undefined,
       imageRegion: undefined,

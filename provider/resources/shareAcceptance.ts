@@ -29,6 +29,11 @@ export interface ShareAcceptanceArgs extends IdentityArgs {
   member?: pulumi.Input<MemberInput>;
   /** Default "accepted". */
   status?: pulumi.Input<"accepted" | "rejected">;
+  /**
+   * huaweicloud / opentelekomcloud: your CBR vault that is to hold the backup of a full-ECS image
+   * made from a CBR backup (IMS accepts such an image only with one; check says so).
+   */
+  vaultId?: pulumi.Input<string>;
 }
 
 /**
@@ -44,6 +49,7 @@ export class ShareAcceptance extends pulumi.dynamic.Resource {
   declare public readonly imageId: pulumi.Output<string>;
   declare public readonly member: pulumi.Output<MemberTarget>;
   declare public readonly status: pulumi.Output<"accepted" | "rejected">;
+  declare public readonly vaultId: pulumi.Output<string | undefined>;
   /** The image's owning account, as the cloud reports it. */
   declare public readonly owner: pulumi.Output<string>;
   declare public readonly stack: pulumi.Output<StackDeclarations>;
@@ -76,6 +82,7 @@ export class ShareAcceptance extends pulumi.dynamic.Resource {
       imageId: args.imageId,
       member,
       status,
+      vaultId: args.vaultId,
       stack: stackFor(declaration),
       owner: undefined,
     };

@@ -111,6 +111,12 @@ export interface ShareAcceptanceInputs extends IdentityInputs {
   /** The member the share targets: the acting account, or one of its projects. */
   member: MemberTarget;
   status: "accepted" | "rejected";
+  /**
+   * huaweicloud / opentelekomcloud: the recipient's CBR vault that is to hold the backup of a
+   * full-ECS image made from a CBR backup; IMS accepts such an image only with it (BatchUpdateMembers
+   * vault_id). Required at check for such an image.
+   */
+  vaultId?: string;
   stack?: StackDeclarations;
 }
 
@@ -124,6 +130,12 @@ export interface CrossRegionCopyInputs extends IdentityInputs {
   description?: string;
   /** Job wait deadline. */
   timeoutMinutes?: number;
+  /**
+   * huaweicloud: the CBR vault in `targetRegion` that is to hold the backup of a full-ECS image
+   * copied there (CopyImageCrossRegion vault_id, "mandatory" for a full-ECS image). Required at
+   * check for a cross-region copy of a full-ECS image.
+   */
+  vaultId?: string;
   stack?: StackDeclarations;
 }
 

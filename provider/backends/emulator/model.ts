@@ -273,6 +273,10 @@ export const CODES = {
   // Alibaba Cloud DeleteImage of an image a CopyImage is still making: 403 (cancel it with
   // CancelCopyImage instead). The others: emulator's choice (they delete it, see deleteImage).
   copyInProgress: ims("IMG.0030", "OperationDenied.ImageCopying", "InvalidImageId.IncorrectState"),
+  // IMS: accepting a full-ECS image made from a CBR backup, or copying a full-ECS image to another
+  // region, without vault_id (BatchUpdateMembers / CopyImageCrossRegion: "mandatory"); the code is
+  // the emulator's choice (IMS's parameter error), the others have no vaults.
+  vaultRequired: ims("IMG.0001", "InvalidParameter", "InvalidParameterValue"),
   // CancelCopyImage of an image that is no copy being made ("If the image has already been
   // copied, the operation fails"): the code is the emulator's choice, the reference names none.
   notCopying: ims("IMG.0030", "IncorrectImageStatus", "InvalidImageId.IncorrectState"),
@@ -672,8 +676,12 @@ export function memberRecords(state: EmulatorState, who: Identity, imageId: stri
   return ownedImage(state, who, imageId, "list members").members.map((m) => ({ ...m }));
 }
 
-/** The member itself accepts or rejects (huaweicloud, opentelekomcloud); rejected can be accepted again. */
-export function setMemberStatus(state: EmulatorState, who: Identity, imageId: string, target: MemberTarget, status: "accepted" | "rejected"): void {
+/**
+ * The member itself accepts or rejects (huaweicloud, opentelekomcloud); rejected can be accepted
+ * again. Accepting a full-ECS image made from a CBR backup takes the CBR vault (`vaultId`) that
+ * is to hold the backup: BatchUpdateMembers vault_id, "mandatory" for such an image.
+ */
+export function setMemberStatus(state: EmulatorState, who: Identity, imageId: string, target: MemberTarget, status: "accepted" | "rejected", options: { vaultId?: string } = {}): void {
   const p = who.profile;
   if (!hasAcceptance(p)) throw refuse("invalid", p, CODES.acceptanceUnsupported, `${p} has no acceptance step: members of a shared image can use it at once`, "acceptance-unsupported");
   if (status !== "accepted" && status !== "rejected") throw refuse("invalid", p, CODES.notMemberStatus, `member status must be accepted or rejected, got ${JSON.stringify(status)}`);
@@ -686,6 +694,9 @@ export function setMemberStatus(state: EmulatorState, who: Identity, imageId: st
     throw refuse("not-found", p, CODES.imageNotFound, `image ${imageId} not found in ${who.region}`);
   }
   if (!isCaller) throw refuse("forbidden", p, CODES.notMember, `only the member ${target.type} ${target.id} can accept or reject image ${imageId}, not ${who.account}${who.project ? ` (project ${who.project})` : ""}`);
+  if (status === "accepted" && image.kind === "full" && image.backupId !== undefined && !options.vaultId) {
+    throw refuse("invalid", p, CODES.vaultRequired, `image ${imageId} is a full-ECS image made from CBR backup ${image.backupId}: accepting it needs vault_id, the CBR vault that is to hold the backup`);
+  }
   member.status = status;
 }
 
@@ -696,6 +707,8 @@ export interface CopyInput {
   description?: string;
   /** An idempotency token: the same copy sent again with it returns the first job. */
   clientToken?: string;
+  /** huaweicloud: the CBR vault in the destination region (CopyImageCrossRegion vault_id, "mandatory" for a full-ECS image). */
+  vaultId?: string;
 }
 
 /**
@@ -734,6 +747,9 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
     // regions; a shared image only to its source region, as the caller's own custom image.
     if (sameRegion && !sharedWithCaller) throw refuse("invalid", p, CODES.copySameRegion, `Tencent Cloud copies a custom image to other regions only; ${region} is the image's own region`, "copy-same-region");
     if (!sameRegion && sharedWithCaller) throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Tencent Cloud syncs a shared image only into its source region ${image.region}`, "copy-of-shared-image");
+  }
+  if (p === "huaweicloud" && !sameRegion && image.kind === "full" && !input.vaultId) {
+    throw refuse("invalid", p, CODES.vaultRequired, `image ${image.id} is a full-ECS image: a cross-region copy needs vault_id, the CBR vault in ${region} that is to hold its backup`);
   }
   if (usesProjects(p) && sharedWithCaller) {
     if (!sameRegion) {

@@ -1,6 +1,6 @@
 import { ImageServiceError } from "../errors";
 import { sleep } from "../retry";
-import type { BatchResult, CopyRequest, ImageInfo, ImageService, Job, Member, MemberTarget, Page, PageRequest } from "../types";
+import type { BatchResult, CopyRequest, ImageInfo, ImageService, Job, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
 import type { ProfileId } from "../../rules/model";
 import * as model from "./model";
 import type { Identity, JobRecord } from "./model";
@@ -139,8 +139,8 @@ export class EmulatorImageService implements ImageService {
     });
   }
 
-  async setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected"): Promise<void> {
-    await this.call("setMemberStatus", (state) => model.setMemberStatus(state, this.identity, imageId, member, status));
+  async setMemberStatus(imageId: string, member: MemberTarget, status: "accepted" | "rejected", options: MemberStatusOptions = {}): Promise<void> {
+    await this.call("setMemberStatus", (state) => model.setMemberStatus(state, this.identity, imageId, member, status, options));
   }
 
   async copyImage(request: CopyRequest): Promise<Job> {

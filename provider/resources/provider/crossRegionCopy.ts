@@ -46,6 +46,15 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
     if (isNotFound(e)) return { inputs: news };
     throw failure(`reading image ${q(src)}`, e);
   }
+  // IMS copies a full-ECS image to another region only into a CBR vault there (CopyImageCrossRegion
+  // vault_id: "mandatory if you are replicating a full-ECS image", huaweicloud-sdk-go-v3
+  // CopyImageCrossRegionRequestBody). Open Telekom Cloud has no cross-region copy at all.
+  if (news.profile === "huaweicloud" && news.targetRegion !== info.region && info.kind === "full" && !news.vaultId) {
+    const reason =
+      `CrossRegionCopy: vaultId: image ${src} is a full-ECS image, and IMS copies a full-ECS image to another region only with a vault to hold its backup there. ` +
+      `Fix: create a server-backup vault in Cloud Backup and Recovery (CBR) in ${news.targetRegion}, then set vaultId to its id`;
+    return { inputs: news, failures: [{ property: "vaultId", reason }] };
+  }
   const b = new TopologyBuilder(news.profile, news.stack);
   b.account(news.account);
   if (news.project) b.project(news.account, news.project, news.region);
@@ -74,7 +83,7 @@ async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.D
   const { replaces, connectionChanged } = identityDiff(olds, news, REPLACE_KEYS);
   // A failed copy is replaced: a new copy is made, then the failed image deleted.
   if (olds.jobStatus === "failed" && !replaces.length) replaces.push("sourceImageId");
-  const changes = replaces.length > 0 || olds.jobStatus === "running" || olds.timeoutMinutes !== news.timeoutMinutes || connectionChanged;
+  const changes = replaces.length > 0 || olds.jobStatus === "running" || olds.timeoutMinutes !== news.timeoutMinutes || olds.vaultId !== news.vaultId || connectionChanged;
   return { changes, replaces };
 }
 
@@ -112,7 +121,13 @@ async function copyAndWait(inputs: Inputs, resume?: { jobId: string; imageId: st
   const label = `copying image ${q(inputs.sourceImageId)} to ${inputs.targetRegion}`;
   let job: Job;
   try {
-    job = resume ? await service.getJob(resume.jobId) : await service.copyImage({ imageId: inputs.sourceImageId, region: inputs.targetRegion, ...(inputs.name ? { name: inputs.name } : {}), ...(inputs.description ? { description: inputs.description } : {}) });
+    job = resume ? await service.getJob(resume.jobId) : await service.copyImage({
+          imageId: inputs.sourceImageId,
+          region: inputs.targetRegion,
+          ...(inputs.name ? { name: inputs.name } : {}),
+          ...(inputs.description ? { description: inputs.description } : {}),
+          ...(inputs.vaultId ? { vaultId: inputs.vaultId } : {}),
+        });
   } catch (e) {
     throw failure(label, e);
   }

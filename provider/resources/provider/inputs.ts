@@ -60,7 +60,7 @@ function schemaFor(kind: Kind): Z.ZodType {
   if (kind === "ImageShare") {
     s = z.looseObject({ ...identity, imageId: u(cloudId("imageId")), members: u(z.array(member, { error: "members must be a list" })) });
   } else if (kind === "ShareAcceptance") {
-    s = z.looseObject({ ...identity, imageId: u(cloudId("imageId")), member: member, status: u(z.enum(["accepted", "rejected"], { error: 'status must be "accepted" or "rejected"' })) });
+    s = z.looseObject({ ...identity, imageId: u(cloudId("imageId")), member: member, status: u(z.enum(["accepted", "rejected"], { error: 'status must be "accepted" or "rejected"' })), vaultId: u(cloudId("vaultId")).optional() });
   } else {
     s = z.looseObject({
       ...identity,
@@ -70,6 +70,7 @@ function schemaFor(kind: Kind): Z.ZodType {
       name: u(z.string()).optional(),
       description: u(z.string()).optional(),
       timeoutMinutes: u(z.number().positive({ error: "timeoutMinutes must be a positive number" })).optional(),
+      vaultId: u(cloudId("vaultId")).optional(),
     });
   }
   schemas.set(kind, s);

@@ -63,6 +63,8 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   if (member.type === "account" && member.id !== news.account) {
     return { inputs: news, failures: [{ property: "member", reason: `ShareAcceptance: member: account ${member.id} is not the account the acceptance acts as (${news.account}): a member accepts for itself` }] };
   }
+  const vault = vaultFailure(news, info);
+  if (vault) return { inputs: news, failures: [vault] };
   const ref = b.ref(member, region);
   if (info) {
     b.image(info);
@@ -85,12 +87,27 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   return failures.length ? { inputs: news, failures } : { inputs: news };
 }
 
+/**
+ * Accepting a full-ECS image made from a CBR backup needs the recipient's CBR vault: IMS refuses it
+ * without vault_id (BatchUpdateMembers: "mandatory if you want to accept a shared full-ECS image
+ * created from a CBR backup", huaweicloud-sdk-go-v3 BatchUpdateMembersRequestBody).
+ */
+function vaultFailure(news: Inputs, info: ImageInfo | undefined): { property: string; reason: string } | undefined {
+  if (!info || news.status !== "accepted" || info.kind !== "full" || info.backupId === undefined || (news.vaultId !== undefined && news.vaultId !== "")) return undefined;
+  return {
+    property: "vaultId",
+    reason:
+      `ShareAcceptance: vaultId: image ${info.id} is a full-ECS image made from CBR backup ${info.backupId}, and IMS accepts it only with a vault of yours to hold that backup. ` +
+      `Fix: create a server-backup vault in Cloud Backup and Recovery (CBR) in ${info.region}, then set vaultId to its id`,
+  };
+}
+
 const REPLACE_KEYS = ["imageId", "profile", "region", "account", "project"] as const;
 
 async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult> {
   const { replaces, connectionChanged } = identityDiff(olds, news, REPLACE_KEYS);
   if (JSON.stringify(olds.member) !== JSON.stringify(news.member)) replaces.push("member");
-  const changes = replaces.length > 0 || olds.status !== news.status || connectionChanged;
+  const changes = replaces.length > 0 || olds.status !== news.status || olds.vaultId !== news.vaultId || connectionChanged;
   return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
 }
 
@@ -98,7 +115,7 @@ async function apply(inputs: Inputs, action: string): Promise<Outputs> {
   assertKnown("a ShareAcceptance's inputs", { ...inputs, stack: undefined });
   const { connection, service } = await connect(inputs);
   try {
-    await service.setMemberStatus(inputs.imageId, inputs.member, inputs.status);
+    await service.setMemberStatus(inputs.imageId, inputs.member, inputs.status, inputs.vaultId ? { vaultId: inputs.vaultId } : {});
   } catch (e) {
     throw failure(`${action}: setting ${describeMember(inputs.member)} to ${inputs.status} on image ${q(inputs.imageId)}`, e);
   } finally {

@@ -193,10 +193,10 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
   async function updateMember(caller: Caller, [imageId, memberId]: string[], body: Parameters) {
     const status = body.text("status");
     if (status !== "accepted" && status !== "rejected") throw badRequest(`The status must be accepted or rejected, not ${status}.`);
-    body.optionalText("vault_id");
+    const vaultId = body.optionalText("vault_id");
     const target: MemberTarget | undefined = memberId === caller.project ? { type: "project", id: memberId } : memberId === caller.account ? { type: "account", id: memberId } : undefined;
     if (!target) throw imsError(403, "IMG.0047", `The member ${memberId} is neither the caller's project ${caller.project} nor its account: only the member accepts or rejects.`);
-    await caller.service.setMemberStatus(imageId, target, status);
+    await caller.service.setMemberStatus(imageId, target, status, vaultId ? { vaultId } : {});
     return { status: 200, json: memberView(imageId, await caller.service.getMember(imageId, memberId)) };
   }
 
@@ -231,15 +231,16 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     const status = body.text("status");
     if (status !== "accepted" && status !== "rejected") throw badRequest(`The status must be accepted or rejected, not ${status}.`);
     if (projectId !== caller.project) throw imsError(403, "IMG.0047", `The project_id ${projectId} is not the caller's project ${caller.project}.`);
-    body.optionalText("vault_id");
+    const vaultId = body.optionalText("vault_id");
+    const options = vaultId ? { vaultId } : {};
     return memberJob(caller, "imsBatchUpdateMembers", async () => {
       for (const imageId of images) {
         try {
-          await caller.service.setMemberStatus(imageId, { type: "project", id: projectId }, status);
+          await caller.service.setMemberStatus(imageId, { type: "project", id: projectId }, status, options);
         } catch (e) {
           // Not a member as a project: the share may target the caller's account (domain).
           if (!(e instanceof ImageServiceError && e.kind === "not-found" && e.rule === "acceptance-without-share")) throw e;
-          await caller.service.setMemberStatus(imageId, { type: "account", id: caller.account }, status);
+          await caller.service.setMemberStatus(imageId, { type: "account", id: caller.account }, status, options);
         }
       }
     });
@@ -250,13 +251,15 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     const name = body.text("name");
     const description = body.optionalText("description");
     let region = caller.region;
+    let vaultId: string | undefined;
     if (!inRegion) {
       region = body.text("region");
       body.text("project_name");
       body.text("agency_name");
+      vaultId = body.optionalText("vault_id");
       if (region === caller.region) throw badRequest("The destination region is the image's own region: use the in-region replication API.");
     }
-    const job = await caller.service.copyImage({ imageId, region, name, ...(description !== undefined ? { description } : {}) });
+    const job = await caller.service.copyImage({ imageId, region, name, ...(description !== undefined ? { description } : {}), ...(vaultId ? { vaultId } : {}) });
     return { status: 200, json: { job_id: job.id } };
   }
 
