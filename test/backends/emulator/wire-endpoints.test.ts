@@ -17,6 +17,7 @@ import { createTencentCloudDialect } from "../../../provider/backends/emulator/h
 import { createAlibabaCloudImageService } from "../../../provider/backends/alicloud";
 import { createTencentCloudImageService } from "../../../provider/backends/tencentcloud";
 import { ImageServiceError } from "../../../provider/backends/errors";
+import { listAllMembers } from "../../../provider/backends/types";
 import { huaweiWorld, type HuaweiWorld } from "../huaweicloudWorld";
 
 type Json = Record<string, unknown>;
@@ -78,6 +79,15 @@ describe("emulator dialects: the endpoints real clients call, and the references
       assert.equal(other.status, 404);
       const none = await imsRefusal(owner("GET", `/v2/images/${w.systemImageId}/members/${"f".repeat(32)}`));
       assert.equal(none.status, 404);
+    });
+
+    it("an organization member is listed as IMS lists it (member_type organization, its id, urn) and read back by the backend as an account named by its URN", async () => {
+      const urn = "organizations::3a2d95404f964a6aba78819bf8ddc1e3:organization:o-wvntq58r3poyv180t5df1mdna4uwy9se";
+      w.emulator.addMembersDirectly(w.systemImageId, [{ type: "account", id: urn, status: "accepted" }]);
+      const listed = await imsClient(w.server.url, w.ownerProject)("GET", `/v2/images/${w.systemImageId}/members`);
+      const [member] = listed.members as Json[];
+      assert.deepEqual([member.member_type, member.member_id, member.urn], ["organization", "o-wvntq58r3poyv180t5df1mdna4uwy9se", urn]);
+      assert.deepEqual(await listAllMembers(w.owner, w.systemImageId), [{ type: "account", id: urn, status: "accepted" }]);
     });
 
     it("PUT /v2/images/{id}/members/{member_id}: the member accepts at once and gets the member back; the owner cannot", async () => {

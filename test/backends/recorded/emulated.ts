@@ -114,7 +114,7 @@ export function recording(dialect: Dialect, log: Served[]): Dialect {
 /** Fields whose value names a state or a code: compared by value, not only by type. */
 const VALUE_KEYS = new Set(["code", "Code", "error_code", "status", "Status", "ImageState", "ImageType", "ImageOwnerAlias", "member_type", "job_type", "schema", "DiskUsage"]);
 /** Fields that carry an id the emulator makes itself; learnt, not compared. */
-const ID_KEY = /(^|_)id$|Id$/;
+const ID_KEY = /(^|_)id$|Id$|(^|_)marker$/;
 const NOT_AN_ID = new Set(["RequestId", "request_id", "HostId"]);
 
 const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);

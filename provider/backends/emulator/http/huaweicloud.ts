@@ -85,6 +85,9 @@ const ERRORS: ErrorTable = {
   internal: (message) => imsError(500, "IMG.0999", `emulator: ${message}`),
 };
 
+/** An organization's (or organizational unit's) URN, as IMS lists it: organizations::{domain}:organization:{id} (ImageMember.urn). */
+const ORGANIZATION_URN = /^organizations::[^:]+:(?:organization|ou):(?:[^/]*\/)*([^/:]+)$/;
+
 /** IMS's time stamps: ISO 8601 to the second. */
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
@@ -171,13 +174,17 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
 
   /**
    * One member as GlanceImageMembers / ImageMember show it; member_type tells a domain (account)
-   * member from a project member (organization members are not served).
+   * member from a project member. An organization member is held as this package models it, an
+   * account named by the organization's URN (huaweicloud backend README), and shown as IMS does:
+   * member_type organization, member_id the organization's (or unit's) id, and its urn.
    */
   function memberView(imageId: string, member: Member & { createdAt?: number }): Record<string, unknown> {
     const at = stamp(now());
+    const organization = member.type === "account" ? ORGANIZATION_URN.exec(member.id) : null;
     return {
-      member_id: member.id,
-      member_type: member.type === "account" ? "domain" : "project",
+      member_id: organization ? organization[1] : member.id,
+      member_type: organization ? "organization" : member.type === "account" ? "domain" : "project",
+      ...(organization ? { urn: member.id } : {}),
       image_id: imageId,
       status: member.status,
       created_at: member.createdAt !== undefined ? stamp(member.createdAt) : at,
