@@ -3,7 +3,8 @@
  * this package: it cannot declare one) as this package handles it, through the real
  * dynamic-provider host: listed as an account named by the organization's URN, counted toward the
  * image's member limit as a member outside the stack, never adopted by refresh, never removed by an
- * ImageShare's update or delete (huaweicloud backend README, "Organization members").
+ * ImageShare's update or delete: a share manages the members it declares, and none can declare
+ * an organization (huaweicloud backend README, "Organization members").
  */
 import assert = require("node:assert/strict");
 import { imageShareProvider } from "../../provider/resources/imageShare";
@@ -41,7 +42,7 @@ describe("an organization member on huaweicloud (through the dynamic-provider ho
     assert.match(over.failures[0].reason, /^\[member-limit\].*11 members: 10 declared .* \+ 1 existing/);
 
     const created = await fx.host.create((await fx.host.check({}, inputs(w, nine))).inputs);
-    assert.ok(!(created.properties.addedMembers as { id: string }[]).some((m) => m.id === URN), "never recorded as added");
+    assert.ok(!(created.properties.members as { id: string }[]).some((m) => m.id === URN), "never one of the share's members");
     const read = await fx.host.read(created.id, created.properties);
     assert.ok(!(read.properties.members as { id: string }[]).some((m) => m.id === URN), "refresh does not adopt it into the share");
 
