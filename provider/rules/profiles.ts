@@ -1,65 +1,169 @@
 import type { ImageKind, Limits, ProfileId } from "./model";
+import { HUAWEICLOUD_REGION_SITES, type RegionSites } from "./sites";
 
-/** A cloud's facts, as the seeds state them. `"unknown"` where the seeds are silent: no rule invents a value. */
+/**
+ * Where a copy may go, seen from the image's region: any region, its own region only (an
+ * in-region replicate), other regions only, or nowhere.
+ */
+export type CopyReach = "any" | "own-region" | "other-regions" | "none";
+
+/**
+ * One cloud's facts: what differs between the clouds, read by the rules, the emulator and the
+ * providers alike (code does not compare cloud names). Each fact names its sources, sections of
+ * docs/sources.md (a seed such as "001", or an API reference). `"unknown"` where the sources are
+ * silent: no rule invents a value, and the emulator allows what no source refuses.
+ */
 export interface Profile {
   id: ProfileId;
+  /** The service's name: "Huawei Cloud IMS". */
   title: string;
-  /** Seeds the profile's facts come from (sections of docs/sources.md). */
+  /** The cloud's name in messages: "Huawei Cloud". */
+  cloud: string;
+  /** The FAQ pages the profile comes from. */
   seeds: string[];
   /** A recipient must accept (pending -> accepted / rejected; rejected can be accepted again). */
   acceptance: boolean;
   /** Member limit per image kind. */
   memberLimit: Record<ImageKind, number | "unknown">;
-  /** What a member is: an account, a project, or either (huaweicloud: the account or one of its projects). */
+  /** A higher limit that a newer reference documents than the seed's; the profile keeps the seed's, and member-limit's fix names this one. */
+  newerMemberLimit?: { limit: number; by: string };
+  /** What a member is: an account, a project, or either (huaweicloud: the account or one of its projects). Projects are regional. */
   shareTarget: "account" | "project" | "account-or-project";
-  /** Same-region copies: "replicate" (an in-region replicate exists), "copy" (an ordinary copy), "refused". */
-  sameRegionCopy: "replicate" | "copy" | "refused";
-  /** Whether a recipient can copy a shared image (directly, or only after a private in-region replicate). */
-  copyOfShared: "never" | "replicate-first" | "unknown";
+  /** The China and international sites (huaweicloud): the regions each has, as far as the sources say. Absent: one site. */
+  sites?: Readonly<Record<string, RegionSites>>;
+  copy: {
+    /** Where the owner can copy its image. */
+    owned: CopyReach;
+    /** Where a recipient can copy an image shared with it (the copy is the recipient's own image). */
+    shared: CopyReach;
+    /** The way a recipient copies a shared image elsewhere: accept it, replicate it to a private image in its region, copy that (huaweicloud, opentelekomcloud). */
+    viaPrivateReplica: boolean;
+  };
+  /** Deleting an image that still has members: refused until every share is cancelled, or allowed (the members can no longer re-initialise instances made from it). */
+  deleteShared: "refused" | "allowed";
+  /** Deleting an image that a copy is still making: refused (cancel the copy instead), or allowed (the copy is cancelled). */
+  deleteCopying: "refused" | "allowed" | "unknown";
+  /** Renaming or re-describing an image that has members. */
+  renameShared: "refused" | "allowed" | "unknown";
+  /** Member changes are asynchronous jobs with ids of their own (IMS), else they take effect in the call. */
+  memberJobs: boolean;
+  /** Members per add / remove call: the default batch, and the API's own maximum where it documents one (the rest is ignored). */
+  batch: { members: number; max?: number };
+  /** The connection's key pair under the cloud's own field names (as its SDK and Terraform provider call them). */
+  credentials: { key: string; secret: string };
+  /** Sources of each fact (sections of docs/sources.md). */
+  sources: Partial<Record<Exclude<keyof Profile, "id" | "title" | "cloud" | "seeds" | "sources">, string[]>>;
 }
 
 export const PROFILES: Record<ProfileId, Profile> = {
   huaweicloud: {
     id: "huaweicloud",
     title: "Huawei Cloud IMS",
+    cloud: "Huawei Cloud",
     seeds: ["001"],
     acceptance: true,
     memberLimit: { system: 128, data: 128, full: 10 },
     shareTarget: "account-or-project",
-    sameRegionCopy: "replicate",
-    copyOfShared: "replicate-first",
+    sites: HUAWEICLOUD_REGION_SITES,
+    copy: { owned: "any", shared: "own-region", viaPrivateReplica: true },
+    deleteShared: "allowed",
+    deleteCopying: "unknown",
+    renameShared: "unknown",
+    memberJobs: true,
+    // No per-call maximum is documented; the console takes 100 projects at a time.
+    batch: { members: 100 },
+    credentials: { key: "accessKey", secret: "secretKey" },
+    sources: {
+      acceptance: ["001"],
+      memberLimit: ["001"],
+      shareTarget: ["001"],
+      sites: ["001"],
+      copy: ["001", "Huawei Cloud IMS error IMG.0196"],
+      deleteShared: ["001"],
+      memberJobs: ["Huawei Cloud IMS API"],
+      batch: ["Huawei Cloud IMS API"],
+    },
   },
   opentelekomcloud: {
     id: "opentelekomcloud",
     title: "Open Telekom Cloud IMS",
+    cloud: "Open Telekom Cloud",
     seeds: ["000"],
     acceptance: true,
     memberLimit: { system: 256, data: 256, full: 10 },
     shareTarget: "project",
-    sameRegionCopy: "replicate",
-    copyOfShared: "replicate-first",
+    // Its SDK and Terraform provider have only an in-region copy (CopyImageInRegion).
+    copy: { owned: "own-region", shared: "own-region", viaPrivateReplica: true },
+    deleteShared: "allowed",
+    deleteCopying: "unknown",
+    renameShared: "unknown",
+    memberJobs: true,
+    batch: { members: 100 },
+    credentials: { key: "accessKey", secret: "secretKey" },
+    sources: {
+      acceptance: ["000"],
+      memberLimit: ["000"],
+      shareTarget: ["000"],
+      copy: ["000", "Open Telekom Cloud IMS API"],
+      deleteShared: ["000"],
+      memberJobs: ["Huawei Cloud IMS API"],
+      batch: ["Huawei Cloud IMS API"],
+    },
   },
   alicloud: {
     id: "alicloud",
     title: "Alibaba Cloud ECS",
+    cloud: "Alibaba Cloud",
     seeds: ["002", "003"],
     acceptance: false,
     // The seeds do not distinguish full-machine images: one limit for all kinds.
     memberLimit: { system: 50, data: 50, full: 50 },
     shareTarget: "account",
-    sameRegionCopy: "copy",
-    copyOfShared: "unknown",
+    copy: { owned: "any", shared: "own-region", viaPrivateReplica: false },
+    deleteShared: "refused",
+    deleteCopying: "refused",
+    renameShared: "unknown",
+    memberJobs: false,
+    batch: { members: 10, max: 10 },
+    credentials: { key: "accessKeyId", secret: "accessKeySecret" },
+    sources: {
+      acceptance: ["002", "003"],
+      memberLimit: ["003"],
+      shareTarget: ["003"],
+      copy: ["Alibaba Cloud CopyImage API"],
+      deleteShared: ["002", "003"],
+      deleteCopying: ["Alibaba Cloud CopyImage API"],
+      batch: ["Alibaba Cloud ModifyImageSharePermission API"],
+    },
   },
   tencentcloud: {
     id: "tencentcloud",
     title: "Tencent Cloud CVM",
+    cloud: "Tencent Cloud",
     seeds: ["004"],
     acceptance: false,
     // Seed 004 says 50; the 2024-11-27 API reference says 500. The seed wins; `limits` raises it.
     memberLimit: { system: 50, data: 50, full: 50 },
+    newerMemberLimit: { limit: 500, by: "Tencent Cloud's 2024-11-27 API reference" },
     shareTarget: "account",
-    sameRegionCopy: "refused",
-    copyOfShared: "never",
+    copy: { owned: "other-regions", shared: "own-region", viaPrivateReplica: false },
+    deleteShared: "refused",
+    deleteCopying: "unknown",
+    renameShared: "refused",
+    memberJobs: false,
+    // The reference documents no maximum of AccountIds; 100 as CVM's batch APIs take.
+    batch: { members: 100 },
+    credentials: { key: "secretId", secret: "secretKey" },
+    sources: {
+      acceptance: ["004"],
+      memberLimit: ["004"],
+      newerMemberLimit: ["Tencent Cloud ModifyImageSharePermission API"],
+      shareTarget: ["004"],
+      copy: ["004", "Tencent Cloud SyncImages API"],
+      deleteShared: ["004"],
+      renameShared: ["004"],
+      batch: ["Tencent Cloud ModifyImageSharePermission API"],
+    },
   },
 };
 
@@ -67,4 +171,28 @@ export const PROFILES: Record<ProfileId, Profile> = {
 export function memberLimit(profile: ProfileId, kind: ImageKind, limits?: Limits): number | "unknown" {
   const override = kind === "full" ? limits?.fullMember : limits?.member;
   return override ?? PROFILES[profile].memberLimit[kind];
+}
+
+/** Members are accounts with regional projects, and the API acts as one project (huaweicloud, opentelekomcloud). */
+export function usesProjects(profile: ProfileId): boolean {
+  return PROFILES[profile].shareTarget !== "account";
+}
+
+/** Whether a copy may go to its image's own region (`sameRegion`) or to another one. */
+export function copyReaches(reach: CopyReach, sameRegion: boolean): boolean {
+  return reach === "any" || (sameRegion ? reach === "own-region" : reach === "other-regions");
+}
+
+/**
+ * Where a recipient's copy of a shared image may go, as the rules check it today: where a shared
+ * image may go and the cloud copies at all (its copy call is the owner's). Tencent Cloud: a
+ * shared image not to other regions, and SyncImages only to other regions, so nowhere. (The
+ * SyncImages reference says a shared image may be synced to its source region as the
+ * recipient's own image: reading `copy.shared` alone would allow that.)
+ */
+export function recipientCopyReach(profile: ProfileId): CopyReach {
+  const { owned, shared } = PROFILES[profile].copy;
+  if (owned === "any") return shared;
+  if (shared === "any") return owned;
+  return owned === shared ? owned : "none";
 }

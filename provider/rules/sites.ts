@@ -21,8 +21,8 @@ export const HUAWEICLOUD_REGION_SITES: Readonly<Record<string, RegionSites>> = {
   "cn-north-4": { title: "CN North-Beijing4", sites: ["cn"], source: "seed 001" },
 };
 
-/** Whether a region is known to exist on a site: true, false, or undefined when the table does not know the region. */
-export function regionOnSite(region: string, site: Site): boolean | undefined {
-  const entry = Object.prototype.hasOwnProperty.call(HUAWEICLOUD_REGION_SITES, region) ? HUAWEICLOUD_REGION_SITES[region] : undefined;
+/** Whether a region is known to exist on a site of a profile's table (Profile.sites): true, false, or undefined when the table does not know the region. */
+export function regionOnSite(sites: Readonly<Record<string, RegionSites>>, region: string, site: Site): boolean | undefined {
+  const entry = Object.prototype.hasOwnProperty.call(sites, region) ? sites[region] : undefined;
   return entry === undefined ? undefined : entry.sites.includes(site);
 }

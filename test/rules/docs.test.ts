@@ -27,7 +27,7 @@ describe("docs/rules.md and docs/sources.md", () => {
 
   it("every source a rule or a profile names has its section in docs/sources.md", () => {
     const have = anchors(read("docs/sources.md"));
-    const named = [...RULES.flatMap((r) => r.source), ...PROFILE_IDS.flatMap((p) => PROFILES[p].seeds)];
+    const named = [...RULES.flatMap((r) => r.source), ...PROFILE_IDS.flatMap((p) => [...PROFILES[p].seeds, ...Object.values(PROFILES[p].sources).flat()])];
     for (const s of named) assert.ok(have.has(sourceAnchor(s)), `docs/sources.md has no section for source ${JSON.stringify(s)} (anchor ${sourceAnchor(s)})`);
   });
 

@@ -598,10 +598,11 @@ function checkMemberTarget(state: EmulatorState, who: Identity, image: ImageReco
  * region its site does not have (seed 001: CN North-Beijing4 exists on the China site only).
  */
 function checkSite(state: EmulatorState, image: ImageRecord, member: AccountRecord): void {
-  if (image.profile !== "huaweicloud") return;
+  const sites = PROFILES[image.profile].sites;
+  if (!sites) return;
   const ownerSite = state.accounts[image.owner]?.site;
   if (!ownerSite || !member.site || ownerSite === member.site) return;
-  if (regionOnSite(image.region, member.site) === false) {
+  if (regionOnSite(sites, image.region, member.site) === false) {
     throw refuse(
       "not-found",
       image.profile,

@@ -3,7 +3,7 @@
  * rules' own metadata (provider/rules/rules/*.ts) and the profile table (provider/rules/profiles.ts),
  * so that the catalogue a reader opens is the one the code runs. A test keeps docs/rules.md current.
  */
-import { IMAGE_KINDS, PROFILES, PROFILE_IDS, RULES, type Profile, type RuleDefinition } from "../../rules";
+import { IMAGE_KINDS, PROFILES, PROFILE_IDS, RULES, type CopyReach, type Profile, type RuleDefinition } from "../../rules";
 import { profilesText, severityText } from "./ruledoc";
 
 /** Where a rule's source is described: a seed's or an API reference's section of docs/sources.md. */
@@ -26,18 +26,33 @@ const SHARE_TARGET: Record<Profile["shareTarget"], string> = {
   "account-or-project": "an account, or one of its projects (region-scoped)",
 };
 
+const REACH: Record<CopyReach, string> = { any: "any region", "own-region": "its own region only", "other-regions": "other regions only", none: "nowhere" };
+
+/** The profile table as facts by cloud, each with its sources. */
 function profilesTable(): string[] {
-  const lines = [
-    "| profile | cloud | acceptance step | member limit: system / data-disk / full-ECS image | a member is | sources |",
-    "|---|---|---|---|---|---|",
+  const row = (title: string, fact: keyof Profile["sources"] | undefined, cell: (p: Profile) => string): string =>
+    `| ${title} | ${PROFILE_IDS.map((id) => {
+      const p = PROFILES[id];
+      const sources = fact ? (p.sources[fact] ?? []) : [];
+      return sources.length ? `${cell(p)} (${sourceLinks(sources)})` : cell(p);
+    }).join(" | ")} |`;
+  return [
+    `| | ${PROFILE_IDS.map((id) => `\`${id}\`: ${PROFILES[id].title}`).join(" | ")} |`,
+    `|---|${PROFILE_IDS.map(() => "---").join("|")}|`,
+    row("sources", undefined, (p) => sourceLinks(p.seeds)),
+    row("acceptance step", "acceptance", (p) => (p.acceptance ? "yes: pending, then accepted or rejected (rejected can be accepted again)" : "none: a share is usable at once")),
+    row("member limit: system / data-disk / full-ECS image", "memberLimit", (p) => IMAGE_KINDS.map((k) => String(p.memberLimit[k])).join(" / ")),
+    row("a newer reference's member limit", "newerMemberLimit", (p) => (p.newerMemberLimit ? `${p.newerMemberLimit.limit} (set \`limits\` to use it)` : "-")),
+    row("a member is", "shareTarget", (p) => SHARE_TARGET[p.shareTarget]),
+    row("sites", "sites", (p) => (p.sites ? `China and international; regions known: ${Object.entries(p.sites).map(([r, e]) => `${r} (${e.sites.join(", ")})`).join(", ")}` : "one")),
+    row("the owner copies its image to", "copy", (p) => REACH[p.copy.owned]),
+    row("a recipient copies a shared image to", "copy", (p) => REACH[p.copy.shared] + (p.copy.viaPrivateReplica ? ", accepted, as a private replica (copy that one on)" : "")),
+    row("deleting an image that has members", "deleteShared", (p) => (p.deleteShared === "refused" ? "refused until every share is cancelled" : "allowed: members can no longer re-initialise instances made from it")),
+    row("deleting an image a copy is making", "deleteCopying", (p) => (p.deleteCopying === "refused" ? "refused: cancel the copy" : p.deleteCopying === "allowed" ? "allowed: the copy is cancelled" : "unknown")),
+    row("renaming an image that has members", "renameShared", (p) => p.renameShared),
+    row("member changes", "memberJobs", (p) => (p.memberJobs ? "asynchronous jobs" : "take effect in the call")),
+    row("members per add / remove call", "batch", (p) => `${p.batch.members}${p.batch.max !== undefined ? ` (the API ignores any beyond ${p.batch.max})` : ""}`),
   ];
-  for (const id of PROFILE_IDS) {
-    const p = PROFILES[id];
-    const limits = IMAGE_KINDS.map((k) => String(p.memberLimit[k])).join(" / ");
-    const acceptance = p.acceptance ? "yes: pending, then accepted or rejected" : "none: a share is usable at once";
-    lines.push(`| \`${id}\` | ${p.title} | ${acceptance} | ${limits} | ${SHARE_TARGET[p.shareTarget]} | ${sourceLinks(p.seeds)} |`);
-  }
-  return lines;
 }
 
 /** One rule's section. */
@@ -79,7 +94,8 @@ export function rulesMarkdown(): string {
     "",
     "## Profiles",
     "",
-    "One profile a cloud. A stack's `limits` overrides the member limits (clouds raise quotas on request).",
+    "One profile a cloud (provider/rules/profiles.ts): what differs between the clouds, which the rules, the emulator and",
+    "the providers read. A stack's `limits` overrides the member limits (clouds raise quotas on request).",
     "",
     ...profilesTable(),
     "",

@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES } from "../profiles";
 import { cloud, refLabel } from "../text";
 
 export const rule: ContextRule = {
@@ -33,7 +34,7 @@ shares:
 `,
   },
   *check(ctx) {
-    for (const acceptance of ctx.acceptancesOf((image) => image.profile === "alicloud" || image.profile === "tencentcloud")) {
+    for (const acceptance of ctx.acceptancesOf((image) => !PROFILES[image.profile].acceptance)) {
       const image = acceptance.image!;
       const member = refLabel(acceptance.ref);
       yield {

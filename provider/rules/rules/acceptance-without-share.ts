@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES } from "../profiles";
 import { refLabel } from "../text";
 
 export const rule: ContextRule = {
@@ -40,7 +41,7 @@ acceptances:
     for (const acceptance of ctx.ungrantedAcceptances) {
       const image = acceptance.image!;
       const member = acceptance.member!;
-      if (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud") continue;
+      if (!PROFILES[image.profile].acceptance) continue;
       const label = refLabel(acceptance.ref);
       // A near miss worth naming: the image is shared with the same account as another member (account vs project).
       let near: string | undefined;

@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES, copyReaches, recipientCopyReach } from "../profiles";
 
 export const rule: ContextRule = {
   id: "copy-of-shared-image",
@@ -52,15 +53,16 @@ copies:
       const image = copy.source;
       const by = copy.byKey;
       if (!image || by === image.ownerKey) continue;
-      if (image.profile === "tencentcloud") {
+      const reach = recipientCopyReach(image.profile);
+      if (reach === "none") {
         yield {
-          message: `copy ${copy.name}: ${by} copies image ${image.key}, which ${image.ownerKey} shared with it; Tencent Cloud cannot copy a shared image`,
+          message: `copy ${copy.name}: ${by} copies image ${image.key}, which ${image.ownerKey} shared with it; ${PROFILES[image.profile].cloud} cannot copy a shared image`,
           resource: copy.name,
           path: copy.path,
           profile: image.profile,
           fix: `have the owner ${image.ownerKey} copy image ${image.key} to ${copy.region} (a copy by ${image.ownerKey}), then share that copy with ${by}`,
         };
-      } else if ((image.profile === "huaweicloud" || image.profile === "opentelekomcloud") && copy.region !== image.region) {
+      } else if (!copyReaches(reach, copy.region === image.region)) {
         yield {
           message: `copy ${copy.name}: ${by} copies image ${image.key}, which ${image.ownerKey} shared with it, straight from ${image.region} to ${copy.region}; a shared image must first be replicated to a private image in its own region`,
           resource: copy.name,

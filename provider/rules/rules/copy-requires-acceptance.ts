@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES } from "../profiles";
 
 export const rule: ContextRule = {
   id: "copy-requires-acceptance",
@@ -39,7 +40,7 @@ copies:
     for (const copy of ctx.copies) {
       const image = copy.source;
       if (!image || !copy.by || copy.accepted) continue;
-      if (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud") continue;
+      if (!PROFILES[image.profile].acceptance) continue;
       const by = copy.byKey;
       if (by === image.ownerKey) continue;
       yield {

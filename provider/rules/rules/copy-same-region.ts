@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES, copyReaches } from "../profiles";
 
 export const rule: ContextRule = {
   id: "copy-same-region",
@@ -30,9 +31,9 @@ copies:
   *check(ctx) {
     for (const copy of ctx.copies) {
       const image = copy.source;
-      if (!image || image.profile !== "tencentcloud" || copy.region !== image.region) continue;
+      if (!image || copy.region !== image.region || copyReaches(PROFILES[image.profile].copy.owned, true)) continue;
       yield {
-        message: `copy ${copy.name}: image ${image.key} is copied to ${image.region}, the region it is in; Tencent Cloud copies images only to other regions`,
+        message: `copy ${copy.name}: image ${image.key} is copied to ${image.region}, the region it is in; ${PROFILES[image.profile].cloud} copies images only to other regions`,
         resource: copy.name,
         path: [...copy.path, "region"],
         profile: image.profile,

@@ -1,5 +1,6 @@
 import type { ContextRule } from "../context";
 import type { Site } from "../model";
+import { PROFILES } from "../profiles";
 import { HUAWEICLOUD_REGION_SITES, regionOnSite } from "../sites";
 
 const SITE_NAME: Record<Site, string> = { cn: "China site", intl: "international site" };
@@ -44,15 +45,16 @@ acceptances:
   *check(ctx) {
     for (const share of ctx.shares) {
       const image = share.image;
-      if (!image || image.profile !== "huaweicloud" || !image.owner) continue;
+      const sites = image && PROFILES[image.profile].sites;
+      if (!image || !sites || !image.owner) continue;
       const ownerSite = image.owner.site;
       if (ownerSite === undefined) continue;
       for (const edge of share.edgesOffSite(ownerSite)) {
         const memberSite = edge.member!.account.site!;
-        const lacking = regionOnSite(image.region, ownerSite) === false ? ownerSite : regionOnSite(image.region, memberSite) === false ? memberSite : undefined;
+        const lacking = regionOnSite(sites, image.region, ownerSite) === false ? ownerSite : regionOnSite(sites, image.region, memberSite) === false ? memberSite : undefined;
         if (lacking === undefined) continue;
         const label = edge.label;
-        const title = HUAWEICLOUD_REGION_SITES[image.region]?.title;
+        const title = sites[image.region]?.title;
         yield {
           message: `share ${share.name}: image ${image.key} in ${image.region}${title ? ` (${title})` : ""} is shared from ${image.ownerKey} on the ${SITE_NAME[ownerSite]} with ${label} on the ${SITE_NAME[memberSite]}; the ${SITE_NAME[lacking]} does not have ${image.region}, and images cross sites only in regions both have`,
           resource: share.name,

@@ -56,7 +56,7 @@ images:
       }
       if (count === 0) continue;
       const profile = image?.profile ?? ctx.profile;
-      const refuses = profile === "alicloud" || profile === "tencentcloud";
+      const refuses = PROFILES[profile].deleteShared === "refused";
       const consequence = refuses
         ? `${PROFILES[profile].title} refuses to delete a shared image until every share is cancelled`
         : `${PROFILES[profile].title} deletes it, and its members can no longer reinstall or re-initialise instances created from it`;

@@ -1,5 +1,6 @@
 import { PROFILE_IDS } from "../model";
 import type { ContextRule } from "../context";
+import { PROFILES } from "../profiles";
 import { imageLabel, plural } from "../text";
 
 export const rule: ContextRule = {
@@ -59,7 +60,7 @@ shares:
         resource: share ? share.name : image.resource,
         path: share ? share.path : image.path,
         profile: image.profile,
-        fix: `ask ${image.profile === "tencentcloud" ? "Tencent Cloud" : "the cloud"} to raise the member quota and set limits.${image.kind === "full" ? "fullMember" : "member"}, or split the members across a copy of the image`,
+        fix: `ask ${PROFILES[image.profile].newerMemberLimit ? PROFILES[image.profile].cloud : "the cloud"} to raise the member quota and set limits.${image.kind === "full" ? "fullMember" : "member"}, or split the members across a copy of the image`,
       };
     }
   },

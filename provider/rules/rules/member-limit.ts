@@ -96,7 +96,8 @@ function limitFinding(ctx: RuleContext, image: ImageView, limit: number): Findin
       }
     }
   }
-  const newer = image.profile === "tencentcloud" ? " (Tencent Cloud's 2024-11-27 API reference allows 500 accounts: if your account has that, set it)" : "";
+  const raised = PROFILES[image.profile].newerMemberLimit;
+  const newer = raised ? ` (${raised.by} allows ${raised.limit} accounts: if your account has that, set it)` : "";
   return {
     message: `${imageLabel(image)} would have ${plural(image.memberTotal, "member")}: ${parts.join(" + ")}; the limit is ${limit} (${origin})`,
     resource,

@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES } from "../profiles";
 import { listNames, plural } from "../text";
 
 export const rule: ContextRule = {
@@ -36,7 +37,7 @@ acceptances:
   *check(ctx) {
     for (const share of ctx.shares) {
       const image = share.image;
-      if (!image || (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud")) continue;
+      if (!image || !PROFILES[image.profile].acceptance) continue;
       const { recipients, waiting, first, described } = share.acceptanceTally(image.owner?.self, image.holdingProject, 5, describe);
       if (!first) continue;
       const names = waiting > described.length ? `${described.join(", ")} and ${waiting - described.length} more` : listNames(described);

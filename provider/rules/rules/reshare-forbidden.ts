@@ -1,5 +1,6 @@
 import { PROFILE_IDS } from "../model";
 import type { ContextRule } from "../context";
+import { PROFILES, recipientCopyReach } from "../profiles";
 import { cloud } from "../text";
 
 export const rule: ContextRule = {
@@ -49,9 +50,9 @@ copies:
       const sharedWithBy = share.by !== undefined && image.isSharedWith(share.by);
       let message = `share ${share.name}: account ${byKey} shares image ${image.key}, which ${image.ownerKey} owns${sharedWithBy ? ` (it was shared with ${byKey})` : ""}; only the owner can share an image on ${cloud(image)}`;
       let fix: string | undefined;
-      if (image.profile === "huaweicloud" || image.profile === "opentelekomcloud") {
+      if (PROFILES[image.profile].copy.viaPrivateReplica) {
         fix = `accept ${image.key} as ${byKey}, replicate it to a private image (a copy with source: ${image.key}, by: ${byKey}, region: ${image.region}), and share that copy instead`;
-      } else if (image.profile === "tencentcloud") {
+      } else if (recipientCopyReach(image.profile) === "none") {
         message += " (and a shared image cannot be copied: only the owner can share it with more accounts)";
       } else {
         message += " (no way around it is documented)";

@@ -1,5 +1,6 @@
 import { PROFILE_IDS } from "../model";
 import type { ContextRule } from "../context";
+import { usesProjects } from "../profiles";
 
 export const rule: ContextRule = {
   id: "self-share",
@@ -50,7 +51,7 @@ acceptances:
         const what = member === image.holdingProject ? `the project ${image.projectKey} that holds it` : `its owner ${image.ownerKey}`;
         // Another project of the owner in the image's region: where the member may have meant to move the image.
         const other =
-          image.profile === "huaweicloud" || image.profile === "opentelekomcloud" ? owner.projects.find((p) => p.project !== image.projectKey && p.region === image.region)?.project : undefined;
+          usesProjects(image.profile) ? owner.projects.find((p) => p.project !== image.projectKey && p.region === image.region)?.project : undefined;
         yield {
           message: `share ${share.name}: image ${image.key} is shared with ${label}, ${what}`,
           resource: share.name,

@@ -1,4 +1,5 @@
 import type { ContextRule, Edge } from "../context";
+import { PROFILES } from "../profiles";
 
 export const rule: ContextRule = {
   id: "share-chain",
@@ -44,7 +45,8 @@ acceptances:
   *check(ctx) {
     for (const share of ctx.shares) {
       const image = share.image;
-      if (!image || !image.derivedFromShared || (image.profile !== "huaweicloud" && image.profile !== "opentelekomcloud")) continue;
+      // Where a recipient shares on through a private replica (the seeds' way round): the chain.
+      if (!image || !image.derivedFromShared || !PROFILES[image.profile].copy.viaPrivateReplica) continue;
       if (share.byKey !== image.ownerKey) continue; // reshare-forbidden reports it
       // The first member outside the copier's own account, if any.
       let outside: Edge | undefined;

@@ -1,4 +1,5 @@
 import type { ContextRule } from "../context";
+import { PROFILES } from "../profiles";
 import { plural } from "../text";
 
 export const rule: ContextRule = {
@@ -43,7 +44,7 @@ shares:
       const image = ctx.image(key);
       const now = observedImages[key];
       if (!image || !now) continue;
-      if (image.profile !== "tencentcloud" || image.memberTotal === 0) continue;
+      if (PROFILES[image.profile].renameShared !== "refused" || image.memberTotal === 0) continue;
       const renamed = now.name !== undefined && image.name !== undefined && now.name !== image.name;
       const changes: string[] = [];
       if (renamed) changes.push(`renamed from ${now.name} to ${image.name}`);
