@@ -38,6 +38,8 @@ export interface Profile {
     shared: CopyReach;
     /** The way a recipient copies a shared image elsewhere: accept it, replicate it to a private image in its region, copy that (huaweicloud, opentelekomcloud). */
     viaPrivateReplica: boolean;
+    /** A full-ECS image is copied to another region only into a CBR vault there (the copy request's vault_id). */
+    crossRegionFullNeedsVault: boolean;
   };
   /** Deleting an image that still has members: refused until every share is cancelled, or allowed (the members can no longer re-initialise instances made from it). */
   deleteShared: "refused" | "allowed";
@@ -65,7 +67,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberLimit: { system: 128, data: 128, full: 10 },
     shareTarget: "account-or-project",
     sites: HUAWEICLOUD_REGION_SITES,
-    copy: { owned: "any", shared: "own-region", viaPrivateReplica: true },
+    copy: { owned: "any", shared: "own-region", viaPrivateReplica: true, crossRegionFullNeedsVault: true },
     deleteShared: "allowed",
     deleteCopying: "unknown",
     renameShared: "unknown",
@@ -78,7 +80,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
       memberLimit: ["001"],
       shareTarget: ["001"],
       sites: ["001"],
-      copy: ["001", "Huawei Cloud IMS error IMG.0196"],
+      copy: ["001", "Huawei Cloud IMS error IMG.0196", "Huawei Cloud IMS API"],
       deleteShared: ["001"],
       memberJobs: ["Huawei Cloud IMS API"],
       batch: ["Huawei Cloud IMS API"],
@@ -93,7 +95,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberLimit: { system: 256, data: 256, full: 10 },
     shareTarget: "project",
     // Its SDK and Terraform provider have only an in-region copy (CopyImageInRegion).
-    copy: { owned: "own-region", shared: "own-region", viaPrivateReplica: true },
+    copy: { owned: "own-region", shared: "own-region", viaPrivateReplica: true, crossRegionFullNeedsVault: false },
     deleteShared: "allowed",
     deleteCopying: "unknown",
     renameShared: "unknown",
@@ -119,7 +121,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     // The seeds do not distinguish full-machine images: one limit for all kinds.
     memberLimit: { system: 50, data: 50, full: 50 },
     shareTarget: "account",
-    copy: { owned: "any", shared: "own-region", viaPrivateReplica: false },
+    copy: { owned: "any", shared: "own-region", viaPrivateReplica: false, crossRegionFullNeedsVault: false },
     deleteShared: "refused",
     deleteCopying: "refused",
     renameShared: "unknown",
@@ -146,7 +148,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberLimit: { system: 50, data: 50, full: 50 },
     newerMemberLimit: { limit: 500, by: "Tencent Cloud's 2024-11-27 API reference" },
     shareTarget: "account",
-    copy: { owned: "other-regions", shared: "own-region", viaPrivateReplica: false },
+    copy: { owned: "other-regions", shared: "own-region", viaPrivateReplica: false, crossRegionFullNeedsVault: false },
     deleteShared: "refused",
     deleteCopying: "unknown",
     renameShared: "refused",

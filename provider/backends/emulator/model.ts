@@ -22,7 +22,7 @@ import type { ImageStatus, Member, MemberTarget } from "../types";
 import type { ImageKind, MemberStatus, ProfileId, Site } from "../../rules/model";
 import { PROFILE_IDS } from "../../rules/model";
 import type { RuleId } from "../../rules/rule";
-import { PROFILES } from "../../rules/profiles";
+import { PROFILES, copyReaches, usesProjects } from "../../rules/profiles";
 import { regionOnSite } from "../../rules/sites";
 
 /** 2: the projectAccounts, runningJobs and clientTokens indexes (derived when a version-1 state is read). */
@@ -244,7 +244,7 @@ const ims = (code: string, ali: string, tencent: string): Codes => ({ huaweiclou
 
 export const CODES = {
   imageNotFound: ims("IMG.0027", "InvalidImageId.NotFound", "InvalidImageId.NotFound"),
-  // Alibaba Cloud answers "not found" for an image of another account.
+  // Alibaba Cloud answers "not found" for an image of another account (NOT_OWNER).
   notOwner: ims("IMG.0047", "InvalidImageId.NotFound", "UnauthorizedOperation.ImageNotBelongToAccount"),
   quota: ims("IMG.0088", "QuotaExceed.ShareImageUser", "OverQuota"),
   self: ims("IMG.0076", "InvalidAccount.Forbbiden", "FailedOperation.AccountIsYourSelf"),
@@ -282,6 +282,9 @@ export const CODES = {
   notCopying: ims("IMG.0030", "IncorrectImageStatus", "InvalidImageId.IncorrectState"),
 } as const;
 
+/** The kind of refusal a caller gets for an image of another account. */
+const NOT_OWNER: Record<ProfileId, ImageServiceErrorKind> = { huaweicloud: "forbidden", opentelekomcloud: "forbidden", alicloud: "not-found", tencentcloud: "forbidden" };
+
 function refuse(kind: ImageServiceErrorKind, profile: ProfileId, codes: Codes, message: string, rule?: RuleId): ImageServiceError {
   return new ImageServiceError(kind, message, { cloudCode: codes[profile], ...(rule ? { rule } : {}) });
 }
@@ -305,17 +308,24 @@ function hexOf(n: number, salt: string, length: number): string {
   return out.slice(0, length);
 }
 
+/** Image ids in the clouds' own formats (provider/topology/ids.ts checks them), from 32 hex digits. */
+const IMAGE_ID: Record<ProfileId, (hex: string) => string> = {
+  huaweicloud: uuidOf,
+  opentelekomcloud: uuidOf,
+  alicloud: (hex) => `m-${hex.slice(0, 20)}`,
+  tencentcloud: (hex) => `img-${hex.slice(0, 8)}`,
+};
+
+function uuidOf(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** An image id in the cloud's own format. */
 export function newImageId(state: EmulatorState, profile: ProfileId): string {
   for (;;) {
     const n = nextSeq(state);
     const hex = hexOf(n, "image", 32);
-    const id =
-      profile === "alicloud"
-        ? `m-${hex.slice(0, 20)}`
-        : profile === "tencentcloud"
-          ? `img-${hex.slice(0, 8)}`
-          : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    const id = IMAGE_ID[profile](hex);
     if (!state.images[id]) return id;
   }
 }
@@ -325,7 +335,7 @@ function newJobId(state: EmulatorState, profile: ProfileId): string {
   const hex = hexOf(n, "job", 32);
   // IMS job ids are 32 hex digits; the others have no job objects of their own (the dialects
   // report copies on the new image), so any unique id serves.
-  return profile === "huaweicloud" || profile === "opentelekomcloud" ? hex : `job-${hex.slice(0, 16)}`;
+  return PROFILES[profile].memberJobs ? hex : `job-${hex.slice(0, 16)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -474,9 +484,7 @@ export function addImage(state: EmulatorState, input: ImageInput, now: number): 
 // ---------------------------------------------------------------------------------------------
 // Rules.
 
-export function usesProjects(profile: ProfileId): boolean {
-  return profile === "huaweicloud" || profile === "opentelekomcloud";
-}
+export { usesProjects };
 
 export function hasAcceptance(profile: ProfileId): boolean {
   return PROFILES[profile].acceptance;
@@ -560,8 +568,7 @@ export function getMember(state: EmulatorState, who: Identity, imageId: string, 
 export function ownedImage(state: EmulatorState, who: Identity, imageId: string, action: string): ImageRecord {
   const image = findImage(state, who, imageId);
   if (!ownedBy(image, who)) {
-    const kind = who.profile === "alicloud" ? "not-found" : "forbidden";
-    throw refuse(kind, who.profile, CODES.notOwner, `${action}: image ${imageId} is owned by ${image.owner}, not by ${who.account}: only the owner can ${action}`, "reshare-forbidden");
+    throw refuse(NOT_OWNER[who.profile], who.profile, CODES.notOwner, `${action}: image ${imageId} is owned by ${image.owner}, not by ${who.account}: only the owner can ${action}`, "reshare-forbidden");
   }
   return image;
 }
@@ -733,29 +740,28 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
   const region = checkText(input.region, "copy destination region");
   const sameRegion = region === image.region;
   if (image.status !== "available") throw refuse("conflict", p, CODES.notReady, `image ${image.id} is ${image.status}: it can be copied once available`);
-  // Open Telekom Cloud IMS copies only within a region (its SDK and API reference have no
-  // cross-region copy: gophertelekomcloud openstack/ims has only CopyImageInRegion).
-  if (p === "opentelekomcloud" && !sameRegion) {
-    throw refuse("not-found", p, CODES.noCrossRegionCopy, `Open Telekom Cloud IMS has no cross-region copy: image ${image.id} can be replicated within ${image.region} only`);
+  // Where the cloud copies (the profile's copy facts and their sources): Open Telekom Cloud IMS
+  // only within a region, for any image (gophertelekomcloud openstack/ims has only
+  // CopyImageInRegion); Tencent Cloud's SyncImages a custom image only to other regions, a shared
+  // one only into its source region as the caller's own (API reference 213/15711); Alibaba Cloud
+  // CopyImage a shared image only within its region (@alicloud/ecs20140526 client remarks).
+  const copy = PROFILES[p].copy;
+  if (!sameRegion && copy.owned === "own-region") {
+    throw refuse("not-found", p, CODES.noCrossRegionCopy, `${PROFILES[p].title} has no cross-region copy: image ${image.id} can be replicated within ${image.region} only`);
   }
-  // Alibaba Cloud CopyImage: "If the image is shared with you by another account, you can copy it
-  // only within the same region" (API reference, @alicloud/ecs20140526 client remarks).
-  if (p === "alicloud" && sharedWithCaller && !sameRegion) {
-    throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Alibaba Cloud copies a shared image only within its region ${image.region}; copy it there first, then copy that image to ${region}`, "copy-of-shared-image");
+  if (!sharedWithCaller && !copyReaches(copy.owned, sameRegion)) {
+    throw refuse("invalid", p, CODES.copySameRegion, `${PROFILES[p].cloud} copies a custom image to other regions only; ${region} is the image's own region`, "copy-same-region");
   }
-  if (p === "tencentcloud") {
-    // SyncImages DestinationRegions (API reference 213/15711): a custom image only to other
-    // regions; a shared image only to its source region, as the caller's own custom image.
-    if (sameRegion && !sharedWithCaller) throw refuse("invalid", p, CODES.copySameRegion, `Tencent Cloud copies a custom image to other regions only; ${region} is the image's own region`, "copy-same-region");
-    if (!sameRegion && sharedWithCaller) throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: Tencent Cloud syncs a shared image only into its source region ${image.region}`, "copy-of-shared-image");
+  if (sharedWithCaller && !copyReaches(copy.shared, sameRegion)) {
+    const how = copy.viaPrivateReplica
+      ? `replicate it to a private image in ${image.region} first, then copy that one`
+      : `${PROFILES[p].cloud} copies a shared image only within its region ${image.region}; copy it there first, then copy that image to ${region}`;
+    throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: ${how}`, "copy-of-shared-image");
   }
-  if (p === "huaweicloud" && !sameRegion && image.kind === "full" && !input.vaultId) {
+  if (copy.crossRegionFullNeedsVault && !sameRegion && image.kind === "full" && !input.vaultId) {
     throw refuse("invalid", p, CODES.vaultRequired, `image ${image.id} is a full-ECS image: a cross-region copy needs vault_id, the CBR vault in ${region} that is to hold its backup`);
   }
-  if (usesProjects(p) && sharedWithCaller) {
-    if (!sameRegion) {
-      throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: replicate it to a private image in ${image.region} first, then copy that one`, "copy-of-shared-image");
-    }
+  if (PROFILES[p].acceptance && sharedWithCaller) {
     const member = memberOf(image, who)!;
     if (member.status !== "accepted") {
       throw refuse("forbidden", p, CODES.replicateBeforeAccept, `image ${image.id} is shared with ${member.type} ${member.id} but not accepted (${member.status}): accept it before replicating`, "copy-requires-acceptance");
@@ -904,10 +910,10 @@ export function deleteImage(state: EmulatorState, who: Identity, imageId: string
   const image = ownedImage(state, who, imageId, "delete");
   // CopyImage: "During the image copy process, you cannot directly delete (DeleteImage) the image
   // being copied. However, you can cancel the copy task (CancelCopyImage)" (API reference).
-  if (who.profile === "alicloud" && beingCopied(image)) {
+  if (PROFILES[who.profile].deleteCopying === "refused" && beingCopied(image)) {
     throw refuse("conflict", who.profile, CODES.copyInProgress, `image ${imageId} is still being copied: cancel the copy (CancelCopyImage) instead of deleting it`);
   }
-  if ((who.profile === "alicloud" || who.profile === "tencentcloud") && image.members.length > 0) {
+  if (PROFILES[who.profile].deleteShared === "refused" && image.members.length > 0) {
     const names = image.members.slice(0, 5).map((m) => m.id).join(", ");
     throw refuse(
       "conflict",
@@ -924,7 +930,7 @@ export function deleteImage(state: EmulatorState, who: Identity, imageId: string
 export function modifyImage(state: EmulatorState, who: Identity, imageId: string, change: { name?: string; description?: string }): ImageRecord {
   const image = ownedImage(state, who, imageId, "modify");
   const changes = (change.name !== undefined && change.name !== image.name) || (change.description !== undefined && change.description !== image.description);
-  if (changes && who.profile === "tencentcloud" && image.members.length > 0) {
+  if (changes && PROFILES[who.profile].renameShared === "refused" && image.members.length > 0) {
     throw refuse("conflict", who.profile, CODES.sharedImmutable, `image ${imageId} is shared: Tencent Cloud does not change a shared image's name or description; cancel the shares first`, "shared-image-immutable");
   }
   if (change.name !== undefined) image.name = checkText(change.name, "image name");
@@ -1004,6 +1010,14 @@ export function takeHalfBatch(state: EmulatorState): boolean {
 }
 
 /** The failure reason for a copy job starting now, if a fault makes it fail. */
+/** An injected copy failure in the cloud's words. */
+const COPY_FAILURE: Record<ProfileId, string> = {
+  huaweicloud: "IMG.0024: Failed to copy the image: the backing snapshot could not be replicated (injected by the emulator)",
+  opentelekomcloud: "IMG.0024: Failed to copy the image: the backing snapshot could not be replicated (injected by the emulator)",
+  alicloud: "CreateFailed: the image copy failed because the snapshot copy failed (injected by the emulator)",
+  tencentcloud: "CREATEFAILED: image synchronization failed (injected by the emulator)",
+};
+
 export function takeJobFailure(state: EmulatorState, profile: ProfileId): string | undefined {
   const f = state.faults;
   let fails = false;
@@ -1013,11 +1027,7 @@ export function takeJobFailure(state: EmulatorState, profile: ProfileId): string
   } else if (f.failJobRate !== undefined && f.failJobRate > 0 && nextRandom(state) < f.failJobRate) fails = true;
   if (!fails) return undefined;
   if (f.failJobReason) return f.failJobReason;
-  return profile === "huaweicloud" || profile === "opentelekomcloud"
-    ? "IMG.0024: Failed to copy the image: the backing snapshot could not be replicated (injected by the emulator)"
-    : profile === "alicloud"
-      ? "CreateFailed: the image copy failed because the snapshot copy failed (injected by the emulator)"
-      : "CREATEFAILED: image synchronization failed (injected by the emulator)";
+  return COPY_FAILURE[profile];
 }
 
 // ---------------------------------------------------------------------------------------------

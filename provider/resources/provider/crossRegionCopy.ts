@@ -10,6 +10,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImageInfo, ImageService, Job, Member } from "../../backends/types";
 import { listAllMembers } from "../../backends/types";
 import type { Violation } from "../../rules/rule";
+import { PROFILES } from "../../rules/profiles";
 import type { CrossRegionCopyExtraInputs, CrossRegionCopyExtraOutputs, CrossRegionCopyInputs as WireInputs, CrossRegionCopyOutputs as WireOutputs } from "../wire";
 import { isUnknown } from "../wire";
 import { getImage } from "./cache";
@@ -49,7 +50,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   // IMS copies a full-ECS image to another region only into a CBR vault there (CopyImageCrossRegion
   // vault_id: "mandatory if you are replicating a full-ECS image", huaweicloud-sdk-go-v3
   // CopyImageCrossRegionRequestBody). Open Telekom Cloud has no cross-region copy at all.
-  if (news.profile === "huaweicloud" && news.targetRegion !== info.region && info.kind === "full" && !news.vaultId) {
+  if (PROFILES[news.profile].copy.crossRegionFullNeedsVault && news.targetRegion !== info.region && info.kind === "full" && !news.vaultId) {
     const reason =
       `CrossRegionCopy: vaultId: image ${src} is a full-ECS image, and IMS copies a full-ECS image to another region only with a vault to hold its backup there. ` +
       `Fix: create a server-backup vault in Cloud Backup and Recovery (CBR) in ${news.targetRegion}, then set vaultId to its id`;
