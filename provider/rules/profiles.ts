@@ -185,16 +185,21 @@ export function copyReaches(reach: CopyReach, sameRegion: boolean): boolean {
   return reach === "any" || (sameRegion ? reach === "own-region" : reach === "other-regions");
 }
 
-/**
- * Where a recipient's copy of a shared image may go, as the rules check it today: where a shared
- * image may go and the cloud copies at all (its copy call is the owner's). Tencent Cloud: a
- * shared image not to other regions, and SyncImages only to other regions, so nowhere. (The
- * SyncImages reference says a shared image may be synced to its source region as the
- * recipient's own image: reading `copy.shared` alone would allow that.)
- */
-export function recipientCopyReach(profile: ProfileId): CopyReach {
+/** Whether the cloud copies any image to another region at all (Open Telekom Cloud IMS: in-region only). */
+export function copiesAcrossRegions(profile: ProfileId): boolean {
   const { owned, shared } = PROFILES[profile].copy;
-  if (owned === "any") return shared;
-  if (shared === "any") return owned;
-  return owned === shared ? owned : "none";
+  return copyReaches(owned, false) || copyReaches(shared, false);
+}
+
+/**
+ * The rule a copy breaks by where it goes, or undefined where the cloud makes it; read by the
+ * rules and the emulator's model alike, so that they agree. `shared`: the source is shared with
+ * the copier (not its own). A cloud with no cross-region copy refuses any copy to another region,
+ * shared or not, under one rule.
+ */
+export function copyRefusal(profile: ProfileId, shared: boolean, sameRegion: boolean): "cross-region-copy-unsupported" | "copy-of-shared-image" | "copy-same-region" | undefined {
+  const copy = PROFILES[profile].copy;
+  if (!sameRegion && !copiesAcrossRegions(profile)) return "cross-region-copy-unsupported";
+  if (shared) return copyReaches(copy.shared, sameRegion) ? undefined : "copy-of-shared-image";
+  return copyReaches(copy.owned, sameRegion) ? undefined : "copy-same-region";
 }

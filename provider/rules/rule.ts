@@ -13,6 +13,7 @@ export const RULE_IDS = [
   "copy-requires-acceptance",
   "copy-of-shared-image",
   "copy-same-region",
+  "cross-region-copy-unsupported",
   "delete-while-shared",
   "shared-image-immutable",
   "cross-site-share",

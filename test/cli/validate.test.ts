@@ -67,8 +67,8 @@ describe("image-share validate", () => {
     }
   });
 
-  it("broken.yaml and broken-tencentcloud.yaml report the rules they are written to break (exit 1)", async () => {
-    const r = await run("validate", ex("broken.yaml"), ex("broken-tencentcloud.yaml"), "--format", "json");
+  it("broken.yaml, broken-tencentcloud.yaml and broken-opentelekomcloud.yaml report the rules they are written to break (exit 1)", async () => {
+    const r = await run("validate", ex("broken.yaml"), ex("broken-tencentcloud.yaml"), ex("broken-opentelekomcloud.yaml"), "--format", "json");
     assert.equal(r.code, 1);
     const json = JSON.parse(r.stdout) as { violations: Array<{ rule: string; severity: string; file: string; line: number; column: number; resource: string; message: string; profile: string }>; summary: { errors: number; warnings: number } };
     const rules = new Set(json.violations.map((v) => v.rule));

@@ -22,7 +22,7 @@ import type { ImageStatus, Member, MemberTarget } from "../types";
 import type { ImageKind, MemberStatus, ProfileId, Site } from "../../rules/model";
 import { PROFILE_IDS } from "../../rules/model";
 import type { RuleId } from "../../rules/rule";
-import { PROFILES, copyReaches, usesProjects } from "../../rules/profiles";
+import { PROFILES, copyRefusal, usesProjects } from "../../rules/profiles";
 import { regionOnSite } from "../../rules/sites";
 
 /** 2: the projectAccounts, runningJobs and clientTokens indexes (derived when a version-1 state is read). */
@@ -740,23 +740,23 @@ export function copyImage(state: EmulatorState, who: Identity, input: CopyInput,
   const region = checkText(input.region, "copy destination region");
   const sameRegion = region === image.region;
   if (image.status !== "available") throw refuse("conflict", p, CODES.notReady, `image ${image.id} is ${image.status}: it can be copied once available`);
-  // Where the cloud copies (the profile's copy facts and their sources): Open Telekom Cloud IMS
-  // only within a region, for any image (gophertelekomcloud openstack/ims has only
-  // CopyImageInRegion); Tencent Cloud's SyncImages a custom image only to other regions, a shared
-  // one only into its source region as the caller's own (API reference 213/15711); Alibaba Cloud
-  // CopyImage a shared image only within its region (@alicloud/ecs20140526 client remarks).
+  // Where the cloud copies (the profile's copy facts and their sources, as the rules read them):
+  // Open Telekom Cloud IMS only within a region, for any image (gophertelekomcloud openstack/ims
+  // has only CopyImageInRegion); Tencent Cloud's SyncImages a custom image only to other regions,
+  // a shared one only into its source region as the caller's own (API reference 213/15711);
+  // Alibaba Cloud CopyImage a shared image only within its region (@alicloud/ecs20140526 client remarks).
   const copy = PROFILES[p].copy;
-  if (!sameRegion && copy.owned === "own-region") {
-    throw refuse("not-found", p, CODES.noCrossRegionCopy, `${PROFILES[p].title} has no cross-region copy: image ${image.id} can be replicated within ${image.region} only`);
-  }
-  if (!sharedWithCaller && !copyReaches(copy.owned, sameRegion)) {
-    throw refuse("invalid", p, CODES.copySameRegion, `${PROFILES[p].cloud} copies a custom image to other regions only; ${region} is the image's own region`, "copy-same-region");
-  }
-  if (sharedWithCaller && !copyReaches(copy.shared, sameRegion)) {
-    const how = copy.viaPrivateReplica
-      ? `replicate it to a private image in ${image.region} first, then copy that one`
-      : `${PROFILES[p].cloud} copies a shared image only within its region ${image.region}; copy it there first, then copy that image to ${region}`;
-    throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: ${how}`, "copy-of-shared-image");
+  switch (copyRefusal(p, sharedWithCaller, sameRegion)) {
+    case "cross-region-copy-unsupported":
+      throw refuse("not-found", p, CODES.noCrossRegionCopy, `${PROFILES[p].title} has no cross-region copy: image ${image.id} can be replicated within ${image.region} only`, "cross-region-copy-unsupported");
+    case "copy-same-region":
+      throw refuse("invalid", p, CODES.copySameRegion, `${PROFILES[p].cloud} copies a custom image to other regions only; ${region} is the image's own region`, "copy-same-region");
+    case "copy-of-shared-image": {
+      const how = copy.viaPrivateReplica
+        ? `replicate it to a private image in ${image.region} first, then copy that one`
+        : `${PROFILES[p].cloud} copies a shared image only within its region ${image.region}; copy it there first, then copy that image to ${region}`;
+      throw refuse("forbidden", p, CODES.copyOfShared, `image ${image.id} is shared with ${who.account}: ${how}`, "copy-of-shared-image");
+    }
   }
   if (copy.crossRegionFullNeedsVault && !sameRegion && image.kind === "full" && !input.vaultId) {
     throw refuse("invalid", p, CODES.vaultRequired, `image ${image.id} is a full-ECS image: a cross-region copy needs vault_id, the CBR vault in ${region} that is to hold its backup`);

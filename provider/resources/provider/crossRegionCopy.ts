@@ -72,7 +72,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
     b.observe(src, members, info.region);
   }
   b.copies.push({ name: SELF, source: src, region: news.targetRegion, by: news.account, as: PRODUCT, ...(news.name ? { imageName: news.name } : {}), ...(news.description ? { description: news.description } : {}) });
-  const property = (v: Violation): string => (v.rule === "copy-same-region" || v.rule === "cross-region-share" ? "targetRegion" : "sourceImageId");
+  const property = (v: Violation): string => (v.rule === "copy-same-region" || v.rule === "cross-region-copy-unsupported" || v.rule === "cross-region-share" ? "targetRegion" : "sourceImageId");
   const { failures, warnings } = toFailures(validate(b.topology(), b.observed), [], property);
   warn(`CrossRegionCopy of image ${q(src)} to ${news.targetRegion}`, warnings);
   return failures.length ? { inputs: news, failures } : { inputs: news };

@@ -1,6 +1,7 @@
 import { PROFILE_IDS } from "../model";
 import type { ContextRule } from "../context";
-import { refLabel } from "../text";
+import { copiesAcrossRegions } from "../profiles";
+import { cloud, refLabel } from "../text";
 
 export const rule: ContextRule = {
   id: "cross-region-share",
@@ -12,7 +13,7 @@ export const rule: ContextRule = {
   severity: "error",
   docs: {
     why:
-      "A share names no region: the image is shared in its own region and recipients use it only there (all seeds). huaweicloud / opentelekomcloud projects are per region, so a member project of another region cannot receive it; on opentelekomcloud a bare account member means the account's project in the image's region, and an account with none there cannot be a member. The way across regions: copy the image to the member's region first, then share the copy.",
+      "A share names no region: the image is shared in its own region and recipients use it only there (all seeds). huaweicloud / opentelekomcloud projects are per region, so a member project of another region cannot receive it; on opentelekomcloud a bare account member means the account's project in the image's region, and an account with none there cannot be a member. The way across regions: copy the image to the member's region first, then share the copy; on opentelekomcloud, which copies within a region only (cross-region-copy-unsupported), share with the member's project in the image's region.",
     failing: `profile: opentelekomcloud
 accounts:
   platform: { id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { platform-de: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: eu-de } } }
@@ -25,13 +26,11 @@ shares:
     passing: `profile: opentelekomcloud
 accounts:
   platform: { id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { platform-de: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: eu-de }, platform-nl: { id: "5a1b2c3d4e5f60718293a4b5c6d7e8f9", region: eu-nl } } }
-  team-a: { id: "2a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { team-a-nl: { id: "3a1b2c3d4e5f60718293a4b5c6d7e8f9", region: eu-nl } } }
+  team-a: { id: "2a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { team-a-nl: { id: "3a1b2c3d4e5f60718293a4b5c6d7e8f9", region: eu-nl }, team-a-de: { id: "4a1b2c3d4e5f60718293a4b5c6d7e8f9", region: eu-de } } }
 images:
   golden: { id: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a", region: eu-de, owner: platform, kind: system, name: golden-ubuntu }
-copies:
-  - { name: golden-to-nl, source: golden, region: eu-nl, as: golden-nl }
 shares:
-  - { name: golden-nl-to-team-a, image: golden-nl, members: [{ account: team-a, project: team-a-nl }] }
+  - { name: golden-to-team-a, image: golden, members: [{ account: team-a, project: team-a-de }] }   # team-a's eu-de project
 `,
   },
   *check(ctx) {
@@ -47,7 +46,7 @@ shares:
             resource: share.name,
             path: edge.path,
             profile: image.profile,
-            fix: `give ${account} a project in ${image.region} (accounts.${account}.projects), or copy image ${image.key} to a region where ${account} has a project first, then share the copy`,
+            fix: `give ${account} a project in ${image.region} (accounts.${account}.projects)${copiesAcrossRegions(image.profile) ? `, or copy image ${image.key} to a region where ${account} has a project first, then share the copy` : ""}`,
           };
           continue;
         }
@@ -57,7 +56,9 @@ shares:
           resource: share.name,
           path: edge.path,
           profile: image.profile,
-          fix: `copy image ${image.key} to ${member.region} first (a copy with source: ${image.key}, region: ${member.region}), then share the copy with ${label}`,
+          fix: copiesAcrossRegions(image.profile)
+            ? `copy image ${image.key} to ${member.region} first (a copy with source: ${image.key}, region: ${member.region}), then share the copy with ${label}`
+            : `share image ${image.key} with a project of ${member.account.key} in ${image.region} instead: ${cloud(image)} copies images only within a region`,
         };
       }
     }
@@ -72,7 +73,7 @@ shares:
           resource: acceptance.name,
           path,
           profile: image.profile,
-          fix: `give ${label} a project in ${image.region}, or accept a copy of ${image.key} in a region where ${label} has a project`,
+          fix: `give ${label} a project in ${image.region}${copiesAcrossRegions(image.profile) ? `, or accept a copy of ${image.key} in a region where ${label} has a project` : ""}`,
         };
       } else {
         yield {
@@ -80,7 +81,9 @@ shares:
           resource: acceptance.name,
           path,
           profile: image.profile,
-          fix: `copy image ${image.key} to ${member.region} first, share the copy with ${label}, and accept that copy`,
+          fix: copiesAcrossRegions(image.profile)
+            ? `copy image ${image.key} to ${member.region} first, share the copy with ${label}, and accept that copy`
+            : `accept it as a project of ${member.account.key} in ${image.region} instead: ${cloud(image)} copies images only within a region`,
         };
       }
     }

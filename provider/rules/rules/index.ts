@@ -11,6 +11,7 @@ import { rule as acceptanceUnsupported } from "./acceptance-unsupported";
 import { rule as copyRequiresAcceptance } from "./copy-requires-acceptance";
 import { rule as copyOfSharedImage } from "./copy-of-shared-image";
 import { rule as copySameRegion } from "./copy-same-region";
+import { rule as crossRegionCopyUnsupported } from "./cross-region-copy-unsupported";
 import { rule as deleteWhileShared } from "./delete-while-shared";
 import { rule as sharedImageImmutable } from "./shared-image-immutable";
 import { rule as crossSiteShare } from "./cross-site-share";
@@ -30,6 +31,7 @@ export const RULE_DEFINITIONS: readonly ContextRule[] = [
   copyRequiresAcceptance,
   copyOfSharedImage,
   copySameRegion,
+  crossRegionCopyUnsupported,
   deleteWhileShared,
   sharedImageImmutable,
   crossSiteShare,

@@ -1,6 +1,6 @@
 import { PROFILE_IDS } from "../model";
 import type { ContextRule } from "../context";
-import { PROFILES, recipientCopyReach } from "../profiles";
+import { PROFILES, copyRefusal } from "../profiles";
 import { cloud } from "../text";
 
 export const rule: ContextRule = {
@@ -12,7 +12,7 @@ export const rule: ContextRule = {
   severity: "error",
   docs: {
     why:
-      "Every seed says only the image's owner can share it. The owner of a copy's product is the copying account, so on huaweicloud / opentelekomcloud the way to pass on an image shared with you is to accept it, replicate it to a private image (a copy by you, in the same region) and share that copy (share-chain then warns about the data that travels on). tencentcloud: a shared image cannot be copied either, so only the owner can share it with more accounts; alicloud: no way around is documented.",
+      "Every seed says only the image's owner can share it. The owner of a copy's product is the copying account, so on huaweicloud / opentelekomcloud the way to pass on an image shared with you is to accept it, replicate it to a private image (a copy by you, in the same region) and share that copy (share-chain then warns about the data that travels on). On alicloud and tencentcloud the recipient's copy of a shared image within its region is its own image too (CopyImage and SyncImages API references, not the FAQs), which it may share.",
     failing: `profile: huaweicloud
 accounts:
   platform: { id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { platform-bj: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } } }
@@ -49,11 +49,14 @@ copies:
       if (!image || byKey === image.ownerKey) continue;
       const sharedWithBy = share.by !== undefined && image.isSharedWith(share.by);
       let message = `share ${share.name}: account ${byKey} shares image ${image.key}, which ${image.ownerKey} owns${sharedWithBy ? ` (it was shared with ${byKey})` : ""}; only the owner can share an image on ${cloud(image)}`;
+      const facts = PROFILES[image.profile];
       let fix: string | undefined;
-      if (PROFILES[image.profile].copy.viaPrivateReplica) {
-        fix = `accept ${image.key} as ${byKey}, replicate it to a private image (a copy with source: ${image.key}, by: ${byKey}, region: ${image.region}), and share that copy instead`;
-      } else if (recipientCopyReach(image.profile) === "none") {
-        message += " (and a shared image cannot be copied: only the owner can share it with more accounts)";
+      if (copyRefusal(image.profile, true, true) === undefined) {
+        // The recipient's in-region copy is its own image, which it may share.
+        const copy = `a copy with source: ${image.key}, by: ${byKey}, region: ${image.region}`;
+        fix = facts.copy.viaPrivateReplica
+          ? `accept ${image.key} as ${byKey}, replicate it to a private image (${copy}), and share that copy instead`
+          : `copy ${image.key} within its region as ${byKey} (${copy}): the copy is ${byKey}'s own image; share that copy instead`;
       } else {
         message += " (no way around it is documented)";
       }
