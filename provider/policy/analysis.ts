@@ -48,7 +48,7 @@ const ABSENCE_RULES: RuleId[] = ["acceptance-without-share", "pending-acceptance
 /** Rules that sum or compare a share's members. */
 const MEMBER_RULES: RuleId[] = ["member-limit", "member-limit-headroom", "member-conflict", "self-share", "cross-region-share", "cross-site-share", "share-chain", "pending-acceptance"];
 /** Rules that compare an image's region with another. */
-const REGION_RULES: RuleId[] = ["cross-region-share", "copy-of-shared-image", "copy-same-region", "cross-site-share"];
+const REGION_RULES: RuleId[] = ["cross-region-share", "copy-of-shared-image", "copy-same-region", "cross-region-copy-unsupported", "cross-site-share"];
 
 const RULE_PROFILES = new Map<RuleId, readonly ProfileId[]>(RULES.map((r) => [r.id as RuleId, r.profiles]));
 
@@ -327,13 +327,13 @@ class CloudView {
       const act = item.act;
       const name = this.name(item);
       if (act.regions === UNKNOWN) {
-        this.note(["copy-same-region", "copy-of-shared-image", "copy-requires-acceptance", "untrusted-source"], `${name}: its destination regions are not known until apply`, item, "destinationRegions");
+        this.note(["copy-same-region", "copy-of-shared-image", "cross-region-copy-unsupported", "copy-requires-acceptance", "untrusted-source"], `${name}: its destination regions are not known until apply`, item, "destinationRegions");
         this.products.set(item.urn, []);
         continue;
       }
       const destinations = act.regions.filter(known);
       if (destinations.length < act.regions.length) {
-        this.note(["copy-same-region", "copy-of-shared-image", "copy-requires-acceptance", "untrusted-source"], `${name}: its destination region is not known until apply`, item, "targetRegion");
+        this.note(["copy-same-region", "copy-of-shared-image", "cross-region-copy-unsupported", "copy-requires-acceptance", "untrusted-source"], `${name}: its destination region is not known until apply`, item, "targetRegion");
       }
       const single = destinations.length === 1;
       this.products.set(
