@@ -12,11 +12,8 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { z } from "zod";
 import { RULE_IDS } from "../rules";
 import type { TopologyInputError } from "../topology/load";
-import { readYaml } from "../topology/yaml";
-import { schemaErrors } from "../topology/schemaErrors";
 import { fileError, formatPath, type PathSegment } from "../topology/errors";
 import { didYouMean } from "../topology/suggest";
 
@@ -24,12 +21,16 @@ export const CONFIG_FILE = ".image-share.yaml";
 export const FAIL_ON = ["error", "warning", "never"] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-const ConfigSchema = z.strictObject({
-  rules: z.record(z.string(), z.enum(["off", "warning", "error"])).optional(),
-  failOn: z.enum(FAIL_ON).optional(),
-  format: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
-  baseline: z.string().min(1).optional(),
-});
+/** The config's schema; zod and the YAML reader load only when there is a config file to read. */
+function configSchema() {
+  const { z } = require("zod") as typeof import("zod");
+  return z.strictObject({
+    rules: z.record(z.string(), z.enum(["off", "warning", "error"])).optional(),
+    failOn: z.enum(FAIL_ON).optional(),
+    format: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    baseline: z.string().min(1).optional(),
+  });
+}
 
 export interface Config {
   file?: string;
@@ -81,10 +82,13 @@ export function readConfig(file: string): Config | { errors: TopologyInputError[
   } catch (e) {
     return { errors: [fileError(file, `cannot read the config file (${(e as { code?: string }).code ?? String(e)})`)] };
   }
+  const { readYaml } = require("../topology/yaml") as typeof import("../topology/yaml");
+  const { schemaErrors } = require("../topology/schemaErrors") as typeof import("../topology/schemaErrors");
   const read = readYaml(file, text);
   if ("errors" in read) return read;
   const data = read.data ?? {};
   const at = (segments: PathSegment[], message: string): TopologyInputError => ({ file, ...(read.positions.locate(segments) ?? {}), path: formatPath(segments), segments, message });
+  const ConfigSchema = configSchema();
   const parsed = ConfigSchema.safeParse(data);
   if (!parsed.success) return { errors: schemaErrors(parsed.error, data, at, ConfigSchema) };
   const errors: TopologyInputError[] = [];

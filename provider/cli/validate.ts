@@ -11,11 +11,6 @@ import type { Command } from "./main";
 import { buildReport } from "./check";
 import type { ValidateReport } from "./format/report";
 import { COLOUR, PLAIN, formatInputErrors, formatText, useColour } from "./format/text";
-import { formatJson } from "./format/json";
-import { formatSarif } from "./format/sarif";
-import { formatGithub } from "./format/github";
-import { formatMarkdown } from "./format/markdown";
-import { packageVersion } from "./format/version";
 import { FAIL_ON, commonDir, findConfig, readConfig, type Config, type FailOn } from "./config";
 import { readBaseline, writeBaseline } from "./baseline";
 import { formatInputError } from "../topology/load";
@@ -157,16 +152,19 @@ export function exitCode(report: ValidateReport, failOn: FailOn = "error"): numb
   return failOn === "warning" && report.summary.warnings > 0 ? 1 : 0;
 }
 
+/** Each format's module loads when it is asked for (the markdown summary's graph, SARIF's rule docs). */
 function render(format: Format, report: ValidateReport, io: Io, colour: boolean | undefined, toFile: boolean): string {
   switch (format) {
     case "json":
-      return formatJson(report);
-    case "sarif":
-      return formatSarif(report, packageVersion());
+      return (require("./format/json") as typeof import("./format/json")).formatJson(report);
+    case "sarif": {
+      const { packageVersion } = require("./format/version") as typeof import("./format/version");
+      return (require("./format/sarif") as typeof import("./format/sarif")).formatSarif(report, packageVersion());
+    }
     case "github":
-      return formatGithub(report);
+      return (require("./format/github") as typeof import("./format/github")).formatGithub(report);
     case "markdown":
-      return formatMarkdown(report, io.env);
+      return (require("./format/markdown") as typeof import("./format/markdown")).formatMarkdown(report, io.env);
     default: {
       const style = !toFile && (colour ?? useColour(io.stdout.isTTY, io.env)) ? COLOUR : PLAIN;
       return formatText(report, style, toFile ? 100 : (io.stdout.columns ?? 100));

@@ -1,7 +1,8 @@
 /**
  * JSON topology files: JSON.parse (fast: a million share edges are tens of megabytes), then one
- * pass over the text that finds what JSON.parse lets through silently (a duplicate key) and
- * records where each node starts and ends, for positions (positions.ts).
+ * pass over the text that records where each node starts and ends, for positions (positions.ts),
+ * and counts the keys written, to find what JSON.parse lets through silently: a duplicate key
+ * (the parsed data then holds fewer keys than the text; a second pass finds which).
  */
 import { fileError, formatPath, type PathSegment, type TopologyInputError } from "./errors";
 import { KIND_MAPPING, KIND_SCALAR, KIND_SEQUENCE, NodeIndexBuilder, indexedPositions, lineColumn, type IndexSource, type TopologyPositions } from "./positions";
@@ -18,16 +19,42 @@ export function readJson(file: string, text: string): JsonResult {
   // The root, the sections and their items: a million share edges make a few hundred thousand
   // nodes, not millions. Deeper places are found by indexing one item when asked.
   const index = new NodeIndexBuilder({ scalars: false, maxDepth: 3, capacity: text.length >> 7 });
-  const dup = scanJson(text, index, 0, text.length);
-  if (dup) return { error: { file, ...lineColumn(text, dup.offset), path: formatPath(dup.segments), segments: dup.segments, message: `duplicate key "${dup.key}"` } };
+  const written = scanJson(text, index, 0, text.length, false).keys;
+  if (written !== keysIn(data)) {
+    // JSON.parse kept the last of two keys of one object: find the first, with its place.
+    const dup = scanJson(text, new NodeIndexBuilder({ scalars: false, maxDepth: 0 }), 0, text.length, true).duplicate;
+    if (dup) return { error: { file, ...lineColumn(text, dup.offset), path: formatPath(dup.segments), segments: dup.segments, message: `duplicate key "${dup.key}"` } };
+  }
   return { data, positions: indexedPositions(file, text, index, JSON_SOURCE) };
+}
+
+/** The keys of every object in parsed JSON (without recursion: nesting may be deep). */
+function keysIn(root: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === "object" && x !== null) stack.push(x);
+      }
+    } else if (typeof v === "object" && v !== null) {
+      for (const k in v) {
+        n++;
+        const x: unknown = (v as Record<string, unknown>)[k];
+        if (typeof x === "object" && x !== null) stack.push(x);
+      }
+    }
+  }
+  return n;
 }
 
 const JSON_SOURCE: IndexSource = {
   keyAt: jsonKeyAt,
   indexNode(text, start, end) {
     const index = new NodeIndexBuilder({ scalars: false, capacity: (end - start) >> 3 });
-    scanJson(text, index, start, end);
+    scanJson(text, index, start, end, false);
     return index;
   },
 };
@@ -65,14 +92,22 @@ function jsonKeyAt(text: string, start: number): string | undefined {
 /** Objects with more keys than this check a new key against a Set, not against each earlier key. */
 const FEW_KEYS = 16;
 
+interface Duplicate {
+  key: string;
+  offset: number;
+  segments: PathSegment[];
+}
+
 /**
  * One pass over text that JSON.parse accepted: every node above the index's maxDepth into the
- * index (keys as scalar nodes before their values), and the first duplicate key of an object
- * with its path. JSON.parse keeps the last of duplicate keys silently; a topology file must not
- * (two images of one key are a mistake). A new key is compared with the text of the object's
- * earlier keys: no string is made per key, and no Set per small object.
+ * index (keys as scalar nodes before their values), the keys counted, and with `findDuplicate`
+ * the first duplicate key of an object with its path. JSON.parse keeps the last of duplicate keys
+ * silently; a topology file must not (two images of one key are a mistake). A new key is
+ * compared with the text of the object's earlier keys: no string is made per key, and no Set per
+ * small object.
  */
-function scanJson(text: string, index: NodeIndexBuilder, from: number, to: number): { key: string; offset: number; segments: PathSegment[] } | undefined {
+function scanJson(text: string, index: NodeIndexBuilder, from: number, to: number, findDuplicate: boolean): { keys: number; duplicate?: Duplicate } {
+  let keys = 0;
   const record = index.maxDepth;
   // Per open container: whether it is an object, its items so far (arrays), where its keys begin in keyRanges.
   const isObject: boolean[] = [];
@@ -97,7 +132,11 @@ function scanJson(text: string, index: NodeIndexBuilder, from: number, to: numbe
         break;
       case 0x22 /* " */: {
         const end = stringEnd(text, i);
-        if (expectKey) {
+        if (expectKey && !findDuplicate) {
+          keys++;
+          expectKey = false;
+        } else if (expectKey) {
+          keys++;
           const base = keyBase[depth - 1];
           let big = bigKeys[depth - 1];
           if (big === undefined && keyTop - base >= 2 * FEW_KEYS) {
@@ -107,10 +146,10 @@ function scanJson(text: string, index: NodeIndexBuilder, from: number, to: numbe
           }
           if (big !== undefined) {
             const key = jsonKeyAt(text, i)!;
-            if (big.has(key)) return duplicateAt(text, i);
+            if (big.has(key)) return { keys, duplicate: duplicateAt(text, i) };
             big.add(key);
           } else {
-            for (let k = base; k < keyTop; k += 2) if (sameKey(text, keyRanges[k], keyRanges[k + 1], i, end)) return duplicateAt(text, i);
+            for (let k = base; k < keyTop; k += 2) if (sameKey(text, keyRanges[k], keyRanges[k + 1], i, end)) return { keys, duplicate: duplicateAt(text, i) };
           }
           if (keyTop + 2 > keyRanges.length) {
             const more = new Int32Array(keyRanges.length * 2);
@@ -131,6 +170,15 @@ function scanJson(text: string, index: NodeIndexBuilder, from: number, to: numbe
       case 0x7b /* { */:
       case 0x5b /* [ */: {
         hasValue = true;
+        // A list of strings below the index (a share's members: most of a big file) holds no
+        // key and no node to record: skipped in one go, to its closing bracket.
+        if (c === 0x5b && depth >= record) {
+          const close = stringListEnd(text, i, to);
+          if (close !== -1) {
+            i = close;
+            break;
+          }
+        }
         if (depth < record) index.openNode(i);
         const object = c === 0x7b;
         isObject.push(object);
@@ -171,7 +219,24 @@ function scanJson(text: string, index: NodeIndexBuilder, from: number, to: numbe
       }
     }
   }
-  return undefined;
+  return { keys };
+}
+
+/** The offset of the `]` closing the list that opens at `open`, if it holds strings only; else -1. */
+function stringListEnd(text: string, open: number, to: number): number {
+  let j = open + 1;
+  while (j < to && isJsonSpace(text.charCodeAt(j))) j++;
+  if (text.charCodeAt(j) === 0x5d) return j;
+  for (;;) {
+    if (text.charCodeAt(j) !== 0x22) return -1;
+    j = stringEnd(text, j);
+    while (j < to && isJsonSpace(text.charCodeAt(j))) j++;
+    const c = text.charCodeAt(j);
+    if (c === 0x5d) return j;
+    if (c !== 0x2c) return -1;
+    j++;
+    while (j < to && isJsonSpace(text.charCodeAt(j))) j++;
+  }
 }
 
 function isLiteralEnd(c: number): boolean {
@@ -200,7 +265,7 @@ function hasEscape(text: string, start: number, end: number): boolean {
 }
 
 /** The duplicate key at `offset` with the path of its object (found again: this is the rare case). */
-function duplicateAt(text: string, offset: number): { key: string; offset: number; segments: PathSegment[] } {
+function duplicateAt(text: string, offset: number): Duplicate {
   const segments: PathSegment[] = [];
   const frames: Array<{ object: boolean; index: number }> = [];
   let key: string | undefined;

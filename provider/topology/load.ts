@@ -13,13 +13,11 @@ import * as path from "node:path";
 import type { Topology } from "../rules/model";
 import { byPosition, fileError, formatPath, type PathSegment, type TopologyInputError } from "./errors";
 import type { TopologyPositions } from "./positions";
-import { TopologySchema, type TopologyInput } from "./schema";
-import { accepts } from "./accepts";
-import { describeValue, schemaErrors } from "./schemaErrors";
+import type { TopologyInput } from "./schema";
+import { acceptsTopology } from "./accepts";
 import { resolveReferences } from "./references";
 import { toTopology } from "./convert";
 import { readJson } from "./json";
-import { readYaml } from "./yaml";
 
 export { formatInputError, formatPath, type PathSegment, type Position, type TopologyInputError } from "./errors";
 export type { TopologyPositions } from "./positions";
@@ -84,6 +82,9 @@ export function loadTopologyText(text: string, file = "<input>", options: LoadOp
     if ("error" in read) return { errors: [read.error] };
     return loadTopologyData(read.data, read.positions);
   }
+  // Loaded only for YAML (with js-yaml and yaml), as zod only for a file the fast check refuses:
+  // a command's start-up is part of what users wait for.
+  const { readYaml } = require("./yaml") as typeof import("./yaml");
   const read = readYaml(file, text);
   if ("errors" in read) return read;
   return loadTopologyData(read.data, read.positions);
@@ -108,12 +109,15 @@ export function loadTopologyData(data: unknown, positions: TopologyPositions): L
   });
   if (data === null || data === undefined) return { errors: [at([], "the file holds no topology: it needs at least profile, accounts and images")] };
   if (typeof data !== "object" || Array.isArray(data)) {
+    const { describeValue } = require("./schemaErrors") as typeof import("./schemaErrors");
     return { errors: [at([], `expected a mapping (profile, accounts, images, ...) at the top level, got ${describeValue(data)}`)] };
   }
   // A valid file passes the fast check compiled from the schema; zod reads anything else, and says what is wrong.
   let input: TopologyInput;
-  if (accepts(TopologySchema, data)) input = data as TopologyInput;
+  if (acceptsTopology(data)) input = data as TopologyInput;
   else {
+    const { TopologySchema } = require("./schema") as typeof import("./schema");
+    const { schemaErrors } = require("./schemaErrors") as typeof import("./schemaErrors");
     const parsed = TopologySchema.safeParse(data);
     if (!parsed.success) return { errors: byPosition(schemaErrors(parsed.error, data, at)) };
     input = parsed.data;

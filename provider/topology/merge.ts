@@ -43,12 +43,13 @@ const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o,
 export function mergeTopologies(files: LoadedFile[]): MergeResult {
   if (files.length === 1) {
     const only = files[0];
-    const elementAt = elementsOf(only.topology, only.file);
+    // Made when first asked (findings without a path, suppressions): not for every file.
+    let elementAt: Map<string, Origin> | undefined;
     return {
       topology: only.topology,
       files,
       origin: (segments) => ({ file: only.file, segments: [...segments] }),
-      resourceOrigin: (resource) => elementAt.get(resource),
+      resourceOrigin: (resource) => (elementAt ??= elementsOf(only.topology, only.file)).get(resource),
     };
   }
   const errors: TopologyInputError[] = [];

@@ -9,7 +9,7 @@
  * file with directives, which `yaml` reads anyway, and as the fallback should an index not fit
  * the data it was built beside (see NodeIndexBuilder.unreliable).
  */
-import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node as YamlNode } from "yaml";
+import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import type { PathSegment, Position } from "./errors";
 
 /** Finds the line and column of a path in the file (e.g. a violation's `path`). */
@@ -48,8 +48,14 @@ export function nodePositions(file: string, doc: Document, counter: LineCounter)
   };
 }
 
+/** `yaml`, loaded when a document model is needed (a JSON file never needs one). */
+function yamlLib(): typeof import("yaml") {
+  return require("yaml") as typeof import("yaml");
+}
+
 /** Offset of the deepest node of the path present in the document. */
 function offsetOf(doc: Document, segments: readonly PathSegment[]): number | undefined {
+  const { isMap, isSeq, isPair, isScalar } = yamlLib();
   let node: unknown = doc.contents;
   let offset: number | undefined = rangeStart(node);
   for (let i = 0; i < segments.length; i++) {
@@ -86,6 +92,7 @@ export function lazyPositions(file: string, text: string): TopologyPositions {
     locate(segments) {
       if (inner === undefined) {
         try {
+          const { LineCounter, parseDocument } = yamlLib();
           const counter = new LineCounter();
           const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
           inner = nodePositions(file, doc, counter);

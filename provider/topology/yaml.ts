@@ -3,7 +3,7 @@
  * YAML 1.2 core schema reads them); a file with directives (`%YAML 1.1` changes what `yes`
  * means) is read by `yaml` alone, as it always was. Syntax errors come back placed.
  */
-import { LineCounter, parseDocument, type Document } from "yaml";
+import type { Document } from "yaml";
 import { fileError, firstLine, type TopologyInputError } from "./errors";
 import type { LoadOptions } from "js-yaml";
 import {
@@ -66,6 +66,7 @@ function hasYamlContent(text: string): boolean {
 
 /** Directives are rare, and `%YAML 1.1` changes the schema: `yaml` reads such a file, data and positions. */
 function readWithDirectives(file: string, text: string): YamlResult {
+  const { LineCounter, parseDocument } = require("yaml") as typeof import("yaml");
   const counter = new LineCounter();
   let doc: Document;
   try {

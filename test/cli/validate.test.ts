@@ -213,6 +213,29 @@ describe("image-share validate", () => {
     assert.match(bad.stderr, /no-such-file\.yaml: no such file/);
     assert.doesNotMatch(bad.stderr, /\n\s+at /);
   });
+
+  it("loads only what the file needs: a valid JSON file never loads zod or a YAML parser, a broken one loads zod to say why", function () {
+    this.timeout(240000);
+    if (binStale()) spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: ROOT, stdio: "pipe" });
+    // Start-up is part of what a user waits for on every pull request (bench:validate measures it).
+    const packagesLoaded = (file: string) => {
+      const script = `const cli = require("./bin/provider/cli/main.js");
+        cli.main(["validate", ${JSON.stringify(file)}, "--format", "json", "--no-config"]).then(() => {
+          const names = Object.keys(require.cache).filter((f) => f.includes("node_modules")).map((f) => f.split("node_modules/").pop().split("/")[0]);
+          process.stderr.write("LOADED " + JSON.stringify([...new Set(names)]) + "\\n");
+        });`;
+      const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+      const line = /LOADED (.*)/.exec(r.stderr);
+      assert.ok(line, r.stderr);
+      return JSON.parse(line[1]) as string[];
+    };
+    const valid = path.join(dir, "valid.json");
+    writeFileSync(valid, JSON.stringify({ profile: "alicloud", accounts: { a: { id: "1000000000000001" }, b: { id: "1000000000000002" } }, images: { g: { id: "m-golden0000000001", region: "cn-hangzhou", owner: "a", kind: "system", name: "g" } }, shares: [{ name: "s", image: "g", members: ["b", "a"] }] }));
+    assert.deepEqual(packagesLoaded(valid), []);
+    const broken = path.join(dir, "broken.json");
+    writeFileSync(broken, JSON.stringify({ profile: "alicloud", accounts: {}, images: { g: { id: "m-golden0000000001" } } }));
+    assert.deepEqual(packagesLoaded(broken), ["zod"]);
+  });
 });
 
 describe("image-share rules", () => {
