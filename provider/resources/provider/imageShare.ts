@@ -21,6 +21,10 @@
  * the next up adds it back) and reports members present that no share declares, without adopting
  * them. Dynamic resources cannot be imported (pulumi/pulumi#16175): declaring members already
  * shared is how a stack takes them over.
+ *
+ * A share the program no longer declares (renamed without an alias, or its members moved to
+ * another share) is deleted at the end of the up; its delete leaves on the image the members
+ * another share of the stack manages in this run (`claims`), so they stay shared throughout.
  */
 import { randomBytes } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -32,6 +36,7 @@ import { isUnknown } from "../wire";
 import { getImage, invalidate, listMembers } from "./cache";
 import { ProviderError, describe, failure, log, partial } from "./errors";
 import { shapeFailures, type CheckFailure } from "./inputs";
+import { cloudKey, resolveConnection } from "./credentials";
 import { ASSUMED_KIND, SELF, TopologyBuilder, knownMember, stackOf, toFailures } from "./rulesAdapter";
 import {
   PROVIDER_KEY,
@@ -146,7 +151,8 @@ function sameMembers(a: unknown, b: unknown): boolean {
   return ka.size === kb.size && [...ka].every((k) => kb.has(k));
 }
 
-async function diff(_id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult> {
+async function diff(id: string, olds: Outputs, news: Inputs): Promise<dynamic.DiffResult> {
+  claim(id, olds, managedOf(olds.members));
   const { replaces, connectionChanged } = identityDiff(olds, news, REPLACE_KEYS);
   const changes = replaces.length > 0 || !sameMembers(olds.members, news.members) || connectionChanged;
   // Delete before replace: the new share must not find the old one's members "already present"
@@ -203,6 +209,38 @@ function declaredElsewhere(news: Inputs): Set<string> {
   return out;
 }
 
+/**
+ * The members each share's state holds in this run, by share id, per provider process: the engine
+ * starts one host per run and deletes the resources the program no longer declares after every
+ * other step, so by then every share still declared has had its diff, create or update here.
+ * Filled only from what the engine's state holds (diff's olds) or is given to hold (create's and
+ * update's results, partial ones included), never from a declaration alone: a member a delete
+ * leaves on the image for another share is one that share's own delete (a destroy) removes.
+ * Best effort: a delete that finds no claim (another process, a destroy) removes all it manages.
+ */
+const claims = new Map<string, { image: string; members: Set<string> }>();
+
+function imageKey(props: Inputs | Outputs): string | undefined {
+  try {
+    return cloudKey(resolveConnection(props)) + "\u0000" + props.imageId;
+  } catch {
+    return undefined; // unresolvable here (bad credentials): no claim, as if in another process
+  }
+}
+
+function claim(id: string, props: Inputs | Outputs, members: MemberTarget[]): void {
+  const image = imageKey(props);
+  if (image) claims.set(id, { image, members: new Set(members.map(memberKey)) });
+}
+
+/** Members of the image that shares other than `id` claim in this run. */
+function claimedByOthers(id: string, props: Outputs): Set<string> {
+  const image = imageKey(props);
+  const out = new Set<string>();
+  for (const [other, c] of claims) if (other !== id && c.image === image) for (const k of c.members) out.add(k);
+  return out;
+}
+
 async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   assertKnown("an ImageShare's inputs", { ...inputs, stack: undefined });
   const { connection, service } = await connect(inputs);
@@ -219,6 +257,8 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   const id = `${imageId}/share-${randomBytes(4).toString("hex")}`;
   // Every declared member is managed from here on, those found on the image included.
   const outs = { ...inputs, members: declared, imageKind: info.kind } as Outputs;
+  // Success or partial failure, the state claims every declared member.
+  claim(id, inputs, declared);
   try {
     if (toAdd.length) await service.addMembers(imageId, toAdd);
   } catch (e) {
@@ -262,9 +302,11 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
     invalidate(connection, imageId);
     const message = describe(`updating the members of image ${q(imageId)} (${toAdd.length} to add, ${toRemove.length} to remove)`, e);
     // Still managed: the members leaving (their removal may not have applied) and every declared one.
+    claim(id, news, distinct([...leaving, ...desired]));
     throw partial(`${message}; the next \`pulumi up\` finishes the change`, id, withProvider(outs(distinct([...leaving, ...desired])), news), [message]);
   }
   invalidate(connection, imageId);
+  claim(id, news, desired);
   return { outs: outs(desired) };
 }
 
@@ -296,19 +338,25 @@ async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Out
   return { id, props: outs };
 }
 
-async function del(_id: string, props: Outputs): Promise<void> {
+async function del(id: string, props: Outputs): Promise<void> {
   const { connection, service } = await connect(props);
   const imageId = props.imageId;
-  const toRemove = managedOf(props.members);
-  if (toRemove.length === 0) return;
-  try {
-    await service.removeMembers(imageId, toRemove);
-  } catch (e) {
-    if (isNotFound(e)) return; // the image is gone, and its members with it
-    throw failure(`removing ${toRemove.length} member(s) from image ${q(imageId)}`, e);
-  } finally {
-    invalidate(connection, imageId);
+  const others = claimedByOthers(id, props);
+  const managed = managedOf(props.members);
+  const kept = managed.filter((m) => others.has(memberKey(m)));
+  const toRemove = managed.filter((m) => !others.has(memberKey(m)));
+  if (kept.length) log(`ImageShare of image ${q(imageId)}: ${kept.length} member(s) stay shared, another share of the stack manages them now: ${names(kept)}`);
+  if (toRemove.length) {
+    try {
+      await service.removeMembers(imageId, toRemove);
+    } catch (e) {
+      // The image gone, its members are gone with it.
+      if (!isNotFound(e)) throw failure(`removing ${toRemove.length} member(s) from image ${q(imageId)}`, e);
+    } finally {
+      invalidate(connection, imageId);
+    }
   }
+  claims.delete(id);
 }
 
 export const imageShareProvider: dynamic.ResourceProvider<Inputs, Outputs> = { check, diff, create, read, update, delete: del };
