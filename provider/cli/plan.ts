@@ -1,6 +1,6 @@
 /**
- * `image-share plan FILE... [--format text|json] [--db PATH]` (`--emulator PATH` is the same): the read-only pull-request
- * check. It reads what the backend holds for each image of the file (members and their status,
+ * `image-share plan PATH... [--format text|json] [--db PATH]` (`--emulator PATH` is the same): the read-only pull-request
+ * check. The files (directories walked) are one view per cloud, as for validate. It reads what the backend holds for each image of the file (members and their status,
  * the image's name), prints per resource what an apply would do (members to add, copies to make,
  * acceptances to give), lists members present that the file does not declare ("outside the
  * file": counted toward the limits, never removed), and every violation of the rules with what
@@ -75,7 +75,9 @@ export interface ExistingDifference {
 }
 
 export interface PlanResult {
+  /** The view's files, joined: one cloud's files are planned as one view, as validate checks them. */
   file: string;
+  files: string[];
   shares: PlannedShare[];
   acceptances: PlannedAcceptance[];
   copies: PlannedCopy[];
@@ -162,7 +164,7 @@ export function observedFrom(topology: Topology, readings: Record<string, ImageR
 
 /** What an apply of the file would do, given what the backend holds. Pure. */
 export function planTopology(
-  file: string,
+  files: string | string[],
   topology: Topology,
   mapping: TopologyMapping,
   readings: Record<string, ImageReading>,
@@ -214,8 +216,10 @@ export function planTopology(
   const existing = existingDifferences(topology, mapping, readings);
 
   const errors = violations.filter((v) => v.severity === "error").length;
+  const fileList = typeof files === "string" ? [files] : files;
   return {
-    file,
+    file: fileList.join(" + "),
+    files: fileList,
     shares,
     acceptances,
     copies,
@@ -320,14 +324,15 @@ interface ParsedArgs {
   emulatorPath: string;
 }
 
-const USAGE = "plan FILE... [--format text|json] [--db PATH]";
+const USAGE = "plan PATH... [--format text|json] [--db PATH]";
 
 const HELP = `usage: image-share ${USAGE}
 
 Reads what the emulator holds for each image of the files (read-only) and prints what an apply
 would do, in its order: copies, shares (members to add), acceptances; members present that no
-share declares (counted toward the limits, never removed); and every violation with the
-cloud's state taken into account.
+share declares (counted toward the limits, never removed); where an image's existingMembers
+list differs from the cloud; and every violation with the cloud's state taken into account.
+The files given (directories are walked) are one view per cloud, as validate reads them.
 
 options:
   --format text|json   the output (default text)
@@ -416,37 +421,40 @@ export const command: Command = {
       return 2;
     }
     // Loaded here, not at the top: `image-share --help` lists commands without loading backends.
-    const { describeLoadError, loadTopologyFile } = await import("../resources/seed");
+    const { loadViews } = await import("./check");
+    const { formatInputError } = await import("../topology/load");
     const { validate } = await import("../rules");
-    const results: PlanResult[] = [];
-    let inputError = false;
     // Read-only: never let the backend create an empty emulator where none is.
     if (!existsSync(parsed.emulatorPath)) {
       process.stderr.write(`image-share plan: no emulator state at ${parsed.emulatorPath} (seed it: image-share emulator seed FILE, or give --db PATH)\n`);
       return 2;
     }
+    // One view per cloud over all the files, as validate: an image shared in two files is one
+    // image, and a plan of some of the files only would count its members apart.
+    const { views, inputErrors } = loadViews(parsed.files);
+    if (inputErrors.length > 0) {
+      for (const e of inputErrors) process.stderr.write(`${formatInputError(e)}\n`);
+      return 2;
+    }
+    const mappings = new Map<(typeof views)[number], TopologyMapping>();
+    for (const view of views) {
+      try {
+        mappings.set(view, mapTopology(view.topology));
+      } catch (e) {
+        if (!(e instanceof MappingError)) throw e;
+        process.stderr.write(`${view.files.map((f) => f.file).join(" + ")}: ${e.message}\n`);
+        return 2;
+      }
+    }
+    const results: PlanResult[] = [];
     const backend = await openBackend(parsed.emulatorPath);
     try {
-      for (const file of parsed.files) {
-        const loaded = loadTopologyFile(file);
-        if ("errors" in loaded && loaded.errors && loaded.errors.length > 0) {
-          inputError = true;
-          for (const e of loaded.errors) process.stderr.write(`${describeLoadError(e)}\n`);
-          continue;
-        }
-        const topology = (loaded as { topology: Topology }).topology;
-        let mapping: TopologyMapping;
-        try {
-          mapping = mapTopology(topology);
-        } catch (e) {
-          if (!(e instanceof MappingError)) throw e;
-          inputError = true;
-          process.stderr.write(`${file}: ${e.message}\n`);
-          continue;
-        }
+      for (const view of views) {
+        const topology = view.topology;
+        const mapping = mappings.get(view)!;
         const readings = await readImages(topology, mapping, backend.serviceFor);
         const violations = validate(topology, observedFrom(topology, readings));
-        results.push(planTopology(file, topology, mapping, readings, violations));
+        results.push(planTopology(view.files.map((f) => f.file), topology, mapping, readings, violations));
       }
     } finally {
       await backend.close();
@@ -454,12 +462,12 @@ export const command: Command = {
     if (parsed.format === "json") {
       const summary = { errors: 0, warnings: 0, add: 0, copy: 0, accept: 0, reject: 0, outside: 0, differences: 0 };
       for (const r of results) for (const k of Object.keys(summary) as Array<keyof typeof summary>) summary[k] += r.summary[k];
-      const out = results.length === 1 && parsed.files.length === 1 ? { ...results[0] } : { files: results };
+      // One cloud: its plan is the object; several: one plan per cloud under views.
+      const out = results.length === 1 ? { ...results[0] } : { views: results };
       process.stdout.write(JSON.stringify({ ...out, violations: results.flatMap((r) => r.violations), summary }, null, 2) + "\n");
     } else {
       for (const r of results) process.stdout.write(formatText(r));
     }
-    if (inputError) return 2;
     return results.some((r) => r.summary.errors > 0) ? 1 : 0;
   },
 };
