@@ -8,7 +8,7 @@ import { formatPath, loadTopologyFile, type TopologyInputError } from "../topolo
 import { mergeTopologies, type LoadedFile, type MergedTopology } from "../topology/merge";
 import { readFileSync } from "node:fs";
 import { expandInputs } from "./inputs";
-import { MARKER, readSuppressions, suppressionFor, type Suppression } from "./suppress";
+import { MARKER, readSuppressions, suppressionFor, type Suppression, type UnusedSuppression } from "./suppress";
 import { applyBaseline, type Baseline } from "./baseline";
 import { summarize, type LocatedViolation, type ValidateReport } from "./format/report";
 
@@ -84,6 +84,8 @@ export function buildReport(paths: readonly string[], options: CheckOptions = {}
   const suppressed: LocatedViolation[] = [];
   const findings = new Map<MergedTopology, Violation[]>();
   const suppressionsOf = new Map<string, Suppression[]>();
+  // The rules each suppression was used for.
+  const used = new Map<Suppression, Set<string>>();
   for (const file of files) {
     const text = readText(file);
     if (text === undefined || text.indexOf(MARKER) === -1) continue;
@@ -107,11 +109,26 @@ export function buildReport(paths: readonly string[], options: CheckOptions = {}
         const elementLine = element && element.file === v.file ? positionsOf.get(v.file)?.locate(element.segments)?.line : undefined;
         const s = suppressionFor(list, v.rule, [v.line, elementLine]);
         if (s) {
+          const rulesUsed = used.get(s) ?? new Set<string>();
+          rulesUsed.add(v.rule);
+          used.set(s, rulesUsed);
           suppressed.push({ ...v, suppression: { reason: s.reason, line: s.line } });
           continue;
         }
       }
       located.push(v);
+    }
+  }
+  // Only in files that were checked: a file with input errors had no findings to suppress.
+  const unusedSuppressions: UnusedSuppression[] = [];
+  const checked = new Set(views.flatMap((view) => view.files.map((f) => f.file)));
+  for (const [file, list] of suppressionsOf) {
+    if (!checked.has(file)) continue;
+    for (const s of list) {
+      for (const rule of s.rules) {
+        if (used.get(s)?.has(rule)) continue;
+        unusedSuppressions.push({ file, line: s.line, column: s.column, rule, reason: s.reason, ...(rules[rule] === "off" ? { ruleOff: true as const } : {}) });
+      }
     }
   }
   let baselined: LocatedViolation[] = [];
@@ -123,7 +140,7 @@ export function buildReport(paths: readonly string[], options: CheckOptions = {}
   // In the order of the files given (within a file, as the rules core orders them).
   const order = new Map(files.map((f, i) => [f, i]));
   const byFile = (a: LocatedViolation, b: LocatedViolation) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0);
-  return { files, violations: located.sort(byFile), suppressed: suppressed.sort(byFile), baselined: baselined.sort(byFile), inputErrors, summary: summarize(located), views, findings };
+  return { files, violations: located.sort(byFile), suppressed: suppressed.sort(byFile), baselined: baselined.sort(byFile), unusedSuppressions, inputErrors, summary: summarize(located), views, findings };
 }
 
 function readText(file: string): string | undefined {

@@ -16,6 +16,8 @@ export const MARKER = "image-share:ignore";
 
 export interface Suppression {
   line: number;
+  /** Of the comment's `#`. */
+  column: number;
   rules: string[];
   reason: string;
   /** The comment is alone on its line: it covers the next line too. */
@@ -46,7 +48,7 @@ export function readSuppressions(file: string, text: string): { suppressions: Su
     for (const r of unknown) errors.push({ ...place, message: `the suppression names unknown rule "${r}"${didYouMean(r, RULE_IDS)}` });
     if (reason === "") errors.push({ ...place, message: `the suppression of ${rules.join(", ")} gives no reason: # ${MARKER} ${rules.join(",")} -- <why it is acceptable>` });
     if (unknown.length > 0 || reason === "") continue;
-    suppressions.push({ line, rules, reason, ownLine: text.slice(lineStart, hash).trim() === "" });
+    suppressions.push({ line, column: place.column, rules, reason, ownLine: text.slice(lineStart, hash).trim() === "" });
   }
   return { suppressions, errors };
 }
@@ -68,6 +70,26 @@ function countLines(text: string, upTo: number): number {
   let n = 1;
   for (let i = text.indexOf("\n"); i !== -1 && i < upTo; i = text.indexOf("\n", i + 1)) n++;
   return n;
+}
+
+/**
+ * A suppression that suppressed nothing, as eslint and tflint report unused disable directives:
+ * the finding it was written for is gone (fixed, moved) and the comment would hide the next one.
+ */
+export interface UnusedSuppression {
+  file: string;
+  line: number;
+  column: number;
+  rule: string;
+  reason: string;
+  /** The rule is off in the config: it reports nothing anywhere. */
+  ruleOff?: true;
+}
+
+export function unusedSuppressionMessage(u: UnusedSuppression): string {
+  return u.ruleOff
+    ? `unused suppression of ${u.rule}: the rule is off in the config; remove the comment`
+    : `unused suppression of ${u.rule}: no ${u.rule} finding here any more; remove the comment`;
 }
 
 /** The suppression covering a finding of `rule` at any of `lines`, if one does. */

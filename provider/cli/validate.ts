@@ -48,6 +48,7 @@ options:
 Suppress one finding in place, with the reason (required), on the line of its share,
 acceptance, copy or image, or alone on the line above it:
   - name: golden-to-vendor   # image-share:ignore untrusted-source -- audited, ticket SEC-123
+A suppression that suppresses nothing is reported as a note (never a failure).
 
 exit codes: 0 no error (warnings allowed), 1 a rule reported an error (see --fail-on),
 2 bad input (unknown option, missing or invalid file, malformed suppression or config)

@@ -129,6 +129,45 @@ describe("image-share validate: the pull-request door", function () {
     assert.match(cli(["validate", "t.yaml"], dir).stderr, /unknown rule "self-shar" \(did you mean "self-share"\?\)/);
   });
 
+  it("a suppression that suppresses nothing is reported as a note (text, json, SARIF, github), never a failure", () => {
+    // The self-share was fixed; the comment stayed. A second comment names a rule that is off.
+    const text = aliFile(0, 2)
+      .replace("  - name: golden-to-tenants-0", "  - name: golden-to-tenants-0   # image-share:ignore self-share,untrusted-source -- ticket OPS-1")
+      .replace("  golden: {", "  # image-share:ignore pending-acceptance -- tenants accept in the console\n  golden: {");
+    writeFileSync(path.join(dir, "t.yaml"), text);
+    writeFileSync(path.join(dir, ".image-share.yaml"), "rules:\n  pending-acceptance: off\nfailOn: warning\n");
+    const r = cli(["validate", "t.yaml", "--format", "json", "--sarif", "out.sarif", "--format", "github=gh.txt", "--format", "text=out.txt"], dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.deepEqual(json.violations, []);
+    assert.deepEqual(
+      json.unusedSuppressions.map((u: { line: number; rule: string; ruleOff?: boolean }) => [u.line, u.rule, u.ruleOff ?? false]),
+      [
+        [7, "pending-acceptance", true],
+        [10, "self-share", false],
+        [10, "untrusted-source", false],
+      ],
+    );
+    assert.match(json.unusedSuppressions[1].message, /unused suppression of self-share: no self-share finding here any more; remove the comment/);
+    assert.equal(json.summary.unusedSuppressions, 3);
+    assert.equal(json.summary.warnings, 0);
+    const sarif = JSON.parse(readFileSync(path.join(dir, "out.sarif"), "utf8"));
+    const notes = sarif.runs[0].results.filter((x: { ruleId: string }) => x.ruleId === "unused-suppression");
+    assert.equal(notes.length, 3);
+    assert.ok(notes.every((n: { level: string }) => n.level === "note"));
+    assert.equal(notes[1].locations[0].physicalLocation.region.startLine, 10);
+    assert.ok(sarif.runs[0].tool.driver.rules.some((x: { id: string }) => x.id === "unused-suppression"));
+    assert.match(readFileSync(path.join(dir, "gh.txt"), "utf8"), /^::notice file=t\.yaml,line=10,col=\d+,title=image-share%3A unused suppression::unused suppression of self-share/m);
+    const textOut = readFileSync(path.join(dir, "out.txt"), "utf8");
+    assert.match(textOut, /note  t\.yaml:7:3: unused suppression of pending-acceptance: the rule is off in the config/);
+    assert.match(textOut, /passed: 0 errors, 0 warnings, 3 unused suppressions in 1 file/);
+    // A suppression that is used is not reported.
+    writeFileSync(path.join(dir, "t.yaml"), text.replace("members: [t0, t1]", "members: [t0, t1, platform]"));
+    const used = JSON.parse(cli(["validate", "t.yaml", "--format", "json"], dir).stdout);
+    assert.equal(used.summary.suppressed, 1);
+    assert.deepEqual(used.unusedSuppressions.map((u: { rule: string }) => u.rule), ["pending-acceptance", "untrusted-source"]);
+  });
+
   it(".image-share.yaml found upward: rules off or at another severity, failOn; --config; a bad config is bad input", () => {
     mkdirSync(path.join(dir, "topology"));
     writeFileSync(path.join(dir, "topology", "t.yaml"), aliFile(0, 46)); // 46 of 50: member-limit-headroom warning

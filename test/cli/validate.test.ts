@@ -153,6 +153,7 @@ describe("image-share validate", () => {
       files: ["we,ird:name.yaml"],
       inputErrors: [],
       suppressed: [],
+      unusedSuppressions: [],
       baselined: [],
       views: [],
       findings: new Map(),

@@ -4,9 +4,11 @@
  * one, its `path` in the file (`shares[2].members[0]`, as input errors give it) with its
  * `segments`. Present only when not empty: `suppressed` (findings an inline comment suppresses,
  * each with `suppression: {reason, line}`), `baselined` (findings the baseline holds),
- * `inputErrors` (exit code 2), and their counts in `summary`.
+ * `inputErrors` (exit code 2), `unusedSuppressions` (comments that suppressed nothing: notes,
+ * never a failure), and their counts in `summary`.
  */
 import type { LocatedViolation, ValidateReport } from "./report";
+import { unusedSuppressionMessage } from "../suppress";
 
 function finding(v: LocatedViolation): Record<string, unknown> {
   const { path, segments, baselined: _b, ...rest } = v;
@@ -23,6 +25,10 @@ export function formatJson(report: ValidateReport): string {
   if (report.baselined.length > 0) {
     out.baselined = report.baselined.map(finding);
     summary.baselined = report.baselined.length;
+  }
+  if (report.unusedSuppressions.length > 0) {
+    out.unusedSuppressions = report.unusedSuppressions.map((u) => ({ ...u, message: unusedSuppressionMessage(u) }));
+    summary.unusedSuppressions = report.unusedSuppressions.length;
   }
   if (report.inputErrors.length > 0) {
     out.inputErrors = report.inputErrors.map((e) => ({

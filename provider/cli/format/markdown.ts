@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import type { LocatedViolation, ValidateReport } from "./report";
 import { shareGraph, toMermaid } from "./graph";
+import { unusedSuppressionMessage } from "../suppress";
 
 /** A step summary may hold 1 MiB: past this many rows the table says how many it left out. */
 const MAX_ROWS = 500;
@@ -48,6 +49,11 @@ export function formatMarkdown(report: ValidateReport, env: NodeJS.ProcessEnv = 
   }
   if (report.violations.length > 0) out.push("### Findings", "", ...table(report.violations, env), "");
   if (report.suppressed.length > 0) out.push("<details><summary>Suppressed in place</summary>", "", ...table(report.suppressed, env, (v) => v.suppression?.reason ?? ""), "", "</details>", "");
+  if (report.unusedSuppressions.length > 0) {
+    out.push(`<details><summary>${report.unusedSuppressions.length} unused suppression(s)</summary>`, "", "| where | rule | note |", "|---|---|---|");
+    for (const u of report.unusedSuppressions.slice(0, MAX_ROWS)) out.push(`| ${place(u, env)} | \`${u.rule}\` | ${cell(unusedSuppressionMessage(u))} |`);
+    out.push("", "</details>", "");
+  }
   if (report.baselined.length > 0) out.push(`<details><summary>${report.baselined.length} finding(s) already in the baseline</summary>`, "", ...table(report.baselined, env), "", "</details>", "");
   for (const view of report.views) {
     const graph = shareGraph(view.topology, report.findings.get(view) ?? [], { foldAbove: 8, maxEdges: 300 });

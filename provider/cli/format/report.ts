@@ -5,6 +5,7 @@
 import type { ProfileId, RuleId, Severity, Violation } from "../../rules";
 import type { PathSegment, TopologyInputError } from "../../topology/load";
 import type { MergedTopology } from "../../topology/merge";
+import type { UnusedSuppression } from "../suppress";
 
 /** A violation in its file: `path` in the file's words (`shares[2].members[0]`), as input errors give it. */
 export interface LocatedViolation {
@@ -50,6 +51,8 @@ export interface ValidateReport {
   suppressed: LocatedViolation[];
   /** Findings the baseline holds. */
   baselined: LocatedViolation[];
+  /** Suppression comments (per rule) that suppressed no finding: notes, never a failure. */
+  unusedSuppressions: UnusedSuppression[];
   inputErrors: TopologyInputError[];
   summary: Summary;
   /** The views validated (one per cloud), for the share graph. */

@@ -3,15 +3,18 @@
  * github/codeql-action/upload-sarif). One rule entry per rule id (docs/rules.md; tool.driver.rules),
  * one result per violation with its file, line and column. Input errors are results of the
  * extra rule `input-error`. A suppressed finding is a result with an `inSource` suppression and
- * its justification; with a baseline, results carry `baselineState` (new or unchanged).
+ * its justification; with a baseline, results carry `baselineState` (new or unchanged). A
+ * suppression comment that suppressed nothing is a `note` of the extra rule `unused-suppression`.
  */
 import * as path from "node:path";
 import { RULES, severityFor, type ProfileId } from "../../rules";
 import type { LocatedViolation, ValidateReport } from "./report";
 import { rulePlainDoc, severityText } from "./ruledoc";
+import { unusedSuppressionMessage } from "../suppress";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 export const INPUT_ERROR_RULE = "input-error";
+export const UNUSED_SUPPRESSION_RULE = "unused-suppression";
 
 interface SarifRule {
   id: string;
@@ -19,7 +22,7 @@ interface SarifRule {
   shortDescription: { text: string };
   fullDescription: { text: string };
   help: { text: string; markdown?: string };
-  defaultConfiguration: { level: "error" | "warning" };
+  defaultConfiguration: { level: "error" | "warning" | "note" };
   properties: Record<string, unknown>;
 }
 
@@ -69,6 +72,15 @@ export function sarifRules(): SarifRule[] {
     defaultConfiguration: { level: "error" },
     properties: { tags: ["image-share"] },
   });
+  rules.push({
+    id: UNUSED_SUPPRESSION_RULE,
+    name: "UnusedSuppression",
+    shortDescription: { text: "Suppression that suppresses nothing" },
+    fullDescription: { text: "An `# image-share:ignore RULE -- reason` comment with no finding of that rule on its line (or, alone on its line, the next): the finding is gone, and the comment would hide the next one." },
+    help: { text: "Remove the comment, or the rule id from it." },
+    defaultConfiguration: { level: "note" },
+    properties: { tags: ["image-share"] },
+  });
   return rules;
 }
 
@@ -115,6 +127,14 @@ export function formatSarif(report: ValidateReport, version: string, cwd = proce
       locations: [location(e.file, e.line, e.column)],
     })),
     ...report.violations.map(result),
+    ...report.unusedSuppressions.map((u) => ({
+      ruleId: UNUSED_SUPPRESSION_RULE,
+      ruleIndex: index.get(UNUSED_SUPPRESSION_RULE)!,
+      level: "note",
+      message: { text: unusedSuppressionMessage(u) },
+      locations: [location(u.file, u.line, u.column)],
+      properties: { rule: u.rule, reason: u.reason },
+    })),
     ...report.suppressed.map(result),
     ...report.baselined.map(result),
   ];

@@ -5,6 +5,7 @@
  */
 import { formatInputError } from "../../topology/load";
 import type { LocatedViolation, RelatedLocation, ValidateReport } from "./report";
+import { unusedSuppressionMessage } from "../suppress";
 
 export interface Style {
   red(s: string): string;
@@ -91,6 +92,10 @@ export function formatText(report: ValidateReport, style: Style = PLAIN, width =
     }
     out.push("\n");
   }
+  for (const u of report.unusedSuppressions) {
+    out.push(`${style.dim("note")}  ${u.file}:${u.line}:${u.column}: ${wrapText(unusedSuppressionMessage(u), 8 + `${u.file}:${u.line}:${u.column}: `.length, 6, width)}\n`);
+  }
+  if (report.unusedSuppressions.length > 0) out.push("\n");
   const s = report.summary;
   const counts = [
     s.errors > 0 ? style.red(plural(s.errors, "error")) : plural(s.errors, "error"),
@@ -99,6 +104,7 @@ export function formatText(report: ValidateReport, style: Style = PLAIN, width =
   if (report.inputErrors.length > 0) counts.push(style.red(plural(report.inputErrors.length, "input error")));
   if (report.suppressed.length > 0) counts.push(`${report.suppressed.length} suppressed`);
   if (report.baselined.length > 0) counts.push(`${report.baselined.length} in the baseline`);
+  if (report.unusedSuppressions.length > 0) counts.push(plural(report.unusedSuppressions.length, "unused suppression"));
   const verdict =
     report.inputErrors.length > 0 ? style.red("invalid input") : s.errors > 0 ? style.red("failed") : style.green("passed");
   out.push(`${verdict}: ${counts.join(", ")} in ${plural(report.files.length, "file")}\n`);
