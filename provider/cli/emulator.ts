@@ -2,7 +2,7 @@
  * `image-share emulator <subcommand>`: the embedded emulator's state, from the shell.
  *
  *   seed FILE...       load a topology's accounts (with projects) and existing images (idempotent)
- *   show [--json]      accounts, images with members and statuses, jobs, faults
+ *   show [--json | --format json]  accounts, images with members and statuses, jobs, faults
  *   reset              forget everything (a state that cannot be read is kept beside it first)
  *   faults [--throttle P] [--server-error P] [--latency MS] [--seed N] ... | --clear
  *   configure [--copy-duration MS] [--batch-size PROFILE=N]
@@ -67,11 +67,17 @@ const subcommands: Record<string, { usage: string; run: Sub }> = {
     },
   },
   show: {
-    usage: "show [--json] [--db PATH]",
+    usage: "show [--json | --format text|json] [--db PATH]",
     async run(args, db) {
-      const json = args.includes("--json");
-      const unknown = args.find((a) => a !== "--json");
-      if (unknown) throw new UsageError(`unknown argument ${unknown}`);
+      // --format json as validate and plan spell it; --json the same.
+      let json = false;
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        const format = a === "--format" ? args[++i] : a.startsWith("--format=") ? a.slice("--format=".length) : undefined;
+        if (a === "--json" || format === "json") json = true;
+        else if (format !== undefined && format !== "text") throw new UsageError(`--format must be text or json, not ${format === "" ? "nothing" : `"${format}"`}`);
+        else if (format === undefined) throw new UsageError(`unknown argument ${a}`);
+      }
       const emulator = await open(db);
       const snap = emulator.snapshot();
       process.stdout.write(json ? `${JSON.stringify(snap, null, 2)}\n` : formatSnapshot(snap, emulator.location));

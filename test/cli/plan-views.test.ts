@@ -115,6 +115,19 @@ describe("image-share plan, spawned, against the embedded emulator", function ()
     assert.equal(json.summary.differences, 2);
   });
 
+  it("emulator show prints the state plan read, as JSON with --format json as with --json", () => {
+    const json = cli("emulator", "show", "--format", "json", "--db", db);
+    assert.equal(json.status, 0, json.stderr);
+    assert.equal(json.stdout, cli("emulator", "show", "--json", "--db", db).stdout);
+    assert.equal(cli("emulator", "show", "--format=json", "--db", db).stdout, json.stdout);
+    const image = JSON.parse(json.stdout).images.find((i: { id: string }) => i.id === IMAGE);
+    assert.ok(image, json.stdout);
+    assert.match(cli("emulator", "show", "--format", "text", "--db", db).stdout, new RegExp(IMAGE));
+    const bad = cli("emulator", "show", "--format", "yaml", "--db", db);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--format must be text or json, not "yaml"/);
+  });
+
   it("bad input in one file stops the plan with exit 2, naming the file and place", () => {
     const bad = path.join(dir, "bad.yaml");
     fs.writeFileSync(bad, B.replace("members: [team-b]", "members: [team-x]"));
