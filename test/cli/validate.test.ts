@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { main } from "../../provider/cli/main";
 import { RULE_IDS } from "../../provider/rules";
 import { escapeData, escapeProperty, formatGithub } from "../../provider/cli/format/github";
-import { INPUT_ERROR_RULE } from "../../provider/cli/format/sarif";
+import { INPUT_ERROR_RULE, UNUSED_SUPPRESSION_RULE } from "../../provider/cli/format/sarif";
 
 const ROOT = path.join(__dirname, "..", "..");
 const ex = (f: string) => path.join("examples", f);
@@ -117,11 +117,11 @@ describe("image-share validate", () => {
     const driver = log.runs[0].tool.driver;
     assert.equal(driver.name, "image-share");
     const ids = driver.rules.map((x: { id: string }) => x.id);
-    assert.deepEqual(ids, [...RULE_IDS, INPUT_ERROR_RULE]);
+    assert.deepEqual(ids, [...RULE_IDS, INPUT_ERROR_RULE, UNUSED_SUPPRESSION_RULE]);
     assert.equal(new Set(ids).size, ids.length);
     for (const rule of driver.rules) {
       assert.ok(rule.shortDescription.text && rule.fullDescription.text && rule.help.text, rule.id);
-      assert.ok(["error", "warning"].includes(rule.defaultConfiguration.level));
+      assert.ok(["error", "warning", ...(rule.id === UNUSED_SUPPRESSION_RULE ? ["note"] : [])].includes(rule.defaultConfiguration.level), rule.id);
     }
     const results = log.runs[0].results;
     assert.ok(results.length > 10);
