@@ -5,6 +5,7 @@
  */
 import type { MemberRef, ProfileId, Topology } from "../rules/model";
 import type { MemberTarget } from "../backends/types";
+import { PROFILES, usesProjects } from "../rules/profiles";
 
 /** Who acts, where: an account (key and id) and on huaweicloud / opentelekomcloud one of its projects. */
 export interface Actor {
@@ -97,8 +98,8 @@ export function memberTarget(t: Topology, profile: ProfileId, region: string, re
     const project = account.projects?.[projectKey];
     return project ? { type: "project", id: project.id } : undefined;
   }
-  if (profile === "opentelekomcloud") {
-    // Open Telekom Cloud shares with projects only: the account's project in the image's region.
+  if (PROFILES[profile].shareTarget === "project") {
+    // A cloud that shares with projects only (Open Telekom Cloud): the account's project in the image's region.
     const p = projectIn(t, accountKey, region);
     return p ? { type: "project", id: p.id } : undefined;
   }
@@ -107,7 +108,7 @@ export function memberTarget(t: Topology, profile: ProfileId, region: string, re
 
 function actor(t: Topology, accountKey: string, region: string, profile: ProfileId, projectKey?: string): Actor {
   const out: Actor = { accountKey, account: accountId(t, accountKey), region, profile };
-  if (profile === "huaweicloud" || profile === "opentelekomcloud") {
+  if (usesProjects(profile)) {
     const key = projectKey ?? projectIn(t, accountKey, region)?.key;
     const project = key === undefined ? undefined : t.accounts[accountKey]?.projects?.[key];
     if (key !== undefined && project) {

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProfileId } from "../rules/model";
 import type { MemberTarget } from "../backends/types";
+import { PROFILES } from "../rules/profiles";
 import type { ConnectionInputs, ShareAcceptanceInputs, ShareAcceptanceOutputs, StackDeclarations } from "./wire";
 import {
   checkProfile,
@@ -92,9 +93,9 @@ export class ShareAcceptance extends pulumi.dynamic.Resource {
 }
 
 function defaultMember(name: string, profile: unknown, account: unknown, project: unknown): MemberTarget {
-  if (profile === "opentelekomcloud") {
+  if (typeof profile === "string" && Object.prototype.hasOwnProperty.call(PROFILES, profile) && PROFILES[profile as ProfileId].shareTarget === "project") {
     if (typeof project !== "string" || project === "") {
-      throw inputError(name, "opentelekomcloud shares target projects: give project (the recipient's project in the image's region) or member");
+      throw inputError(name, `${profile} shares target projects: give project (the recipient's project in the image's region) or member`);
     }
     return { type: "project", id: project };
   }

@@ -6,6 +6,7 @@
  */
 import type { MemberRef, ProfileId } from "../rules/model";
 import { formatPath, type PathSegment, type TopologyInputError } from "./errors";
+import { PROFILES, usesProjects } from "../rules/profiles";
 import { checkId, isValidId } from "./ids";
 import type { TopologyInput } from "./schema";
 import { didYouMean } from "./suggest";
@@ -168,7 +169,7 @@ export function resolveReferences(
       }
       return;
     }
-    if ((profile === "huaweicloud" || profile === "opentelekomcloud") && region !== undefined) {
+    if (usesProjects(profile) && region !== undefined) {
       const inRegion = Object.keys(projects).filter((pk) => projects[pk].region === region);
       if (inRegion.length > 1) err(base, `the owner "${owner}" has several projects in ${region} (${inRegion.join(", ")}): name the one holding the image with project:`);
     }
@@ -190,16 +191,16 @@ export function resolveReferences(
     const profile = img?.profile ?? t.profile;
     const projects = accounts[account].projects ?? {};
     if (typeof ref !== "string" && ref.project !== undefined) {
-      if (profile === "alicloud" || profile === "tencentcloud") {
+      if (!usesProjects(profile)) {
         err(where("project"), `${profile} shares with accounts, not projects: write the member as ${account}`);
       } else if (!hasOwn(projects, ref.project)) {
         err(where("project"), `"${ref.project}" is not a project of account "${account}"${didYouMean(ref.project, Object.keys(projects))}`);
       }
       return;
     }
-    // opentelekomcloud shares with a project: a bare account stands for its only project in the
-    // image's region (none: cross-region-share reports it; several: the file must pick one).
-    if (profile === "opentelekomcloud" && img?.region !== undefined) {
+    // A cloud that shares with projects only (opentelekomcloud): a bare account stands for its only
+    // project in the image's region (none: cross-region-share reports it; several: the file must pick one).
+    if (PROFILES[profile].shareTarget === "project" && img?.region !== undefined) {
       let first: string | undefined;
       let several: string[] | undefined;
       for (const pk in projects) {
@@ -213,8 +214,8 @@ export function resolveReferences(
     }
   };
   const anyImageProfile = Object.keys(images).some((k) => images[k].profile !== undefined && images[k].profile !== t.profile);
-  // A bare account key needs no more than to exist: opentelekomcloud reads it as a project.
-  const plainAccounts = t.profile !== "opentelekomcloud" && !anyImageProfile;
+  // A bare account key needs no more than to exist, except where members are projects only (opentelekomcloud reads it as a project).
+  const plainAccounts = PROFILES[t.profile].shareTarget !== "project" && !anyImageProfile;
 
   // Resource names: violations are attributed by name, so one name is one resource.
   // name -> where first declared, as one small integer (index * 4 + section): no object per resource.

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { ImageInfo, ImageService, Member } from "../../backends/types";
 import { listAllMembers } from "../../backends/types";
+import { PROFILES, usesProjects } from "../../rules/profiles";
 import { callerKey, cloudKey, type Connection } from "./credentials";
 
 type Factory = (connection: Record<string, unknown>) => ImageService | Promise<ImageService>;
@@ -24,14 +25,14 @@ export function factoryInput(c: Connection): Record<string, unknown> {
     return out;
   }
   if (c.endpoint) out.endpoint = c.endpoint;
-  if (c.profile === "huaweicloud" || c.profile === "opentelekomcloud") {
+  // IMS clouds (members are projects): the IAM agency for a cross-region copy, and the owners of other accounts' projects.
+  if (usesProjects(c.profile)) {
     if (c.agencyName) out.agencyName = c.agencyName;
     if (c.projectAccounts) out.projectAccounts = c.projectAccounts;
   }
-  const names: [string, string] =
-    c.profile === "tencentcloud" ? ["secretId", "secretKey"] : c.profile === "alicloud" ? ["accessKeyId", "accessKeySecret"] : ["accessKey", "secretKey"];
-  if (c.credentials?.accessKey !== undefined) out[names[0]] = c.credentials.accessKey;
-  if (c.credentials?.secretKey !== undefined) out[names[1]] = c.credentials.secretKey;
+  const names = PROFILES[c.profile].credentials;
+  if (c.credentials?.accessKey !== undefined) out[names.key] = c.credentials.accessKey;
+  if (c.credentials?.secretKey !== undefined) out[names.secret] = c.credentials.secretKey;
   return out;
 }
 

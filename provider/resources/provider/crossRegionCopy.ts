@@ -10,7 +10,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImageInfo, ImageService, Job, Member } from "../../backends/types";
 import { listAllMembers } from "../../backends/types";
 import type { Violation } from "../../rules/rule";
-import { PROFILES } from "../../rules/profiles";
+import { PROFILES, usesProjects } from "../../rules/profiles";
 import type { CrossRegionCopyExtraInputs, CrossRegionCopyExtraOutputs, CrossRegionCopyInputs as WireInputs, CrossRegionCopyOutputs as WireOutputs } from "../wire";
 import { isUnknown } from "../wire";
 import { getImage } from "./cache";
@@ -29,7 +29,7 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   const shape = shapeFailures("CrossRegionCopy", news);
   if (shape.length) return { inputs: news, failures: shape };
   if (!identityKnown(news) || isUnknown(news.sourceImageId) || isUnknown(news.targetRegion)) return { inputs: news };
-  if ((news.profile === "huaweicloud" || news.profile === "opentelekomcloud") && news.connection?.backend === "cloud" && news.targetRegion !== news.region && !news.targetProject) {
+  if (usesProjects(news.profile) && news.connection?.backend === "cloud" && news.targetRegion !== news.region && !news.targetProject) {
     // IMS acts in one project, and projects are regional: without the destination project the
     // copy could be made but never read or deleted (HW_PROJECT_ID names the source's project).
     const reason = `CrossRegionCopy: targetProject: name the account's project in ${news.targetRegion}: the copy lands there, and IMS reads and deletes it only as that project`;
@@ -200,7 +200,7 @@ async function del(id: string, props: Outputs): Promise<void> {
     members = [];
   }
   const named = (ms: Member[]) => `${ms.slice(0, 20).map(describeMember).join(", ")}${ms.length > 20 ? `, ... (${ms.length} in all)` : ""}`;
-  const refuses = props.profile === "alicloud" || props.profile === "tencentcloud";
+  const refuses = PROFILES[props.profile].deleteShared === "refused";
   if (members.length && refuses) {
     throw new ProviderError(
       `[delete-while-shared] cannot delete the copy ${q(imageId)} in ${props.targetRegion}: ${props.profile} refuses to delete an image that is shared, and it still has ${members.length} member(s): ${named(members)}. Fix: remove those shares first (delete or change the ImageShare resources of ${imageId}), then destroy the copy`,
