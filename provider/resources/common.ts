@@ -61,6 +61,8 @@ export interface IdentityArgs {
   trust?: pulumi.Input<pulumi.Input<string>[]>;
   /** Makes untrusted-source an error. */
   strictTrust?: pulumi.Input<boolean>;
+  /** Region ids the profile's region table does not know yet (a new region): accepted as `region` / `targetRegion` as well as the table's. */
+  regions?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** Plain, non-secret defaults of the program's config namespace "image-share". */

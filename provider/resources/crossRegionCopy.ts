@@ -59,7 +59,7 @@ export class CrossRegionCopy extends pulumi.dynamic.Resource {
       name,
       profile: args.profile,
       fields: { sourceImageId: args.sourceImageId, region: args.targetRegion, account: args.account },
-      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust },
+      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust, regions: args.regions },
       deps: new Set([...resourcesOf(args), ...dependsOnOf(opts)]),
     };
     register(declaration);

@@ -55,7 +55,7 @@ export class ImageShare extends pulumi.dynamic.Resource {
       name,
       profile: args.profile,
       fields: { imageId: args.imageId, members },
-      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust },
+      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust, regions: args.regions },
       deps: new Set([...resourcesOf(args), ...dependsOnOf(opts)]),
     };
     register(declaration);

@@ -38,7 +38,7 @@ export interface Declaration {
   /** share: imageId, members; acceptance: imageId, member, status; copy: sourceImageId, region (destination), account. */
   fields: Record<string, unknown>;
   /** The rule settings this resource asks for (its own stack's limits / trust / strictTrust). */
-  settings: { limits?: pulumi.Input<Limits>; trust?: pulumi.Input<pulumi.Input<string>[]>; strictTrust?: pulumi.Input<boolean> };
+  settings: { limits?: pulumi.Input<Limits>; trust?: pulumi.Input<pulumi.Input<string>[]>; strictTrust?: pulumi.Input<boolean>; regions?: pulumi.Input<pulumi.Input<string>[]> };
   /** Resources the resource's own arguments and dependsOn already make it depend on. */
   deps: Set<pulumi.Resource>;
   /** Set right after construction. */
@@ -278,5 +278,7 @@ async function build(self: Declaration): Promise<{ value: StackDeclarations; sec
   if (trust.known && Array.isArray(trust.value)) value.trust = trust.value.filter((t): t is string => typeof t === "string");
   const strict = await own.any(self.settings.strictTrust);
   if (strict.known && typeof strict.value === "boolean") value.strictTrust = strict.value;
+  const regions = await own.any(self.settings.regions);
+  if (regions.known && Array.isArray(regions.value)) value.regions = regions.value.filter((r): r is string => typeof r === "string");
   return { value, secret: c.secret || own.secret };
 }

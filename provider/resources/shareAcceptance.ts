@@ -70,7 +70,7 @@ export class ShareAcceptance extends pulumi.dynamic.Resource {
       name,
       profile: args.profile,
       fields: { imageId: args.imageId, member, status },
-      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust },
+      settings: { limits: args.limits, trust: args.trust, strictTrust: args.strictTrust, regions: args.regions },
       deps: new Set([...resourcesOf(args), ...dependsOnOf(opts)]),
     };
     register(declaration);

@@ -95,6 +95,7 @@ export class ShareTopology extends pulumi.ComponentResource {
       limits: topology.limits,
       trust: topology.trust?.map((k) => topology.accounts[k]?.id).filter((id): id is string => id !== undefined),
       strictTrust: topology.strictTrust,
+      regions: topology.regions,
     };
     const identity = (a: Actor) => ({
       profile: a.profile,

@@ -84,6 +84,8 @@ export interface StackDeclarations {
   limits?: Limits;
   trust?: string[];
   strictTrust?: boolean;
+  /** Region ids added to the profile's region table (IdentityArgs.regions, a topology file's regions:). */
+  regions?: string[];
 }
 
 export interface ImageShareInputs extends IdentityInputs {

@@ -9,3 +9,4 @@ export * from "./profiles";
 export { RULES, ruleById, severityFor, validate } from "./engine";
 export { buildContext, type RuleContext, type ContextRule, type AccountView, type AcceptanceView, type CopyView, type Edge, type ImageView, type Member, type ShareView, type Unresolved } from "./context";
 export { HUAWEICLOUD_REGION_SITES, regionOnSite, type RegionSites } from "./sites";
+export { REGION_TABLES, knownRegion, type RegionTable } from "./regions";

@@ -107,6 +107,8 @@ export interface Topology {
   /** Account keys whose images may be accepted or copied. */
   trust?: string[];
   strictTrust?: boolean;
+  /** Region ids the profile's region table does not know yet, accepted as well (the loader and the resources check regions; the rules do not read them). */
+  regions?: string[];
   accounts: Record<string, Account>;
   images: Record<string, Image>;
   shares: Share[];

@@ -1,4 +1,5 @@
 import type { ImageKind, Limits, ProfileId } from "./model";
+import { REGION_TABLES } from "./regions";
 import { HUAWEICLOUD_REGION_SITES, type RegionSites } from "./sites";
 
 /**
@@ -29,6 +30,8 @@ export interface Profile {
   newerMemberLimit?: { limit: number; by: string };
   /** What a member is: an account, a project, or either (huaweicloud: the account or one of its projects). Projects are regional. */
   shareTarget: "account" | "project" | "account-or-project";
+  /** The cloud's region ids (regions.ts); a topology file's or a resource's `regions` adds ones the table does not know yet. */
+  regions: readonly string[];
   /** The China and international sites (huaweicloud): the regions each has, as far as the sources say. Absent: one site. */
   sites?: Readonly<Record<string, RegionSites>>;
   copy: {
@@ -75,7 +78,9 @@ export const PROFILES: Record<ProfileId, Profile> = {
     // No per-call maximum is documented; the console takes 100 projects at a time.
     batch: { members: 100 },
     credentials: { key: "accessKey", secret: "secretKey" },
+    regions: REGION_TABLES.huaweicloud.regions,
     sources: {
+      regions: [REGION_TABLES.huaweicloud.source],
       acceptance: ["001"],
       memberLimit: ["001"],
       shareTarget: ["001"],
@@ -102,7 +107,9 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberJobs: true,
     batch: { members: 100 },
     credentials: { key: "accessKey", secret: "secretKey" },
+    regions: REGION_TABLES.opentelekomcloud.regions,
     sources: {
+      regions: [REGION_TABLES.opentelekomcloud.source],
       acceptance: ["000"],
       memberLimit: ["000"],
       shareTarget: ["000"],
@@ -128,7 +135,9 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberJobs: false,
     batch: { members: 10, max: 10 },
     credentials: { key: "accessKeyId", secret: "accessKeySecret" },
+    regions: REGION_TABLES.alicloud.regions,
     sources: {
+      regions: [REGION_TABLES.alicloud.source],
       acceptance: ["002", "003"],
       memberLimit: ["003"],
       shareTarget: ["003"],
@@ -156,7 +165,9 @@ export const PROFILES: Record<ProfileId, Profile> = {
     // The reference documents no maximum of AccountIds; 100 as CVM's batch APIs take.
     batch: { members: 100 },
     credentials: { key: "secretId", secret: "secretKey" },
+    regions: REGION_TABLES.tencentcloud.regions,
     sources: {
+      regions: [REGION_TABLES.tencentcloud.source],
       acceptance: ["004"],
       memberLimit: ["004"],
       newerMemberLimit: ["Tencent Cloud ModifyImageSharePermission API"],

@@ -43,6 +43,7 @@ export function toTopology(t: TopologyInput): Topology {
   if (t.limits !== undefined) topology.limits = t.limits;
   if (t.trust !== undefined) topology.trust = t.trust;
   if (t.strictTrust !== undefined) topology.strictTrust = t.strictTrust;
+  if (t.regions !== undefined) topology.regions = t.regions;
   return topology;
 }
 

@@ -253,6 +253,7 @@ export function mergeTopologies(files: LoadedFile[]): MergeResult {
     // One view of whom the organisation trusts: the union of the files' trust lists.
     if (t.trust !== undefined) merged.trust = [...new Set([...(merged.trust ?? []), ...t.trust.map(acc)])];
     if (t.strictTrust === true) merged.strictTrust = true;
+    if (t.regions !== undefined) merged.regions = [...new Set([...(merged.regions ?? []), ...t.regions])];
   }
   if (errors.length > 0) return { errors };
 

@@ -7,6 +7,7 @@
 import type { MemberRef, ProfileId } from "../rules/model";
 import { formatPath, type PathSegment, type TopologyInputError } from "./errors";
 import { PROFILES, usesProjects } from "../rules/profiles";
+import { REGION_TABLES, knownRegion } from "../rules/regions";
 import { checkId, isValidId } from "./ids";
 import type { TopologyInput } from "./schema";
 import { didYouMean } from "./suggest";
@@ -44,6 +45,27 @@ export function resolveReferences(
 
   for (const [i, k] of (t.trust ?? []).entries()) if (!hasOwn(accounts, k)) err(["trust", i], unknownAccount(k));
 
+  // Region ids: each cloud's region table (docs/sources.md, "Region tables"), and the file's
+  // `regions:` for regions newer than the table. Checked once the id's format is right.
+  const addedRegions = t.regions ?? [];
+  for (const [i, r] of addedRegions.entries()) {
+    const formatErr = [...profiles].every((p) => !isValidId(p, "region", r)) ? checkId(t.profile, "region", r) : undefined;
+    if (formatErr) err(["regions", i], formatErr);
+  }
+  const checkRegion = (segments: PathSegment[], among: Iterable<ProfileId>, region: string) => {
+    let first: ProfileId | undefined;
+    for (const p of among) {
+      if (knownRegion(p, region, addedRegions)) return;
+      first ??= p;
+    }
+    if (first === undefined) return;
+    const table = PROFILES[first];
+    err(
+      segments,
+      `unknown ${first} region "${region}"${didYouMean(region, table.regions)}: not in ${table.cloud}'s region table (docs/sources.md, ${REGION_TABLES[first].source}); if it is a region newer than the table, add it to the file's regions: list`,
+    );
+  };
+
   // Ids are global in a cloud: one id under two keys is one account (or project, or image) written
   // twice, and its shares or members would be counted apart.
   const accountById = new Map<string, string>();
@@ -76,6 +98,7 @@ export function resolveReferences(
     for (const [pk, p] of Object.entries(a.projects ?? {})) {
       if (![...profiles].some((pr) => isValidId(pr, "project", p.id))) err(["accounts", ak, "projects", pk, "id"], checkId(t.profile, "project", p.id)!);
       if (![...profiles].some((pr) => isValidId(pr, "region", p.region))) err(["accounts", ak, "projects", pk, "region"], checkId(t.profile, "region", p.region)!);
+      else checkRegion(["accounts", ak, "projects", pk, "region"], profiles, p.region);
     }
   }
 
@@ -151,6 +174,7 @@ export function resolveReferences(
     if (idErr) err([...base, "id"], idErr);
     const regionErr = img.region !== undefined ? checkId(profile, "region", img.region) : undefined;
     if (regionErr) err([...base, "region"], regionErr);
+    else if (img.region !== undefined) checkRegion([...base, "region"], [profile], img.region);
     if (img.owner !== undefined && !hasOwn(accounts, img.owner)) {
       err([...base, "owner"], unknownAccount(img.owner));
       continue;
@@ -257,6 +281,7 @@ export function resolveReferences(
     const src = imageExists(copy.source) ? infoOf(copy.source) : null;
     const regionErr = checkId(src?.profile ?? t.profile, "region", copy.region);
     if (regionErr) err([...base, "region"], regionErr);
+    else checkRegion([...base, "region"], [src?.profile ?? t.profile], copy.region);
   }
   // Cycles of copies: each copy points to at most one other (the producer of its source).
   const colour = new Uint8Array(copies.length); // 0 new, 1 on the current walk, 2 done

@@ -123,6 +123,10 @@ export const TopologySchema = z
     limits: LimitsSchema.optional(),
     trust: z.array(key).optional().describe("Account keys whose images may be accepted or copied"),
     strictTrust: z.boolean().optional().describe("true turns untrusted-source into an error"),
+    regions: z
+      .array(nonEmpty)
+      .optional()
+      .describe("Region ids the profile's region table does not know yet (a new region), accepted as well as the table's (docs/sources.md, Region tables)"),
     accounts: z.record(key, AccountSchema),
     images: z.record(key, ImageSchema),
     shares: z.array(ShareSchema).optional(),

@@ -33,6 +33,17 @@ describe("copy rules per cloud at check through the dynamic-provider host (Cross
     return failures;
   };
 
+  it("a misspelt targetRegion fails check on targetRegion with a did-you-mean; the stack's regions accepts a region newer than the table", async () => {
+    const w = fx.world("alicloud");
+    const news = copy(w, "owner", "cn-shangai");
+    const { failures } = await fx.host.check({}, news);
+    assert.deepEqual(failures.map((f) => f.property), ["targetRegion"]);
+    assert.match(failures[0].reason, /unknown alicloud region "cn-shangai" \(did you mean "cn-shanghai"\?\)/);
+    // Added by the stack (a topology file's regions:, a resource's regions): the copy checks as usual.
+    const added = await fx.host.check({}, { ...news, stack: { shares: [], acceptances: [], copies: [], regions: ["cn-shangai"] } });
+    assert.deepEqual(added.failures, []);
+  });
+
   it("alicloud: a recipient's cross-region copy of a shared image fails copy-of-shared-image (copy it in its region first); its in-region copy passes", async () => {
     const [failure, ...rest] = await verdict("alicloud", "recipient", "other");
     assert.equal(rest.length, 0);

@@ -120,15 +120,18 @@ describe("ShareTopology under mocks", () => {
     assert.deepEqual(run.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")), []);
   });
 
-  it("passes limits and trust of the file to every resource's stack", async () => {
+  it("passes limits, trust and added regions of the file to every resource's stack", async () => {
     const t = topology();
     t.limits = { member: 100 };
     t.trust = ["platform"];
+    t.regions = ["cn-south-9"];
     const run = await runProgram(() => new ShareTopology("hw", { topology: t, credentials: { "team-a": { secretKey: { env: "TEAM_A_SK" } } } }));
     assert.deepEqual(run.errors, []);
     const acc = run.byName("hw-team-a-accepts");
     assert.deepEqual(acc.inputs.stack.limits, { member: 100 });
     assert.deepEqual(acc.inputs.stack.trust, [ID.platform]);
+    assert.deepEqual(acc.inputs.stack.regions, ["cn-south-9"]);
+    assert.deepEqual(run.byName("hw-golden-to-gz").inputs.stack.regions, ["cn-south-9"]);
     assert.deepEqual(acc.inputs.connection, { backend: "emulator", credentials: { secretKey: { env: "TEAM_A_SK" } } });
     assert.deepEqual(run.byName("hw-golden-to-teams").inputs.connection, { backend: "emulator" });
   });

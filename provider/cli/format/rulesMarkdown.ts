@@ -44,6 +44,7 @@ function profilesTable(): string[] {
     row("member limit: system / data-disk / full-ECS image", "memberLimit", (p) => IMAGE_KINDS.map((k) => String(p.memberLimit[k])).join(" / ")),
     row("a newer reference's member limit", "newerMemberLimit", (p) => (p.newerMemberLimit ? `${p.newerMemberLimit.limit} (set \`limits\` to use it)` : "-")),
     row("a member is", "shareTarget", (p) => SHARE_TARGET[p.shareTarget]),
+    row("regions (a file's `regions:` adds more)", "regions", (p) => `${p.regions.length}: ${p.regions.join(", ")}`),
     row("sites", "sites", (p) => (p.sites ? `China and international; regions known: ${Object.entries(p.sites).map(([r, e]) => `${r} (${e.sites.join(", ")})`).join(", ")}` : "one")),
     row("the owner copies its image to", "copy", (p) => REACH[p.copy.owned]),
     row("a recipient copies a shared image to", "copy", (p) => REACH[p.copy.shared] + (p.copy.viaPrivateReplica ? ", accepted, as a private replica (copy that one on)" : "")),

@@ -3,7 +3,10 @@
  * may be Pulumi's unknown marker during preview: it passes here, and the rules wait for it.
  */
 import type { z as Z } from "zod";
-import { PROFILE_IDS } from "../../rules/model";
+import { PROFILE_IDS, type ProfileId } from "../../rules/model";
+import { PROFILES } from "../../rules/profiles";
+import { REGION_TABLES, knownRegion } from "../../rules/regions";
+import { didYouMean } from "../../topology/suggest";
 import { PULUMI_UNKNOWN } from "../wire";
 
 export interface CheckFailure {
@@ -102,6 +105,29 @@ export function idProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `region` (and a copy's `targetRegion`) must be a region of the profile's table (docs/sources.md,
+ * "Region tables") or one the stack adds (`regions`, a topology file's `regions:`), as the
+ * topology loader checks a file's regions.
+ */
+function regionFailures(kind: Kind, news: Record<string, unknown>): CheckFailure[] {
+  const profile = news.profile;
+  if (typeof profile !== "string" || profile === PULUMI_UNKNOWN) return [];
+  const stack = news.stack as { regions?: unknown } | undefined;
+  const added = Array.isArray(stack?.regions) ? stack.regions.filter((r): r is string => typeof r === "string") : [];
+  const out: CheckFailure[] = [];
+  for (const property of kind === "CrossRegionCopy" ? ["region", "targetRegion"] : ["region"]) {
+    const region = news[property];
+    if (typeof region !== "string" || region === PULUMI_UNKNOWN || knownRegion(profile as ProfileId, region, added)) continue;
+    const table = PROFILES[profile as ProfileId];
+    out.push({
+      property,
+      reason: `${kind}: ${property}: unknown ${profile} region ${quoteId(region)}${didYouMean(region, table.regions)}: not in ${table.cloud}'s region table (docs/sources.md, ${REGION_TABLES[profile as ProfileId].source}); if it is a region newer than the table, add it to the resource's regions`,
+    });
+  }
+  return out;
+}
+
 /** Pulumi's property path: members[2].id */
 function propertyPath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
@@ -129,10 +155,10 @@ function leaves(issue: Issue, base: PropertyKey[]): Array<{ path: PropertyKey[];
   return [{ path, message: issue.message }];
 }
 
-/** Shape failures of a resource's inputs (empty when the shape is right). */
+/** Shape failures of a resource's inputs (empty when the shape is right), then its regions against the profile's region table. */
 export function shapeFailures(kind: Kind, news: unknown): CheckFailure[] {
   const r = schemaFor(kind).safeParse(news);
-  if (r.success) return [];
+  if (r.success) return regionFailures(kind, news as Record<string, unknown>);
   const out: CheckFailure[] = [];
   const seen = new Set<string>();
   for (const issue of r.error.issues as unknown as Issue[]) {

@@ -165,6 +165,7 @@ export function stackOf(v: unknown): StackDeclarations | undefined {
   }
   if (Array.isArray(s.trust)) out.trust = s.trust.filter(known);
   if (s.strictTrust === true) out.strictTrust = true;
+  if (Array.isArray(s.regions)) out.regions = s.regions.filter(known);
   return out;
 }
 
