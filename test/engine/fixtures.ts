@@ -40,20 +40,50 @@ export function makeProject(p: ProjectFiles, dir = fs.mkdtempSync(path.join(os.t
 let tarball: string | undefined;
 
 /**
- * The package as a user installs it: `npm pack` of this repository (once per test run, of what
- * bin/ holds now), extracted to DIR/node_modules/image-share, with this repository's
- * dependencies linked beside it (offline: no registry).
+ * `npm pack` of this repository (of what bin/ holds now): once per test run. Under mocha the
+ * run's folder (test/harness/run.ts) holds it for every worker: the first to need it packs, the
+ * others wait for it; elsewhere once per process.
+ */
+export function packedTarball(): string {
+  if (tarball && fs.existsSync(tarball)) return tarball;
+  const runDir = process.env.IMAGE_SHARE_TEST_RUN_DIR;
+  if (!runDir) return (tarball = pack(fs.mkdtempSync(path.join(os.tmpdir(), "image-share-pack-"))));
+  const shared = path.join(runDir, "image-share.tgz");
+  const lock = path.join(runDir, "pack.lock");
+  const deadline = Date.now() + 300_000;
+  while (!fs.existsSync(shared)) {
+    try {
+      fs.mkdirSync(lock);
+    } catch {
+      // Another worker is packing: wait for its tarball (or for its lock to go, if it failed).
+      if (Date.now() > deadline) throw new Error(`waited 300 s for ${shared}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      continue;
+    }
+    try {
+      if (!fs.existsSync(shared)) fs.renameSync(pack(fs.mkdtempSync(path.join(runDir, "pack-"))), shared);
+    } finally {
+      fs.rmdirSync(lock);
+    }
+  }
+  return (tarball = shared);
+}
+
+function pack(into: string): string {
+  // --ignore-scripts: pack what bin/ holds now (prepare would rebuild it).
+  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", into], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  return path.join(into, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
+}
+
+/**
+ * The package as a user installs it: the packed tarball (packedTarball) extracted to
+ * DIR/node_modules/image-share, with this repository's dependencies linked beside it (offline:
+ * no registry).
  */
 export function installPackedCopy(dir: string): string {
-  if (!tarball || !fs.existsSync(tarball)) {
-    const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-pack-"));
-    // --ignore-scripts: pack what bin/ holds now (prepare would rebuild it).
-    const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packDir], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    tarball = path.join(packDir, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-  }
   const installed = path.join(dir, "node_modules", "image-share");
   fs.mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["xzf", tarball, "-C", installed, "--strip-components=1"]);
+  execFileSync("tar", ["xzf", packedTarball(), "-C", installed, "--strip-components=1"]);
   for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
     if (entry === "image-share" || entry === ".package-lock.json" || fs.existsSync(path.join(dir, "node_modules", entry))) continue;
     fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(dir, "node_modules", entry));

@@ -11,11 +11,12 @@
  *   await pack.configure({ "member-limit": "advisory" });
  *   const { diagnostics } = await pack.analyzeStack(resources);
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO } from "./world";
+import { installPackedCopy } from "../engine/fixtures";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -90,18 +91,7 @@ export const urnOf = (type: string, name: string): string => `urn:pulumi:dev::pr
  */
 export function installExamplePack(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-pack-"));
-  const tarballs = path.join(dir, ".tarball");
-  fs.mkdirSync(tarballs);
-  // --ignore-scripts: pack what bin/ holds now (prepare would rebuild).
-  const out = execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tarballs], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  const tarball = path.join(tarballs, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
-  const installed = path.join(dir, "node_modules", "image-share");
-  fs.mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["xzf", tarball, "-C", installed, "--strip-components=1"]);
-  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
-    if (entry === "image-share" || entry.startsWith(".")) continue;
-    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(dir, "node_modules", entry));
-  }
+  installPackedCopy(dir);
   for (const f of ["PulumiPolicy.yaml", "index.ts", "package.json"]) fs.copyFileSync(path.join(REPO, "examples", "policy-pack", f), path.join(dir, f));
   return dir;
 }

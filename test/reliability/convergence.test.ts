@@ -12,6 +12,7 @@ import fc = require("fast-check");
 import type { ProfileId } from "../../provider/rules/model";
 import { seedFrom, withEnv, quietProviderLog } from "./engine";
 import { runScenario, scenario } from "./scenario";
+import { runs } from "../harness/soak";
 
 describe("reliability: convergence under faults (ImageShare through imageShareProvider)", function () {
   quietProviderLog();
@@ -20,16 +21,16 @@ describe("reliability: convergence under faults (ImageShare through imageSharePr
   // Retries off (one attempt per call): every fault reaches the engine model, so partial state
   // and reruns are exercised on most sequences, and no backoff sleeps.
   const profiles: [ProfileId, number, number][] = [
-    ["alicloud", 80, 1],
-    ["huaweicloud", 60, 2],
-    ["tencentcloud", 60, 3],
-    ["opentelekomcloud", 30, 4],
+    ["alicloud", runs(8, 80), 1],
+    ["huaweicloud", runs(6, 60), 2],
+    ["tencentcloud", runs(6, 60), 3],
+    ["opentelekomcloud", runs(3, 30), 4],
   ];
-  for (const [profile, runs, salt] of profiles) {
-    it(`${profile}: ${runs} random sequences of up converge to exactly the declared members (retries off)`, async () => {
+  for (const [profile, count, salt] of profiles) {
+    it(`${profile}: ${count} random sequences of up converge to exactly the declared members (retries off)`, async () => {
       const seed = seedFrom(20261123 + salt);
       await withEnv({ IMAGE_SHARE_RETRY_ATTEMPTS: "1", IMAGE_SHARE_EMULATOR_FSYNC: "0" }, () =>
-        fc.assert(fc.asyncProperty(scenario(profile), (s) => runScenario(profile, s)), { numRuns: runs, seed, endOnFailure: true }),
+        fc.assert(fc.asyncProperty(scenario(profile), (s) => runScenario(profile, s)), { numRuns: count, seed, endOnFailure: true }),
       ).catch((e: Error) => {
         e.message = `RELIABILITY_SEED=${seed} reproduces this\n${e.message}`;
         throw e;
@@ -41,7 +42,7 @@ describe("reliability: convergence under faults (ImageShare through imageSharePr
     const seed = seedFrom(20261123 + 5);
     for (const profile of ["alicloud", "huaweicloud"] as const) {
       await withEnv({ IMAGE_SHARE_RETRY_ATTEMPTS: "3", IMAGE_SHARE_EMULATOR_FSYNC: "0" }, () =>
-        fc.assert(fc.asyncProperty(scenario(profile), (s) => runScenario(profile, s)), { numRuns: 3, seed, endOnFailure: true }),
+        fc.assert(fc.asyncProperty(scenario(profile), (s) => runScenario(profile, s)), { numRuns: runs(1, 3), seed, endOnFailure: true }),
       ).catch((e: Error) => {
         e.message = `RELIABILITY_SEED=${seed} reproduces this\n${e.message}`;
         throw e;

@@ -12,6 +12,7 @@ import fc = require("fast-check");
 import { crossRegionCopyProvider, imageShareProvider, shareAcceptanceProvider } from "../../provider/resources/runtime";
 import { PULUMI_UNKNOWN } from "../../provider/resources/wire";
 import { makeWorld, seedFrom, withEnv, type World, quietProviderLog } from "./engine";
+import { runs } from "../harness/soak";
 
 type Json = unknown;
 type Path = (string | number)[];
@@ -124,7 +125,7 @@ describe("reliability: fuzzing resource inputs through check", function () {
             fc.integer({ min: 0, max: all.length - 1 }).chain((i) => mutate(all[i][2]).map((news) => [i, news] as const)),
             async ([i, news]) => checkNeverThrows(all[i][1], all[i][0], news),
           ),
-          { numRuns: 3000, seed },
+          { numRuns: runs(300, 3000), seed },
         )
         .catch((e: Error) => {
           e.message = `RELIABILITY_SEED=${seed} reproduces this\n${e.message}`;
@@ -138,7 +139,7 @@ describe("reliability: fuzzing resource inputs through check", function () {
       await fc
         .assert(
           fc.asyncProperty(fc.integer({ min: 0, max: checks.length - 1 }), fc.anything({ maxDepth: 3 }), async (i, news) => checkNeverThrows(checks[i][1], checks[i][0], news)),
-          { numRuns: 1500, seed },
+          { numRuns: runs(150, 1500), seed },
         )
         .catch((e: Error) => {
           e.message = `RELIABILITY_SEED=${seed} reproduces this\n${e.message}`;

@@ -16,6 +16,7 @@ import { parse, stringify } from "yaml";
 import { formatInputError, formatPath, loadTopologyText, type LoadResult } from "../../provider/topology/load";
 import { runValidate } from "../../provider/cli/validate";
 import { seedFrom } from "./engine";
+import { runs } from "../harness/soak";
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
 const examples = fs
@@ -147,7 +148,7 @@ describe("reliability: fuzzing topology files", function () {
     try {
       fc.assert(
         fc.property(mutatedText, ({ text, file }) => checkResult(loadTopologyText(text, file), file, text)),
-        { numRuns: 2500, seed },
+        { numRuns: runs(250, 2500), seed },
       );
     } catch (e) {
       fail(e as Error);
@@ -158,7 +159,7 @@ describe("reliability: fuzzing topology files", function () {
     try {
       fc.assert(
         fc.property(randomText, ({ text, file }) => checkResult(loadTopologyText(text, file), file, text)),
-        { numRuns: 1600, seed },
+        { numRuns: runs(160, 1600), seed },
       );
     } catch (e) {
       fail(e as Error);
@@ -181,7 +182,7 @@ describe("reliability: fuzzing topology files", function () {
           if (format === "sarif") JSON.parse(out);
           if (code === 2) assert.ok((out + err).includes(file), "bad input names the file");
         }),
-        { numRuns: 400, seed },
+        { numRuns: runs(40, 400), seed },
       );
     } catch (e) {
       fail(e as Error);

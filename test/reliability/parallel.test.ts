@@ -15,6 +15,7 @@ import * as path from "node:path";
 import type { ProfileId } from "../../provider/rules/model";
 import { runScenario, scenario, type Shape } from "./scenario";
 import { key, makeWorld, seedFrom, withEnv, type Declared, quietProviderLog } from "./engine";
+import { runs } from "../harness/soak";
 
 const TEN: Shape = { slots: 10, images: 3, slice: 4 };
 const env = { IMAGE_SHARE_RETRY_ATTEMPTS: "1", IMAGE_SHARE_EMULATOR_FSYNC: "0" };
@@ -23,11 +24,11 @@ describe("reliability: convergence with writers at once", function () {
   quietProviderLog();
   this.timeout(180_000);
 
-  for (const [profile, runs, salt] of [["alicloud", 30, 11], ["huaweicloud", 25, 12], ["tencentcloud", 25, 13]] as [ProfileId, number, number][]) {
-    it(`${profile}: ${runs} random sequences, 10 resources over 3 images stepping at once, converge exactly`, async () => {
+  for (const [profile, count, salt] of [["alicloud", runs(3, 30), 11], ["huaweicloud", runs(3, 25), 12], ["tencentcloud", runs(3, 25), 13]] as [ProfileId, number, number][]) {
+    it(`${profile}: ${count} random sequences, 10 resources over 3 images stepping at once, converge exactly`, async () => {
       const seed = seedFrom(20261123 + salt);
       await withEnv(env, () =>
-        fc.assert(fc.asyncProperty(scenario(profile, TEN), (s) => runScenario(profile, s, true, TEN)), { numRuns: runs, seed, endOnFailure: true }),
+        fc.assert(fc.asyncProperty(scenario(profile, TEN), (s) => runScenario(profile, s, true, TEN)), { numRuns: count, seed, endOnFailure: true }),
       ).catch((e: Error) => {
         e.message = `RELIABILITY_SEED=${seed} reproduces this sequence\n${e.message}`;
         throw e;

@@ -166,8 +166,9 @@ describe("resource classes under mocks", () => {
 
   it("without a hold, a resource declared after an await sees the earlier ones (they do not see it)", async () => {
     const run = await runProgram(async () => {
-      new ImageShare("early", { ...HW, imageId: IMAGE, members: ["m1"] });
-      await new Promise((r) => setTimeout(r, 5));
+      const early = new ImageShare("early", { ...HW, imageId: IMAGE, members: ["m1"] });
+      // An await by which the declarations were collected: early registered, with its stack input (not a wall-clock wait).
+      await new Promise((r) => early.urn.apply(r));
       new ImageShare("late", { ...HW, imageId: IMAGE, members: ["m2"] });
     });
     assert.deepEqual(run.errors, []);

@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { acceptsTopology, compileSchema } from "../../provider/topology/accepts";
 import { TopologySchema } from "../../provider/topology/schema";
 import { generate, generateAlicloud } from "../../bench/validate";
+import { runs } from "../harness/soak";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 
@@ -71,7 +72,7 @@ describe("fast schema acceptance", () => {
         // And it is not merely cautious: a valid mutation is accepted as zod accepts it.
         assert.equal(fast, zod, `disagrees with zod: ${JSON.stringify(pick)} ${String(replacement)} mode ${mode}`);
       }),
-      { numRuns: 3000 },
+      { numRuns: runs(300, 3000) },
     );
   });
 
