@@ -25,9 +25,9 @@ const GROUPS = [
     env: {},
   },
   // Seeded iterations of killed and retried creates, updates and deletes through the stand-in engine.
-  { files: ["test/engine/kill.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "4" } },
+  { files: ["test/engine/kill.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "3" } },
   // kill -9 of store writers at random points.
-  { files: ["test/backends/emulator/store.kill.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "30" } },
+  { files: ["test/backends/emulator/store.kill.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "20" } },
   // Requests fuzzed at the served emulator's dialects.
   { files: ["test/backends/emulator/fuzz.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "20000" } },
 ];

@@ -20,3 +20,15 @@ export function mochaGlobalTeardown(): void {
   fs.rmSync(made, { recursive: true, force: true });
   delete process.env.IMAGE_SHARE_TEST_RUN_DIR;
 }
+
+// Timeouts are hang detectors, set per file for a quiet machine: the suite runs on two cores
+// shared with other suites, where a file can take several times as long. Every test's timeout is
+// multiplied by IMAGE_SHARE_TEST_TIMEOUT_SCALE (default 3; 1 keeps them as set).
+const SCALE = Math.max(1, Number(process.env.IMAGE_SHARE_TEST_TIMEOUT_SCALE) || 3);
+
+export const mochaHooks = {
+  beforeEach(this: Mocha.Context): void {
+    const test = this.currentTest;
+    if (test && test.timeout() > 0) test.timeout(test.timeout() * SCALE);
+  },
+};
