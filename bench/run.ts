@@ -36,6 +36,7 @@ import { createWorlds, type BackendName, type CallCounts, type World } from "./w
 
 const BASELINE_PARALLELISM = 10; // terraform apply's default -parallelism
 const SHARE_PARALLELISM = 10; // resources applied at once (ours), the same as the baseline's
+const FLEET_RATE_SCALE = 100; // documented rates x 100 in the 100 x 50 scenario only
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
   let validate: { figures: ValidateFigures[] } | undefined;
   let store: StoreFigures | undefined;
   try {
-    out.write(`image-share benchmark (node ${process.version}); latency ${latency} ms per call (${fleetLatency} ms in the 100 x 50 scenario); baseline: one member per call, ${BASELINE_PARALLELISM} at once\n`);
+    out.write(`image-share benchmark (node ${process.version}); latency ${latency} ms per call (${fleetLatency} ms in the 100 x 50 scenario); baseline: one member per call, ${BASELINE_PARALLELISM} at once; both sides at the clouds' documented rates (x ${FLEET_RATE_SCALE} in the 100 x 50 scenario)\n`);
     for (const world of worlds) {
       setLatency(0);
       await warmUp(world);
@@ -282,7 +283,10 @@ async function main(): Promise<void> {
       updateRows.push(await update(world, share256!, world.member(256)));
       if (!process.argv.includes("--no-fleet")) {
         setLatency(fleetLatency);
-        const { row } = await apply(world, "100x50", 100, 50, fleetLatency);
+        // The baseline's 5,000 calls at Tencent's documented 10 a second would take 500 s: the
+        // fleet runs with every documented rate scaled up (a raised quota), both sides alike.
+        process.env.IMAGE_SHARE_RATE_SCALE = String(FLEET_RATE_SCALE);
+        const { row } = await apply(world, "100x50", 100, 50, fleetLatency).finally(() => delete process.env.IMAGE_SHARE_RATE_SCALE);
         applyRows.push(row);
         out.write(`  ${world.name} 100x50: ours ${calls(row.ours.calls)} ${f1(row.ours.ms)} ms, baseline ${calls(row.baseline.calls)} ${f1(row.baseline.ms)} ms\n`);
       }

@@ -21,6 +21,8 @@ export interface RetryOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Decides what to retry; default: throttling and transient server errors. */
   retryable?: (error: unknown) => boolean;
+  /** Waited for before every attempt, retries included: the API's documented rate (`RateLimits.of`). */
+  limiter?: Limiter;
 }
 
 export const DEFAULT_RETRY: RetryOptions = { deadlineMs: 120_000, baseDelayMs: 200, maxDelayMs: 10_000 };
@@ -64,14 +66,18 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: Partial<R
   const retryable = o.retryable ?? defaultRetryable;
   const deadline = Math.min(Date.now() + o.deadlineMs, operation.getStore()?.deadline ?? Infinity);
   for (let n = 0; ; n++) {
+    const answered = await o.limiter?.take();
     try {
       return await attempt();
     } catch (e) {
+      answered?.();
       if (!retryable(e)) throw e;
       if (o.maxAttempts !== undefined && n + 1 >= o.maxAttempts) throw e;
       const delay = Math.floor(random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** n));
       if (Date.now() + delay >= deadline) throw e;
       await wait(delay);
+    } finally {
+      answered?.();
     }
   }
 }
@@ -89,8 +95,8 @@ export function retrying(service: ImageService, options: Partial<RetryOptions> =
     region: service.region,
     getImage: (id) => retry(() => service.getImage(id)),
     listMembers: (id, page) => retry(() => service.listMembers(id, page)),
-    addMembers: (id, members) => retry(() => service.addMembers(id, members)),
-    removeMembers: (id, members) => retry(() => service.removeMembers(id, members)),
+    addMembers: (id, members, known) => retry(() => service.addMembers(id, members, known)),
+    removeMembers: (id, members, known) => retry(() => service.removeMembers(id, members, known)),
     setMemberStatus: (id, member, status, o) => retry(() => service.setMemberStatus(id, member, status, o)),
     copyImage: (request) => service.copyImage(request),
     getJob: (id) => retry(() => service.getJob(id)),
@@ -120,4 +126,105 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Independent calls in flight at once where the cloud documents no rate: Terraform's default -parallelism, what the tools users run today send to the same APIs. */
+export const DEFAULT_CONCURRENCY = 10;
+
+/** A documented request rate: at most `requests` requests in any `perMs` window. */
+export interface RequestRate {
+  requests: number;
+  perMs: number;
+}
+
+export interface Limiter {
+  /** Resolves when one more request may start, with the function to call once its answer (or failure) is in. */
+  take(): Promise<() => void>;
+}
+
+const unlimited: Limiter = { take: () => Promise.resolve(() => {}) };
+
+/**
+ * At most `rate.requests` requests in any window of `rate.perMs`, as the cloud counts them on
+ * arrival, whatever the network and the machine's load do to the requests on their way. The
+ * limiter has `requests` slots; a request holds one from its start until its answer is in, and
+ * the slot is free again `perMs` after that answer. So two requests of one slot arrive at least
+ * `perMs` apart (the later starts after the earlier was answered, hence after it arrived), and
+ * any window of `perMs` holds at most one request per slot. The price: a little under the rate
+ * (`requests` per `perMs` plus one round trip).
+ * IMAGE_SHARE_RATE_SCALE (read at each take) multiplies the rate, for a quota raised above the
+ * documented default.
+ */
+export class RateLimiter implements Limiter {
+  /** Per slot: when it may start a request again (Infinity while its request is unanswered). */
+  private readonly freeAt: number[] = [];
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly rate: RequestRate,
+    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = { now: Date.now, sleep },
+    private readonly env: Record<string, string | undefined> = process.env,
+  ) {
+    if (!(rate.requests >= 1) || !(rate.perMs > 0)) throw new RangeError(`a rate is at least 1 request in a positive window, got ${JSON.stringify(rate)}`);
+  }
+
+  private capacity(): number {
+    const scale = Number(this.env.IMAGE_SHARE_RATE_SCALE);
+    return Number.isFinite(scale) && scale > 0 ? Math.max(1, Math.floor(this.rate.requests * scale)) : this.rate.requests;
+  }
+
+  async take(): Promise<() => void> {
+    for (;;) {
+      const slots = this.capacity();
+      while (this.freeAt.length < slots) this.freeAt.push(-Infinity);
+      let slot = 0;
+      for (let i = 1; i < slots; i++) if (this.freeAt[i] < this.freeAt[slot]) slot = i;
+      const now = this.clock.now();
+      const at = this.freeAt[slot];
+      if (at <= now) {
+        this.freeAt[slot] = Infinity;
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          this.freeAt[slot] = this.clock.now() + this.rate.perMs;
+          for (const wake of this.waiting.splice(0)) wake();
+        };
+      }
+      if (at === Infinity) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      else await this.clock.sleep(Math.max(1, Math.ceil(at - now)));
+    }
+  }
+}
+
+/** One limiter per key in the process: every service instance acting as one identity in one region shares the rate of an API. */
+const limiters = new Map<string, RateLimiter>();
+
+/**
+ * The documented rates of one cloud's APIs (the profile table's `rates`), for one identity in one
+ * account (`scope`, e.g. the cloud, endpoint and key id: the clouds count per account, region and API). An API without a documented
+ * rate is not limited here: its calls are bounded by the backend's concurrency, and its throttling
+ * answers are retried.
+ */
+export class RateLimits {
+  constructor(
+    private readonly rates: Readonly<Record<string, RequestRate>>,
+    private readonly scope: string,
+  ) {}
+
+  /** The limiter of one API in one region (shared by every RateLimits of the same scope). */
+  of(api: string, region: string): Limiter {
+    const rate = this.rates[api];
+    if (!rate) return unlimited;
+    const key = `${this.scope}\u0000${region}\u0000${api}`;
+    let limiter = limiters.get(key);
+    if (!limiter) limiters.set(key, (limiter = new RateLimiter(rate)));
+    return limiter;
+  }
+
+  /** Calls of `api` worth running at once: no more than its rate lets start together, else `configured`. */
+  concurrency(api: string, configured: number): number {
+    const rate = this.rates[api];
+    return rate ? Math.max(1, Math.min(configured, rate.requests)) : configured;
+  }
 }

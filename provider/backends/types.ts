@@ -19,12 +19,13 @@ export interface ImageService {
 
   /**
    * Adds members, batched to the API's limit per call. Idempotent: a member already present
-   * is success. Returns how many calls it took.
+   * is success. Returns how many calls it took. `known`: the members the caller has just read
+   * (a backend that reads them first to skip those present may use these instead).
    */
-  addMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult>;
+  addMembers(imageId: string, members: MemberTarget[], known?: KnownMembers): Promise<BatchResult>;
 
-  /** Removes members, batched; a member already gone is success. */
-  removeMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult>;
+  /** Removes members, batched; a member already gone is success. `known` as for addMembers. */
+  removeMembers(imageId: string, members: MemberTarget[], known?: KnownMembers): Promise<BatchResult>;
 
   /**
    * The caller, a member, accepts or rejects an image shared with it (huaweicloud,
@@ -43,6 +44,11 @@ export interface ImageService {
 
   /** Deletes an image the caller owns. alicloud / tencentcloud refuse while it has members. */
   deleteImage(imageId: string): Promise<void>;
+}
+
+/** The image's members as the caller read them, every page, just before the change. */
+export interface KnownMembers {
+  present: readonly MemberTarget[];
 }
 
 export interface MemberStatusOptions {

@@ -54,6 +54,14 @@ export interface Profile {
   memberJobs: boolean;
   /** Members per add / remove call: the default batch, and the API's own maximum where it documents one (the rest is ignored). */
   batch: { members: number; max?: number };
+  /**
+   * The documented request rates of the APIs the backends call, by the API's own name: at most
+   * `requests` in `perMs`, per account, region and API (the clouds count so). The backends send
+   * independent calls concurrently up to these rates and never faster. An API not listed has no
+   * documented rate: its calls are bounded by the backend's concurrency, and its throttling
+   * answers retried.
+   */
+  rates: Readonly<Record<string, { requests: number; perMs: number }>>;
   /** The connection's key pair under the cloud's own field names (as its SDK and Terraform provider call them). */
   credentials: { key: string; secret: string };
   /** Sources of each fact (sections of docs/sources.md). */
@@ -77,6 +85,8 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberJobs: true,
     // No per-call maximum is documented; the console takes 100 projects at a time.
     batch: { members: 100 },
+    // IMS answers flow control (IMG.0060, the gateway's 429) but its API reference publishes no rate.
+    rates: {},
     credentials: { key: "accessKey", secret: "secretKey" },
     regions: REGION_TABLES.huaweicloud.regions,
     sources: {
@@ -89,6 +99,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
       deleteShared: ["001"],
       memberJobs: ["Huawei Cloud IMS API"],
       batch: ["Huawei Cloud IMS API"],
+      rates: ["Huawei Cloud IMS flow control"],
     },
   },
   opentelekomcloud: {
@@ -106,6 +117,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
     renameShared: "unknown",
     memberJobs: true,
     batch: { members: 100 },
+    rates: {},
     credentials: { key: "accessKey", secret: "secretKey" },
     regions: REGION_TABLES.opentelekomcloud.regions,
     sources: {
@@ -117,6 +129,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
       deleteShared: ["000"],
       memberJobs: ["Huawei Cloud IMS API"],
       batch: ["Huawei Cloud IMS API"],
+      rates: ["Huawei Cloud IMS flow control"],
     },
   },
   alicloud: {
@@ -134,6 +147,9 @@ export const PROFILES: Record<ProfileId, Profile> = {
     renameShared: "unknown",
     memberJobs: false,
     batch: { members: 10, max: 10 },
+    // ECS throttles every API per account and region, at thresholds shown only in the account's
+    // Quota Center: none is published for the image APIs.
+    rates: {},
     credentials: { key: "accessKeyId", secret: "accessKeySecret" },
     regions: REGION_TABLES.alicloud.regions,
     sources: {
@@ -145,6 +161,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
       deleteShared: ["002", "003"],
       deleteCopying: ["Alibaba Cloud CopyImage API"],
       batch: ["Alibaba Cloud ModifyImageSharePermission API"],
+      rates: ["Alibaba Cloud ECS API throttling"],
     },
   },
   tencentcloud: {
@@ -164,6 +181,11 @@ export const PROFILES: Record<ProfileId, Profile> = {
     memberJobs: false,
     // The reference documents no maximum of AccountIds; 100 as CVM's batch APIs take.
     batch: { members: 100 },
+    rates: {
+      ModifyImageSharePermission: { requests: 10, perMs: 1000 },
+      DescribeImageSharePermission: { requests: 10, perMs: 1000 },
+      DescribeImages: { requests: 40, perMs: 1000 },
+    },
     credentials: { key: "secretId", secret: "secretKey" },
     regions: REGION_TABLES.tencentcloud.regions,
     sources: {
@@ -176,6 +198,7 @@ export const PROFILES: Record<ProfileId, Profile> = {
       deleteShared: ["004"],
       renameShared: ["004"],
       batch: ["Tencent Cloud ModifyImageSharePermission API"],
+      rates: ["Tencent Cloud ModifyImageSharePermission API", "Tencent Cloud DescribeImageSharePermission API", "Tencent Cloud DescribeImages API"],
     },
   },
 };

@@ -1,4 +1,4 @@
-import { retryPolicy, type RetryOptions } from "../retry";
+import { DEFAULT_CONCURRENCY, retryPolicy, type RetryOptions } from "../retry";
 import { ImageServiceError } from "../errors";
 
 /** How to reach Alibaba Cloud ECS as one account in one region. */
@@ -29,7 +29,11 @@ export interface AlibabaCloudOptions {
   signatureAlgorithm?: "ACS3-HMAC-SHA256" | "v2";
   /** Retries of throttled and transient calls (deadline, backoff). */
   retry?: Partial<RetryOptions>;
-  /** Calls in flight at once for independent batches. Default 4. */
+  /**
+   * Calls in flight at once for independent batches. Default 10: ECS publishes no rate for its
+   * image APIs (thresholds per account in the Quota Center), so as many as Terraform's default
+   * parallelism sends; a throttled call is retried.
+   */
   concurrency?: number;
   /** Accounts per ModifyImageSharePermission call, 1..10. Default 10 (the API's maximum). */
   batchSize?: number;
@@ -122,7 +126,7 @@ export function resolveOptions(options: AlibabaCloudOptions = {}): ResolvedAliba
     accountId: first(options.accountId, env.ALICLOUD_ACCOUNT_ID),
     signatureAlgorithm: options.signatureAlgorithm ?? "ACS3-HMAC-SHA256",
     retry: retryPolicy(options.retry),
-    concurrency: integerIn("concurrency", options.concurrency, 4, 1, 64),
+    concurrency: integerIn("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1, 64),
     batchSize: integerIn("batchSize", options.batchSize, MAX_ACCOUNTS_PER_CALL, 1, MAX_ACCOUNTS_PER_CALL),
     pageSize: integerIn("pageSize", options.pageSize, MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE),
     verify: options.verify ?? true,

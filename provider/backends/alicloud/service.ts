@@ -4,7 +4,8 @@ import OpenApi = require("@alicloud/openapi-core");
 import Dara = require("@darabonba/typescript");
 import type { ImageKind } from "../../rules/model";
 import { ImageServiceError, isImageServiceError } from "../errors";
-import { chunk, mapConcurrent, withRetry } from "../retry";
+import { chunk, mapConcurrent, RateLimits, withRetry } from "../retry";
+import { PROFILES } from "../../rules/profiles";
 import type {
   BatchResult,
   CopyRequest,
@@ -12,6 +13,7 @@ import type {
   ImageService,
   ImageStatus,
   Job,
+  KnownMembers,
   Member,
   MemberTarget,
   Page,
@@ -108,10 +110,13 @@ export class AlibabaCloudImageService implements ImageService {
   readonly region: string;
   private readonly options: ResolvedAlibabaCloudOptions;
   private readonly clients = new Map<string, EcsClient>();
+  /** The documented rates (profile table: none published for ECS's image APIs), shared by every instance of this key. */
+  private readonly rates: RateLimits;
 
   constructor(options: AlibabaCloudOptions = {}) {
     this.options = resolveOptions(options);
     this.region = this.options.region;
+    this.rates = new RateLimits(PROFILES.alicloud.rates, `alicloud ${this.options.endpoint ?? ""} ${this.options.accessKeyId}`);
   }
 
   /** With an endpoint override every region goes to it; otherwise the SDK picks the region's endpoint. */
@@ -139,15 +144,18 @@ export class AlibabaCloudImageService implements ImageService {
     return client;
   }
 
-  /** One API call: SDK errors become ImageServiceErrors; throttled and transient ones are retried. */
-  private call<T>(action: string, attempt: () => Promise<T>): Promise<T> {
-    return withRetry(async () => {
-      try {
-        return await attempt();
-      } catch (e) {
-        throw toImageServiceError(e, action);
-      }
-    }, this.options.retry);
+  /** One API call: SDK errors become ImageServiceErrors; throttled and transient ones are retried; every attempt waits for the API's documented rate. */
+  private call<T>(action: string, attempt: () => Promise<T>, region: string = this.region): Promise<T> {
+    return withRetry(
+      async () => {
+        try {
+          return await attempt();
+        } catch (e) {
+          throw toImageServiceError(e, action);
+        }
+      },
+      { ...this.options.retry, limiter: this.rates.of(action, region) },
+    );
   }
 
   /**
@@ -171,7 +179,7 @@ export class AlibabaCloudImageService implements ImageService {
       const request = new OpenApi.$OpenApiUtil.OpenApiRequest({ query: OpenApi.OpenApiUtil.query({ RegionId: region, ...query }) });
       const response = (await client.callApi(params, request, new Dara.RuntimeOptions({}))) as { body?: unknown };
       return parseKeepingIds(String(response.body ?? "")) as { Images?: { Image?: AlibabaImage[] } };
-    });
+    }, region);
     return body.Images?.Image ?? [];
   }
 
@@ -243,28 +251,28 @@ export class AlibabaCloudImageService implements ImageService {
     return ids;
   }
 
-  async addMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult> {
-    return this.changeMembers(imageId, members, "add");
+  async addMembers(imageId: string, members: MemberTarget[], known?: KnownMembers): Promise<BatchResult> {
+    return this.changeMembers(imageId, members, "add", known);
   }
 
-  async removeMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult> {
-    return this.changeMembers(imageId, members, "remove");
+  async removeMembers(imageId: string, members: MemberTarget[], known?: KnownMembers): Promise<BatchResult> {
+    return this.changeMembers(imageId, members, "remove", known);
   }
 
   /**
-   * Reads the members once, sends only the accounts that need a change (a member already present,
+   * Reads the members once (or takes the caller's `known` reading), sends only the accounts that need a change (a member already present,
    * or already gone, needs no call), in batches of at most 10: ModifyImageSharePermission
    * "processes only the first 10 account IDs. The excess account IDs are ignored" (API reference,
    * AddAccount.N / RemoveAccount.N), without an error. Then re-reads the members to verify.
    */
-  private async changeMembers(imageId: string, members: MemberTarget[], change: "add" | "remove"): Promise<BatchResult> {
+  private async changeMembers(imageId: string, members: MemberTarget[], change: "add" | "remove", known?: KnownMembers): Promise<BatchResult> {
     requireId("image id", imageId);
     const wanted = accountIds(members);
     if (wanted.length === 0) return { calls: 0 };
-    const before = await this.memberIds(imageId);
+    const before = known ? new Set(known.present.filter((m) => m.type === "account").map((m) => m.id)) : await this.memberIds(imageId);
     const todo = wanted.filter((id) => (change === "add" ? !before.has(id) : before.has(id)));
     const batches = chunk(todo, this.options.batchSize);
-    await mapConcurrent(batches, this.options.concurrency, (batch) => this.modify(imageId, batch, change));
+    await mapConcurrent(batches, this.rates.concurrency("ModifyImageSharePermission", this.options.concurrency), (batch) => this.modify(imageId, batch, change));
     if (this.options.verify && batches.length > 0) {
       const after = await this.memberIds(imageId);
       const missed = todo.filter((id) => (change === "add" ? !after.has(id) : after.has(id)));

@@ -1,5 +1,5 @@
 import { ImageServiceError } from "../errors";
-import { retryPolicy, type RetryOptions } from "../retry";
+import { DEFAULT_CONCURRENCY, retryPolicy, type RetryOptions } from "../retry";
 
 /** The two clouds of the IMS family this backend speaks to. */
 export type HuaweiProfile = "huaweicloud" | "opentelekomcloud";
@@ -42,7 +42,7 @@ export interface HuaweiCloudImageServiceOptions {
    * domains[] (BatchAddMembers, BatchDeleteMembers); the console adds 100 at a time, so 100.
    */
   batchSize?: number;
-  /** Independent calls in flight at once (default 4). */
+  /** Independent calls in flight at once (default 10; IMS documents no rate: the profile table's `rates`). */
   concurrency?: number;
   /** Retry policy for throttling and server errors. */
   retry?: Partial<RetryOptions>;
@@ -75,7 +75,7 @@ export interface ResolvedHuaweiCloudOptions {
 }
 
 export const DEFAULT_BATCH_SIZE = 100;
-export const DEFAULT_CONCURRENCY = 4;
+export { DEFAULT_CONCURRENCY };
 
 /** The Terraform providers' environment variable names (huaweicloud: HW_*, opentelekomcloud: OS_*). */
 export const ENV_NAMES: Record<HuaweiProfile, { accessKey: string; secretKey: string; projectId: string; region: string }> = {

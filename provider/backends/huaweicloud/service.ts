@@ -17,8 +17,9 @@
  */
 import { ImageServiceError } from "../errors";
 import { waitForJob } from "../jobs";
-import { chunk, mapConcurrent, sleep, withRetry } from "../retry";
-import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
+import { chunk, mapConcurrent, RateLimits, sleep, withRetry } from "../retry";
+import { PROFILES } from "../../rules/profiles";
+import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, KnownMembers, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
 import { listAllMembers } from "../types";
 import type { ImageKind, MemberStatus } from "../../rules/model";
 import { resolveHuaweiCloudOptions, type HuaweiCloudImageServiceOptions, type HuaweiProfile, type ResolvedHuaweiCloudOptions } from "./config";
@@ -56,12 +57,15 @@ export class HuaweiCloudImageService implements ImageService {
   readonly region: string;
   readonly options: ResolvedHuaweiCloudOptions;
   private readonly client: SdkClient;
+  /** The documented rates (profile table), shared by every instance of this key and endpoint. */
+  private readonly rates: RateLimits;
   copyOptions: HuaweiCloudCopyOptions = {};
 
   constructor(options: HuaweiCloudImageServiceOptions & HuaweiCloudCopyOptions = {}) {
     this.options = resolveHuaweiCloudOptions(options);
     this.profile = this.options.profile;
     this.region = this.options.region;
+    this.rates = new RateLimits(PROFILES[this.profile].rates, `${this.profile} ${this.options.endpoint} ${this.options.accessKey}`);
     this.copyOptions = { ...(options.agencyName ? { agencyName: options.agencyName } : {}), ...(options.projectName ? { projectName: options.projectName } : {}) };
     const credentials = new basicCredentials.BasicCredentials().withAk(this.options.accessKey).withSk(this.options.secretKey).withProjectId(this.options.projectId);
     const client = new clientBuilder.ClientBuilder((hc: unknown) => hc)
@@ -77,8 +81,12 @@ export class HuaweiCloudImageService implements ImageService {
 
   // ---- requests ----
 
-  /** One IMS request, retried on throttling and transient errors within the retry deadline. */
-  private async request(operation: string, method: string, url: string, extra: { query?: Json; body?: Json; retry?: boolean } = {}): Promise<Json> {
+  /**
+   * One IMS request, retried on throttling and transient errors within the retry deadline; every
+   * attempt waits for its API's documented rate (`api`: the SDK's operation name; the profile
+   * table documents none for IMS today).
+   */
+  private async request(operation: string, method: string, url: string, extra: { api: string; query?: Json; body?: Json; retry?: boolean }): Promise<Json> {
     const once = async () => {
       try {
         const answer = await this.client.sendRequest({
@@ -95,7 +103,8 @@ export class HuaweiCloudImageService implements ImageService {
         throw fromSdkError(e, operation);
       }
     };
-    return extra.retry === false ? once() : withRetry(once, this.options.retry);
+    const limiter = this.rates.of(extra.api, this.region);
+    return withRetry(once, { ...this.options.retry, limiter, ...(extra.retry === false ? { maxAttempts: 1 } : {}) });
   }
 
   private waitOptions() {
@@ -133,7 +142,7 @@ export class HuaweiCloudImageService implements ImageService {
 
   async getImage(imageId: string): Promise<ImageInfo> {
     checkId(imageId, "image id");
-    const raw = await this.request(`get image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}`);
+    const raw = await this.request(`get image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}`, { api: "GlanceShowImage" });
     return this.toImageInfo(raw);
   }
 
@@ -151,7 +160,7 @@ export class HuaweiCloudImageService implements ImageService {
       throw new ImageServiceError("invalid", `pageToken ${JSON.stringify(page.pageToken)} is not an IMS marker (base64)`);
     }
     const query: Json = { limit: Math.min(size, MAX_PAGE_SIZE), ...(page.pageToken ? { marker: page.pageToken } : {}) };
-    const raw = await this.request(`list members of image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}/members`, { query });
+    const raw = await this.request(`list members of image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}/members`, { api: "GlanceListImageMembers", query });
     const members = Array.isArray(raw.members) ? (raw.members as Json[]) : [];
     const next = (raw.page_info as Json | undefined)?.next_marker;
     const items = members.map(toMember);
@@ -163,22 +172,22 @@ export class HuaweiCloudImageService implements ImageService {
   }
 
   /**
-   * Adds members. Idempotent by reading first: members already present are skipped (IMS's
-   * behaviour for a duplicate member in a batch job is not documented), and a batch whose job
+   * Adds members. Idempotent by reading first (or the caller's `known` reading): members already
+   * present are skipped (IMS's behaviour for a duplicate member in a batch job is not documented), and a batch whose job
    * fails is re-read: if every member of it is there (a retried request that landed twice),
    * that is success.
    */
-  async addMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult> {
+  async addMembers(imageId: string, members: MemberTarget[], known?: KnownMembers): Promise<BatchResult> {
     checkId(imageId, "image id");
     const wanted = this.checkTargets(dedupe(members));
     if (wanted.length === 0) return { calls: 0 };
-    const present = await this.readMembers(imageId);
+    const present = known?.present ?? (await this.readMembers(imageId));
     const fresh = wanted.filter((t) => !present.some((m) => same(m, t)));
     const batches = this.batches(fresh);
-    await mapConcurrent(batches, this.options.concurrency, async (batch) => {
+    await mapConcurrent(batches, this.rates.concurrency("BatchAddMembers", this.options.concurrency), async (batch) => {
       const operation = `share image ${imageId} with ${batch.length} ${batch[0].type === "account" ? "account(s)" : "project(s)"}`;
       try {
-        const answer = await this.request(operation, "POST", "/v1/cloudimages/members", { body: memberBody(imageId, batch) });
+        const answer = await this.request(operation, "POST", "/v1/cloudimages/members", { api: "BatchAddMembers", body: memberBody(imageId, batch) });
         await this.waitMemberJob(jobIdOf(answer, operation), operation);
       } catch (e) {
         if (!(e instanceof ImageServiceError) || e.kind === "quota-exceeded" || e.kind === "auth") throw e;
@@ -190,17 +199,17 @@ export class HuaweiCloudImageService implements ImageService {
   }
 
   /** Removes members; members already gone are skipped (read first), as a retried removal finds them. */
-  async removeMembers(imageId: string, members: MemberTarget[]): Promise<BatchResult> {
+  async removeMembers(imageId: string, members: MemberTarget[], known?: KnownMembers): Promise<BatchResult> {
     checkId(imageId, "image id");
     const wanted = this.checkTargets(dedupe(members));
     if (wanted.length === 0) return { calls: 0 };
-    const present = await this.readMembers(imageId);
+    const present = known?.present ?? (await this.readMembers(imageId));
     const gone = wanted.filter((t) => present.some((m) => same(m, t)));
     const batches = this.batches(gone);
-    await mapConcurrent(batches, this.options.concurrency, async (batch) => {
+    await mapConcurrent(batches, this.rates.concurrency("BatchDeleteMembers", this.options.concurrency), async (batch) => {
       const operation = `stop sharing image ${imageId} with ${batch.length} member(s)`;
       try {
-        const answer = await this.request(operation, "DELETE", "/v1/cloudimages/members", { body: memberBody(imageId, batch) });
+        const answer = await this.request(operation, "DELETE", "/v1/cloudimages/members", { api: "BatchDeleteMembers", body: memberBody(imageId, batch) });
         await this.waitMemberJob(jobIdOf(answer, operation), operation);
       } catch (e) {
         if (!(e instanceof ImageServiceError) || e.kind === "auth") throw e;
@@ -230,7 +239,7 @@ export class HuaweiCloudImageService implements ImageService {
     // vault_id: "mandatory if you want to accept a shared full-ECS image created from a CBR backup"
     // (BatchUpdateMembers, ims_03_0625); sent only when given.
     const vault = options.vaultId !== undefined && status === "accepted" ? { vault_id: options.vaultId } : {};
-    const answer = await this.request(operation, "PUT", "/v1/cloudimages/members", { body: { images: [imageId], project_id: this.options.projectId, status, ...vault } });
+    const answer = await this.request(operation, "PUT", "/v1/cloudimages/members", { api: "BatchUpdateMembers", body: { images: [imageId], project_id: this.options.projectId, status, ...vault } });
     await this.waitMemberJob(jobIdOf(answer, operation), operation);
   }
 
@@ -249,7 +258,7 @@ export class HuaweiCloudImageService implements ImageService {
     const description = request.description !== undefined ? { description: request.description } : {};
     let answer: Json;
     if (request.region === this.region) {
-      answer = await this.request(`replicate image ${request.imageId}`, "POST", `/v1/cloudimages/${id}/copy`, { body: { name, ...description } });
+      answer = await this.request(`replicate image ${request.imageId}`, "POST", `/v1/cloudimages/${id}/copy`, { api: "CopyImageInRegion", body: { name, ...description } });
     } else {
       // Open Telekom Cloud's IMS has no cross-region copy: neither its API reference nor its SDK
       // (gophertelekomcloud openstack/ims: only v1 CopyImageInRegion) nor its Terraform provider
@@ -277,7 +286,7 @@ export class HuaweiCloudImageService implements ImageService {
         // "Mandatory if you are replicating a full-ECS image" (CopyImageCrossRegionRequestBody).
         ...(request.vaultId !== undefined ? { vault_id: request.vaultId } : {}),
       };
-      answer = await this.request(`copy image ${request.imageId} to ${request.region}`, "POST", `/v1/cloudimages/${id}/cross_region_copy`, { body });
+      answer = await this.request(`copy image ${request.imageId} to ${request.region}`, "POST", `/v1/cloudimages/${id}/cross_region_copy`, { api: "CopyImageCrossRegion", body });
     }
     return { id: jobIdOf(answer, `copy image ${request.imageId}`), status: "running" };
   }
@@ -286,7 +295,7 @@ export class HuaweiCloudImageService implements ImageService {
 
   async getJob(jobId: string): Promise<Job> {
     checkId(jobId, "job id");
-    const raw = await this.request(`read job ${jobId}`, "GET", `/v1/${encodeURIComponent(this.options.projectId)}/jobs/${encodeURIComponent(jobId)}`);
+    const raw = await this.request(`read job ${jobId}`, "GET", `/v1/${encodeURIComponent(this.options.projectId)}/jobs/${encodeURIComponent(jobId)}`, { api: "ShowJob" });
     const entities = (raw.entities ?? {}) as Json;
     const status = String(raw.status ?? "").toUpperCase();
     const code = typeof raw.error_code === "string" && raw.error_code !== "" ? raw.error_code : undefined;
@@ -314,7 +323,7 @@ export class HuaweiCloudImageService implements ImageService {
     checkId(imageId, "image id");
     const path = `/v2/images/${encodeURIComponent(imageId)}`;
     try {
-      await this.request(`delete image ${imageId}`, "DELETE", path);
+      await this.request(`delete image ${imageId}`, "DELETE", path, { api: "GlanceDeleteImage" });
     } catch (e) {
       if (e instanceof ImageServiceError && e.kind === "not-found") return;
       throw e;
@@ -323,7 +332,7 @@ export class HuaweiCloudImageService implements ImageService {
     let pause = this.options.jobPollMs;
     for (;;) {
       try {
-        await this.request(`wait for image ${imageId} to be deleted`, "GET", path);
+        await this.request(`wait for image ${imageId} to be deleted`, "GET", path, { api: "GlanceShowImage" });
       } catch (e) {
         if (e instanceof ImageServiceError && e.kind === "not-found") return;
         throw e;

@@ -1,5 +1,5 @@
 import { ImageServiceError } from "../errors";
-import { retryPolicy, type RetryOptions } from "../retry";
+import { DEFAULT_CONCURRENCY, retryPolicy, type RetryOptions } from "../retry";
 
 /** How to reach Tencent Cloud CVM, as one account in one region. */
 export interface TencentCloudOptions {
@@ -29,7 +29,10 @@ export interface TencentCloudOptions {
    * A call refused with InvalidParameterValue.LimitExceeded is split in halves and retried.
    */
   batchSize?: number;
-  /** Independent calls in flight at once (ModifyImageSharePermission takes 10 requests a second). */
+  /**
+   * Independent calls in flight at once (default 10), never more than an API's documented rate
+   * lets start together (the profile table's `rates`: ModifyImageSharePermission 10 a second).
+   */
   concurrency?: number;
   /** Retry policy for throttling and server errors. */
   retry?: Partial<RetryOptions>;
@@ -53,7 +56,7 @@ export interface ResolvedTencentCloudOptions {
 
 export const DEFAULT_ENDPOINT = "cvm.tencentcloudapi.com";
 export const DEFAULT_BATCH_SIZE = 100;
-export const DEFAULT_CONCURRENCY = 4;
+export { DEFAULT_CONCURRENCY };
 
 const REGION_PATTERN = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 

@@ -3,7 +3,8 @@ import cvmSdk = require("tencentcloud-sdk-nodejs-cvm");
 import type { Client as CvmClient } from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_client";
 import type { Image as CvmImage } from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models";
 import { ImageServiceError } from "../errors";
-import { chunk, mapConcurrent, withRetry } from "../retry";
+import { chunk, mapConcurrent, RateLimits, withRetry, type RetryOptions } from "../retry";
+import { PROFILES } from "../../rules/profiles";
 import type {
   BatchResult,
   CopyRequest,
@@ -41,7 +42,8 @@ const RUNNING_STATES = new Set(["CREATING", "SYNCING", "IMPORTING"]);
  * The Tencent Cloud CVM backend, on the official `tencentcloud-sdk-nodejs-cvm` (API 2017-03-12).
  *
  * Tencent shares an image with accounts (root account ids); there is no acceptance step, so every
- * member is "accepted". Copies (SyncImages) go to other regions only, and never of a shared image.
+ * member is "accepted". Copies (SyncImages): an owned image to other regions only, an image shared
+ * with the caller only into its source region (where it becomes the caller's own).
  */
 export class TencentCloudImageService implements ImageService {
   readonly profile = "tencentcloud" as const;
@@ -49,10 +51,13 @@ export class TencentCloudImageService implements ImageService {
   private readonly options: ResolvedTencentCloudOptions;
   private readonly clients = new Map<string, CvmClient>();
   private readonly agent?: http.Agent;
+  /** The documented rates (profile table), shared by every instance of this key and endpoint. */
+  private readonly rates: RateLimits;
 
   constructor(options: TencentCloudOptions = {}) {
     this.options = resolveTencentCloudOptions(options);
     this.region = this.options.region;
+    this.rates = new RateLimits(PROFILES.tencentcloud.rates, `tencentcloud ${this.options.host} ${this.options.secretId}`);
     // Plain-HTTP endpoints are the emulator on loopback: an explicit agent keeps an http_proxy
     // in the environment (which the SDK's fetch honours) from intercepting them.
     if (this.options.protocol === "http://") this.agent = new http.Agent({ keepAlive: false });
@@ -95,7 +100,7 @@ export class TencentCloudImageService implements ImageService {
     const accounts = this.accountIds(members, "add");
     const counter: Counter = { calls: 0 };
     const batches = chunk(accounts, this.options.batchSize);
-    await mapConcurrent(batches, this.options.concurrency, (batch) => this.modifyBatch(imageId, batch, "SHARE", counter));
+    await mapConcurrent(batches, this.batchConcurrency(), (batch) => this.modifyBatch(imageId, batch, "SHARE", counter));
     return { calls: counter.calls };
   }
 
@@ -103,7 +108,7 @@ export class TencentCloudImageService implements ImageService {
     const accounts = this.accountIds(members, "remove");
     const counter: Counter = { calls: 0 };
     const batches = chunk(accounts, this.options.batchSize);
-    await mapConcurrent(batches, this.options.concurrency, (batch) => this.modifyBatch(imageId, batch, "CANCEL", counter));
+    await mapConcurrent(batches, this.batchConcurrency(), (batch) => this.modifyBatch(imageId, batch, "CANCEL", counter));
     return { calls: counter.calls };
   }
 
@@ -113,6 +118,11 @@ export class TencentCloudImageService implements ImageService {
       `Tencent Cloud has no acceptance step: a shared image is usable by its members at once, so ${member.type} ${member.id} cannot be set to ${status} for image ${imageId}; remove the acceptance (rule acceptance-unsupported).`,
       { rule: "acceptance-unsupported" },
     );
+  }
+
+  /** Batches in flight at once: up to ModifyImageSharePermission's documented rate (the limiter paces them). */
+  private batchConcurrency(): number {
+    return this.rates.concurrency("ModifyImageSharePermission", this.options.concurrency);
   }
 
   /**
@@ -197,7 +207,7 @@ export class TencentCloudImageService implements ImageService {
           if (e instanceof ImageServiceError && e.kind === "transient") uncertain = true;
           throw e;
         }
-      }, this.options.retry);
+      }, this.retry(this.region, "SyncImages"));
     } catch (e) {
       throw await this.explainCopyRefusal(request, e);
     }
@@ -274,7 +284,7 @@ export class TencentCloudImageService implements ImageService {
         if (attempts > 1 && e instanceof ImageServiceError && e.kind === "not-found") return;
         throw e;
       }
-    }, this.options.retry);
+    }, this.retry(this.region, "DeleteImages"));
   }
 
   // ---- plumbing ----
@@ -328,7 +338,12 @@ export class TencentCloudImageService implements ImageService {
     return withRetry(() => {
       counter.calls++;
       return this.send(region, action, doing, fn);
-    }, this.options.retry);
+    }, this.retry(region, action));
+  }
+
+  /** The retry policy of one API in one region: every attempt waits for the API's documented rate. */
+  private retry(region: string, action: string): Partial<RetryOptions> {
+    return { ...this.options.retry, limiter: this.rates.of(action, region) };
   }
 
   private async send<T>(region: string, action: string, doing: string, fn: (client: CvmClient) => Promise<T>): Promise<T> {

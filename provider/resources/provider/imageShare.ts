@@ -164,7 +164,7 @@ async function diff(id: string, olds: Outputs, news: Inputs): Promise<dynamic.Di
  * Waits while the image is still being made (a copy's product): clouds refuse to share an image
  * until it is available. Polls with backoff for up to 30 minutes; a failed image is an error.
  */
-async function awaitAvailable(connection: Parameters<typeof getImage>[0], service: Parameters<typeof getImage>[1], imageId: string): Promise<ImageInfo> {
+async function awaitAvailable(connection: Parameters<typeof getImage>[0], service: Parameters<typeof getImage>[1], imageId: string, onWait?: () => void): Promise<ImageInfo> {
   const deadline = Date.now() + 30 * 60_000;
   let pause = Number(process.env.IMAGE_SHARE_JOB_POLL_MS ?? 500) || 500;
   for (;;) {
@@ -178,9 +178,24 @@ async function awaitAvailable(connection: Parameters<typeof getImage>[0], servic
     if (info.status === "failed") throw new ProviderError(`image ${q(imageId)} failed to be created (a failed copy?): it cannot be shared`);
     if (Date.now() + pause > deadline) throw new ProviderError(`image ${q(imageId)} is still being created after 30 min: it can be shared once available; run \`pulumi up\` again later`);
     log(`image ${q(imageId)} is still being created: waiting to share it`);
+    onWait?.();
     await new Promise((r) => setTimeout(r, pause));
     pause = Math.min(10_000, Math.round(pause * 1.5));
   }
+}
+
+/**
+ * The image, once available, and its members now: read at once (one round trip, not two). A
+ * listing made while the image was still being created is made again once it is available.
+ */
+async function imageAndMembers(connection: Parameters<typeof getImage>[0], service: Parameters<typeof getImage>[1], imageId: string): Promise<{ info: ImageInfo; members: Map<string, Member> }> {
+  const list = () => present(connection, service, imageId).then((members) => ({ members }), (error: unknown) => ({ error }));
+  const early = list();
+  let waited = false;
+  const info = await awaitAvailable(connection, service, imageId, () => (waited = true));
+  const listed = await (waited ? list() : early);
+  if ("error" in listed) throw failure(`listing the members of image ${q(imageId)}`, listed.error);
+  return { info, members: listed.members };
 }
 
 /** The members present now, by key. */
@@ -245,14 +260,8 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   assertKnown("an ImageShare's inputs", { ...inputs, stack: undefined });
   const { connection, service } = await connect(inputs);
   const imageId = inputs.imageId;
-  const info = await awaitAvailable(connection, service, imageId);
+  const { info, members: before } = await imageAndMembers(connection, service, imageId);
   const declared = managedOf(inputs.members);
-  let before: Map<string, Member>;
-  try {
-    before = await present(connection, service, imageId);
-  } catch (e) {
-    throw failure(`listing the members of image ${q(imageId)}`, e);
-  }
   const toAdd = declared.filter((m) => !before.has(memberKey(m)));
   const id = `${imageId}/share-${randomBytes(4).toString("hex")}`;
   // Every declared member is managed from here on, those found on the image included.
@@ -260,7 +269,8 @@ async function create(inputs: Inputs): Promise<dynamic.CreateResult<Outputs>> {
   // Success or partial failure, the state claims every declared member.
   claim(id, inputs, declared);
   try {
-    if (toAdd.length) await service.addMembers(imageId, toAdd);
+    // The listing just made is the backend's too: it need not read the members again.
+    if (toAdd.length) await service.addMembers(imageId, toAdd, { present: [...before.values()] });
   } catch (e) {
     invalidate(connection, imageId);
     const message = describe(`sharing image ${q(imageId)} with ${toAdd.length} member(s)`, e);
@@ -279,13 +289,7 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
   assertKnown("an ImageShare's inputs", { ...news, stack: undefined });
   const { connection, service } = await connect(news);
   const imageId = news.imageId;
-  await awaitAvailable(connection, service, imageId);
-  let now: Map<string, Member>;
-  try {
-    now = await present(connection, service, imageId);
-  } catch (e) {
-    throw failure(`listing the members of image ${q(imageId)}`, e);
-  }
+  const { members: now } = await imageAndMembers(connection, service, imageId);
   const desired = managedOf(news.members);
   const desiredKeys = new Set(desired.map(memberKey));
   const elsewhere = declaredElsewhere(news);
@@ -296,8 +300,9 @@ async function update(id: string, olds: Outputs, news: Inputs): Promise<dynamic.
   const outs = (members: MemberTarget[]): Outputs => ({ ...news, members, imageKind: olds.imageKind }) as Outputs;
   try {
     // Removals first: they free room under the member limit for the additions.
-    if (toRemove.length) await service.removeMembers(imageId, toRemove);
-    if (toAdd.length) await service.addMembers(imageId, toAdd);
+    const known = { present: [...now.values()] };
+    if (toRemove.length) await service.removeMembers(imageId, toRemove, known);
+    if (toAdd.length) await service.addMembers(imageId, toAdd, known);
   } catch (e) {
     invalidate(connection, imageId);
     const message = describe(`updating the members of image ${q(imageId)} (${toAdd.length} to add, ${toRemove.length} to remove)`, e);

@@ -58,6 +58,21 @@ export const BACKENDS: Record<string, (endpoint: string, options: Record<string,
       ...o,
       endpoint,
     }),
+  // Open Telekom Cloud's IMS is the huaweicloud backend with its profile (projects only, its endpoints).
+  opentelekomcloud: (endpoint, o) =>
+    createHuaweiCloudImageService({
+      profile: "opentelekomcloud",
+      region: "eu-de",
+      accessKey: "AKRECORDED",
+      secretKey: "sk-recorded",
+      projectId: "unset",
+      jobPollMs: 1,
+      jobMaxPollMs: 2,
+      env: {},
+      ...quick,
+      ...o,
+      endpoint,
+    }),
   alicloud: (endpoint, o) => createAlibabaCloudImageService({ region: "cn-hangzhou", accessKeyId: "LTAIRECORDED", accessKeySecret: "recorded", env: {}, ...quick, ...o, endpoint }),
   tencentcloud: (endpoint, o) => createTencentCloudImageService({ region: "ap-guangzhou", secretId: "AKIDRECORDED", secretKey: "recorded", ...quick, ...o, endpoint }),
 };

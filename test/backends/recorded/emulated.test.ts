@@ -23,6 +23,12 @@ const CLOUDS: Record<string, { profile: ProfileId; key: { accessKeyId: string; s
     key: { accessKeyId: "AKRECORDED", secret: "sk-recorded" },
     dialect: (emulator, fault, memberJobPolls) => createHuaweiCloudDialect(emulator, { fault: fault as never, memberJobPolls }),
   },
+  // Open Telekom Cloud is served by the IMS dialect too, on its own profile.
+  opentelekomcloud: {
+    profile: "opentelekomcloud",
+    key: { accessKeyId: "AKRECORDED", secret: "sk-recorded" },
+    dialect: (emulator, fault, memberJobPolls) => createHuaweiCloudDialect(emulator, { fault: fault as never, memberJobPolls }),
+  },
   alicloud: { profile: "alicloud", key: { accessKeyId: "LTAIRECORDED", secret: "recorded" }, dialect: (emulator, fault) => createAlibabaCloudDialect(emulator, { fault }) },
   tencentcloud: { profile: "tencentcloud", key: { accessKeyId: "AKIDRECORDED", secret: "recorded" }, dialect: (emulator, fault) => createTencentCloudDialect(emulator, { fault: fault as never }) },
 };
