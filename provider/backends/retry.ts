@@ -216,7 +216,7 @@ export class RateLimits {
   of(api: string, region: string): Limiter {
     const rate = this.rates[api];
     if (!rate) return unlimited;
-    const key = `${this.scope}\u0000${region}\u0000${api}`;
+    const key = `${this.scope}\u0000${region}\u0000${api}\u0000${rate.requests}/${rate.perMs}`;
     let limiter = limiters.get(key);
     if (!limiter) limiters.set(key, (limiter = new RateLimiter(rate)));
     return limiter;

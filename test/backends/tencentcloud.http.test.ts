@@ -239,7 +239,8 @@ describe("tencentcloud adapter over HTTP: member changes converge (property)", (
         emulator.addImage({ id: "img-prop0001", profile: "tencentcloud", region: "ap-guangzhou", owner: PLATFORM_ID, kind: "system", name: "p" });
         const server = await startEmulatorServer({ dialects: [createTencentCloudDialect(emulator, { maxAccountsPerCall: cloudLimit })] });
         try {
-          const service = createTencentCloudImageService({ region: "ap-guangzhou", endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret", batchSize, retry: instantRetry });
+          // Convergence, not pacing (rates.test.ts): the emulator has no rate to keep to.
+          const service = createTencentCloudImageService({ region: "ap-guangzhou", endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret", batchSize, retry: instantRetry, rates: {} });
           const expected = new Set<string>();
           for (const s of steps) {
             const members = s.members.map((id) => ({ type: "account" as const, id }));

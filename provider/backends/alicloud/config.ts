@@ -1,4 +1,5 @@
-import { DEFAULT_CONCURRENCY, retryPolicy, type RetryOptions } from "../retry";
+import { DEFAULT_CONCURRENCY, retryPolicy, type RequestRate, type RetryOptions } from "../retry";
+import { PROFILES } from "../../rules/profiles";
 import { ImageServiceError } from "../errors";
 
 /** How to reach Alibaba Cloud ECS as one account in one region. */
@@ -29,6 +30,8 @@ export interface AlibabaCloudOptions {
   signatureAlgorithm?: "ACS3-HMAC-SHA256" | "v2";
   /** Retries of throttled and transient calls (deadline, backoff). */
   retry?: Partial<RetryOptions>;
+  /** The request rates to pace by, per API (default: the profile table's: none published for ECS); e.g. the account's Quota Center figures. */
+  rates?: Readonly<Record<string, RequestRate>>;
   /**
    * Calls in flight at once for independent batches. Default 10: ECS publishes no rate for its
    * image APIs (thresholds per account in the Quota Center), so as many as Terraform's default
@@ -63,6 +66,7 @@ export interface ResolvedAlibabaCloudOptions {
   accountId?: string;
   signatureAlgorithm: "ACS3-HMAC-SHA256" | "v2";
   retry: Partial<RetryOptions>;
+  rates: Readonly<Record<string, RequestRate>>;
   concurrency: number;
   batchSize: number;
   pageSize: number;
@@ -126,6 +130,7 @@ export function resolveOptions(options: AlibabaCloudOptions = {}): ResolvedAliba
     accountId: first(options.accountId, env.ALICLOUD_ACCOUNT_ID),
     signatureAlgorithm: options.signatureAlgorithm ?? "ACS3-HMAC-SHA256",
     retry: retryPolicy(options.retry),
+    rates: options.rates ?? PROFILES.alicloud.rates,
     concurrency: integerIn("concurrency", options.concurrency, DEFAULT_CONCURRENCY, 1, 64),
     batchSize: integerIn("batchSize", options.batchSize, MAX_ACCOUNTS_PER_CALL, 1, MAX_ACCOUNTS_PER_CALL),
     pageSize: integerIn("pageSize", options.pageSize, MAX_PAGE_SIZE, 1, MAX_PAGE_SIZE),

@@ -5,7 +5,6 @@ import Dara = require("@darabonba/typescript");
 import type { ImageKind } from "../../rules/model";
 import { ImageServiceError, isImageServiceError } from "../errors";
 import { chunk, mapConcurrent, RateLimits, withRetry } from "../retry";
-import { PROFILES } from "../../rules/profiles";
 import type {
   BatchResult,
   CopyRequest,
@@ -116,7 +115,7 @@ export class AlibabaCloudImageService implements ImageService {
   constructor(options: AlibabaCloudOptions = {}) {
     this.options = resolveOptions(options);
     this.region = this.options.region;
-    this.rates = new RateLimits(PROFILES.alicloud.rates, `alicloud ${this.options.endpoint ?? ""} ${this.options.accessKeyId}`);
+    this.rates = new RateLimits(this.options.rates, `alicloud ${this.options.endpoint ?? ""} ${this.options.accessKeyId}`);
   }
 
   /** With an endpoint override every region goes to it; otherwise the SDK picks the region's endpoint. */

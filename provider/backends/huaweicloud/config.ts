@@ -1,5 +1,6 @@
 import { ImageServiceError } from "../errors";
-import { DEFAULT_CONCURRENCY, retryPolicy, type RetryOptions } from "../retry";
+import { DEFAULT_CONCURRENCY, retryPolicy, type RequestRate, type RetryOptions } from "../retry";
+import { PROFILES } from "../../rules/profiles";
 
 /** The two clouds of the IMS family this backend speaks to. */
 export type HuaweiProfile = "huaweicloud" | "opentelekomcloud";
@@ -46,6 +47,8 @@ export interface HuaweiCloudImageServiceOptions {
   concurrency?: number;
   /** Retry policy for throttling and server errors. */
   retry?: Partial<RetryOptions>;
+  /** The request rates to pace by, per API (the SDK's operation names; default: the profile table's: none published for IMS). */
+  rates?: Readonly<Record<string, RequestRate>>;
   /** Job polling: first pause, longest pause, and how long a job may run (default 30 min). */
   jobPollMs?: number;
   jobMaxPollMs?: number;
@@ -68,6 +71,7 @@ export interface ResolvedHuaweiCloudOptions {
   batchSize: number;
   concurrency: number;
   retry: Partial<RetryOptions>;
+  rates: Readonly<Record<string, RequestRate>>;
   jobPollMs: number;
   jobMaxPollMs: number;
   jobTimeoutMs: number;
@@ -159,6 +163,7 @@ export function resolveHuaweiCloudOptions(options: HuaweiCloudImageServiceOption
     batchSize: whole(options.batchSize, DEFAULT_BATCH_SIZE, "batchSize"),
     concurrency: whole(options.concurrency, DEFAULT_CONCURRENCY, "concurrency"),
     retry: retryPolicy(options.retry),
+    rates: options.rates ?? PROFILES[profile].rates,
     jobPollMs: whole(options.jobPollMs, 500, "jobPollMs"),
     jobMaxPollMs: whole(options.jobMaxPollMs, 10_000, "jobMaxPollMs"),
     jobTimeoutMs: whole(options.jobTimeoutMs, 30 * 60_000, "jobTimeoutMs"),

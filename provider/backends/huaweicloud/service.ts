@@ -18,7 +18,6 @@
 import { ImageServiceError } from "../errors";
 import { waitForJob } from "../jobs";
 import { chunk, mapConcurrent, RateLimits, sleep, withRetry } from "../retry";
-import { PROFILES } from "../../rules/profiles";
 import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, KnownMembers, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
 import { listAllMembers } from "../types";
 import type { ImageKind, MemberStatus } from "../../rules/model";
@@ -65,7 +64,7 @@ export class HuaweiCloudImageService implements ImageService {
     this.options = resolveHuaweiCloudOptions(options);
     this.profile = this.options.profile;
     this.region = this.options.region;
-    this.rates = new RateLimits(PROFILES[this.profile].rates, `${this.profile} ${this.options.endpoint} ${this.options.accessKey}`);
+    this.rates = new RateLimits(this.options.rates, `${this.profile} ${this.options.endpoint} ${this.options.accessKey}`);
     this.copyOptions = { ...(options.agencyName ? { agencyName: options.agencyName } : {}), ...(options.projectName ? { projectName: options.projectName } : {}) };
     const credentials = new basicCredentials.BasicCredentials().withAk(this.options.accessKey).withSk(this.options.secretKey).withProjectId(this.options.projectId);
     const client = new clientBuilder.ClientBuilder((hc: unknown) => hc)

@@ -1,5 +1,6 @@
 import { ImageServiceError } from "../errors";
-import { DEFAULT_CONCURRENCY, retryPolicy, type RetryOptions } from "../retry";
+import { DEFAULT_CONCURRENCY, retryPolicy, type RequestRate, type RetryOptions } from "../retry";
+import { PROFILES } from "../../rules/profiles";
 
 /** How to reach Tencent Cloud CVM, as one account in one region. */
 export interface TencentCloudOptions {
@@ -36,6 +37,8 @@ export interface TencentCloudOptions {
   concurrency?: number;
   /** Retry policy for throttling and server errors. */
   retry?: Partial<RetryOptions>;
+  /** The request rates to pace by, per API (default: the profile table's documented rates); a raised quota's, or `{}` against the emulator. */
+  rates?: Readonly<Record<string, RequestRate>>;
   /** Per-request timeout in seconds (the SDK's reqTimeout). */
   requestTimeoutSeconds?: number;
 }
@@ -51,6 +54,7 @@ export interface ResolvedTencentCloudOptions {
   batchSize: number;
   concurrency: number;
   retry: Partial<RetryOptions>;
+  rates: Readonly<Record<string, RequestRate>>;
   requestTimeoutSeconds: number;
 }
 
@@ -90,6 +94,7 @@ export function resolveTencentCloudOptions(options: TencentCloudOptions = {}, en
     batchSize,
     concurrency,
     retry: retryPolicy(options.retry),
+    rates: options.rates ?? PROFILES.tencentcloud.rates,
     requestTimeoutSeconds: options.requestTimeoutSeconds ?? 60,
   };
 }

@@ -4,7 +4,6 @@ import type { Client as CvmClient } from "tencentcloud-sdk-nodejs-cvm/tencentclo
 import type { Image as CvmImage } from "tencentcloud-sdk-nodejs-cvm/tencentcloud/services/cvm/v20170312/cvm_models";
 import { ImageServiceError } from "../errors";
 import { chunk, mapConcurrent, RateLimits, withRetry, type RetryOptions } from "../retry";
-import { PROFILES } from "../../rules/profiles";
 import type {
   BatchResult,
   CopyRequest,
@@ -57,7 +56,7 @@ export class TencentCloudImageService implements ImageService {
   constructor(options: TencentCloudOptions = {}) {
     this.options = resolveTencentCloudOptions(options);
     this.region = this.options.region;
-    this.rates = new RateLimits(PROFILES.tencentcloud.rates, `tencentcloud ${this.options.host} ${this.options.secretId}`);
+    this.rates = new RateLimits(this.options.rates, `tencentcloud ${this.options.host} ${this.options.secretId}`);
     // Plain-HTTP endpoints are the emulator on loopback: an explicit agent keeps an http_proxy
     // in the environment (which the SDK's fetch honours) from intercepting them.
     if (this.options.protocol === "http://") this.agent = new http.Agent({ keepAlive: false });
