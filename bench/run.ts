@@ -15,6 +15,10 @@
  *            states of 1k-100k members, 1 and 4 processes writing, seeding 5k-20k accounts.
  *   validate the rules-core benchmark (bench/validate.ts) at 100k and 1M share edges, spawned.
  *
+ * Both sides keep to the clouds' documented request rates (the profile table's `rates`: Tencent's
+ * ModifyImageSharePermission 10 a second), as the backends always do; the 100 x 50 scenario runs
+ * with every rate x FLEET_RATE_SCALE (its baseline's 5,000 calls would otherwise take 500 s).
+ *
  * The in-process emulator runs twice: on memory ("emulator") and on the state file users get
  * ("emulator-file": writes fsynced one by one only with IMAGE_SHARE_EMULATOR_FSYNC=1, as for users).
  *

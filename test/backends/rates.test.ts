@@ -97,6 +97,27 @@ describe("documented request rates", () => {
   });
 });
 
+/** The dialect, counting the most requests it had in hand at once (`most`). */
+function countingInFlight(inner: Dialect): Dialect & { readonly most: number } {
+  let inFlight = 0;
+  let most = 0;
+  return {
+    name: inner.name,
+    matches: (request) => inner.matches(request),
+    handle: async (request, body, response) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await inner.handle(request, body, response);
+      } finally {
+        inFlight--;
+      }
+    },
+    get most() {
+      return most;
+    },
+  };
+}
+
 const OWNER = "100000000001";
 
 function tencentWorld(accounts: number): Emulator {
@@ -116,8 +137,6 @@ function tencentWorld(accounts: number): Emulator {
  */
 async function recordingTencent(emulator: Emulator) {
   const arrivals = new Map<string, number[]>();
-  let inFlight = 0;
-  let mostInFlight = 0;
   let throttled = 0;
   const script: TencentFault[] = [];
   const inner = createTencentCloudDialect(emulator, {
@@ -134,25 +153,14 @@ async function recordingTencent(emulator: Emulator) {
       return forced ?? (over ? { kind: "throttle" } : { kind: "latency", ms: 20 });
     },
   });
-  const recording: Dialect = {
-    name: inner.name,
-    matches: (request) => inner.matches(request),
-    handle: async (request, body, response) => {
-      mostInFlight = Math.max(mostInFlight, ++inFlight);
-      try {
-        await inner.handle(request, body, response);
-      } finally {
-        inFlight--;
-      }
-    },
-  };
+  const recording = countingInFlight(inner);
   const server = await startEmulatorServer({ dialects: [recording] });
   return {
     server,
     script,
     arrivals: (action: string) => arrivals.get(action) ?? [],
     get mostInFlight() {
-      return mostInFlight;
+      return recording.most;
     },
     get throttled() {
       return throttled;
@@ -231,33 +239,17 @@ describe("alicloud backend: no documented rate, batches concurrently, Throttling
     emulator.addImage({ id: "m-golden", profile: "alicloud", region: "cn-hangzhou", owner: "1000000000000001", kind: "system", name: "golden" });
     emulator.configure({ memberLimits: { alicloud: { member: 300 } } });
     const script: AlibabaFault[] = [{ kind: "throttle" }, { kind: "throttle" }];
-    let inFlight = 0;
-    let most = 0;
     let writes = 0;
     const inner = createAlibabaCloudDialect(emulator, { fault: (action) => (action === "ModifyImageSharePermission" ? (writes++, script.shift() ?? { kind: "latency", ms: 20 }) : undefined) });
-    const server = await startEmulatorServer({
-      dialects: [
-        {
-          name: inner.name,
-          matches: (r) => inner.matches(r),
-          handle: async (r, b, s) => {
-            most = Math.max(most, ++inFlight);
-            try {
-              await inner.handle(r, b, s);
-            } finally {
-              inFlight--;
-            }
-          },
-        },
-      ],
-    });
+    const counting = countingInFlight(inner);
+    const server = await startEmulatorServer({ dialects: [counting] });
     try {
       const service = createAlibabaCloudImageService({ region: "cn-hangzhou", endpoint: server.url, accessKeyId: "LTAIowner", accessKeySecret: "owner-secret", env: {}, retry: { baseDelayMs: 5, maxDelayMs: 20, deadlineMs: 10_000 } });
       const members = Array.from({ length: 256 }, (_, i) => ({ type: "account" as const, id: String(2000000000000000 + i) }));
       const result = await service.addMembers("m-golden", members);
       assert.equal(result.calls, 26);
       assert.equal(writes, 28, "26 batches, two of them sent again after Throttling.User");
-      assert.ok(most > 4 && most <= 10, `up to 10 requests in flight (${most})`);
+      assert.ok(counting.most > 4 && counting.most <= 10, `up to 10 requests in flight (${counting.most})`);
       const { listAllMembers } = await import("../../provider/backends/types");
       assert.equal((await listAllMembers(service, "m-golden")).length, 256);
     } finally {

@@ -44,35 +44,28 @@ export function loadCases(cloud: string): RecordedCase[] {
 /** Fast polls and retries: the script, not the clock, decides what happens. */
 const quick = { retry: { baseDelayMs: 1, maxDelayMs: 2, deadlineMs: 5_000 } };
 
+/** The IMS backend of one profile, in one of its regions. */
+const ims =
+  (profile: "huaweicloud" | "opentelekomcloud", region: string) =>
+  (endpoint: string, o: Record<string, unknown>): ImageService =>
+    createHuaweiCloudImageService({
+      profile,
+      region,
+      accessKey: "AKRECORDED",
+      secretKey: "sk-recorded",
+      projectId: "unset",
+      jobPollMs: 1,
+      jobMaxPollMs: 2,
+      env: {},
+      ...quick,
+      ...o,
+      endpoint,
+    });
+
 export const BACKENDS: Record<string, (endpoint: string, options: Record<string, unknown>) => ImageService> = {
-  huaweicloud: (endpoint, o) =>
-    createHuaweiCloudImageService({
-      region: "cn-north-4",
-      accessKey: "AKRECORDED",
-      secretKey: "sk-recorded",
-      projectId: "unset",
-      jobPollMs: 1,
-      jobMaxPollMs: 2,
-      env: {},
-      ...quick,
-      ...o,
-      endpoint,
-    }),
+  huaweicloud: ims("huaweicloud", "cn-north-4"),
   // Open Telekom Cloud's IMS is the huaweicloud backend with its profile (projects only, its endpoints).
-  opentelekomcloud: (endpoint, o) =>
-    createHuaweiCloudImageService({
-      profile: "opentelekomcloud",
-      region: "eu-de",
-      accessKey: "AKRECORDED",
-      secretKey: "sk-recorded",
-      projectId: "unset",
-      jobPollMs: 1,
-      jobMaxPollMs: 2,
-      env: {},
-      ...quick,
-      ...o,
-      endpoint,
-    }),
+  opentelekomcloud: ims("opentelekomcloud", "eu-de"),
   alicloud: (endpoint, o) => createAlibabaCloudImageService({ region: "cn-hangzhou", accessKeyId: "LTAIRECORDED", accessKeySecret: "recorded", env: {}, ...quick, ...o, endpoint }),
   tencentcloud: (endpoint, o) => createTencentCloudImageService({ region: "ap-guangzhou", secretId: "AKIDRECORDED", secretKey: "recorded", ...quick, ...o, endpoint }),
 };
