@@ -33,6 +33,7 @@ import * as path from "node:path";
 import { mapConcurrent } from "../provider/backends/retry";
 import type { MemberTarget } from "../provider/backends/types";
 import { imageShareProvider } from "../provider/resources/runtime";
+import { PROFILES } from "../provider/rules/profiles";
 import { reads as cacheReads, resetReadCache } from "../provider/resources/provider/cache";
 import type { ImageShareInputs, ImageShareOutputs, StackDeclarations } from "../provider/resources/wire";
 import { storeBench, type StoreFigures } from "./store";
@@ -94,7 +95,19 @@ interface PreviewRow {
   listingsPerImage: number;
 }
 
+/**
+ * A real backend paces itself by its cloud's documented rates across calls: each side of a
+ * comparison starts once the windows of the calls before it (warm-up, the other side) are over,
+ * so that neither pays for the other's requests.
+ */
+async function clearRateWindows(world: World): Promise<void> {
+  if (world.name !== world.profile) return;
+  const windows = Object.values(PROFILES[world.profile].rates).map((r) => r.perMs);
+  if (windows.length) await new Promise((resolve) => setTimeout(resolve, Math.max(...windows) + 100));
+}
+
 async function measure<T>(world: World, f: () => Promise<T>): Promise<{ value: T; calls: CallCounts; ms: number }> {
+  await clearRateWindows(world);
   world.counter.reset();
   const t0 = process.hrtime.bigint();
   const value = await f();
