@@ -1,6 +1,7 @@
 /**
- * `image-share plan PATH... [--format text|json] [--db PATH]` (`--emulator PATH` is the same): the read-only pull-request
- * check. The files (directories walked) are one view per cloud, as for validate. It reads what the backend holds for each image of the file (members and their status,
+ * `image-share plan PATH... [--format text|json] [--db PATH]` (`--emulator PATH` is the same):
+ * the read-only pull-request check. The files (directories walked) are one view per cloud, as
+ * for validate. It reads what the backend holds for each image (members and their status,
  * the image's name), prints per resource what an apply would do (members to add, copies to make,
  * acceptances to give), lists members present that the file does not declare ("outside the
  * file": counted toward the limits, never removed), and every violation of the rules with what

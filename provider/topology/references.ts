@@ -201,9 +201,6 @@ export function resolveReferences(
 
   // Paths are built only for an error: `at` is (base, key, index) of the member reference.
   const checkMember = (ref: MemberRef, base: PathSegment[], field: string, index: number | undefined, imageKey: string) => {
-    // The common case, a known account by key where the profile shares with accounts: nothing to
-    // check, and nothing made (a million members are checked here).
-    if (typeof ref === "string" && plainAccounts && accountSet.has(ref)) return;
     const where = (...more: PathSegment[]): PathSegment[] => (index === undefined ? [...base, field, ...more] : [...base, field, index, ...more]);
     const account = typeof ref === "string" ? ref : ref.account;
     if (!isAccount(account)) {
@@ -259,7 +256,13 @@ export function resolveReferences(
     if (!imageExists(share.image)) err([...base, "image"], unknownImage(share.image));
     if (share.by !== undefined && !isAccount(share.by)) err([...base, "by"], unknownAccount(share.by));
     const members = share.members;
-    for (let m = 0; m < members.length; m++) checkMember(members[m], base, "members", m, share.image);
+    for (let m = 0; m < members.length; m++) {
+      // The common case, a known account by key where the profile shares with accounts: nothing
+      // to check, and no call (checkMember's closures make a context per call; a million members).
+      const ref = members[m];
+      if (typeof ref === "string" && plainAccounts && accountSet.has(ref)) continue;
+      checkMember(ref, base, "members", m, share.image);
+    }
   }
   for (const ik of Object.keys(images)) {
     const list = images[ik].existingMembers;
