@@ -7,14 +7,13 @@
 const { spawnSync } = require("node:child_process");
 const path = require("node:path");
 
-// IMAGE_SHARE_SOAK=1 raises the randomized tests' counts (test/harness/soak.ts) and runs every
-// step of every engine lifecycle; the other variables are the ones each file documents.
+// IMAGE_SHARE_SOAK=1 raises the randomized tests' counts (test/harness/soak.ts); the other
+// variables are the ones each file documents.
 const GROUPS = [
   {
     // Random sequences of up under faults, writers at once, fuzzed topology files and inputs, the
-    // schema's fast path and the YAML reader against their references, all five lifecycles in full.
+    // schema's fast path and the YAML reader against their references.
     files: [
-      "test/engine/lifecycle.test.ts",
       "test/reliability/convergence.test.ts",
       "test/reliability/parallel.test.ts",
       "test/reliability/fuzz-topology.test.ts",
