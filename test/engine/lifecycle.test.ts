@@ -17,8 +17,8 @@
  *     applies nothing;
  *  8. destroy: the emulator as seeded, plus the member added outside the stack (never removed).
  *
- * `npm test` runs every step of all five sequences (the lifecycle tests of each profile, which
- * the engine issue asks of the fast tier); the soak tier does not repeat them.
+ * `npm test` runs every step of all five sequences (each profile's lifecycle is a kind of test,
+ * not a repetition); the soak tier does not repeat them.
  * The five sequences run at once (each has its own emulator, state and host); each `it` reports
  * one.
  */
