@@ -482,25 +482,24 @@ export function buildTables(topology: Topology, observed?: Observed, scratch?: S
   // What the cloud holds, per image.
   const observedImages = observed?.images ?? {};
   const cloud: CloudMembers = { imageObserved: new Uint8Array(ni), otherCounting: new Int32Array(ni), image: [], member: [], status: [], byImage: { start: new Int32Array(ni + 1), items: new Int32Array(0) } };
+  // A member the cloud holds on image i: resolved, one of the cloud's members; named in the cloud
+  // but not resolvable here (id < 0), it still holds a place on the image unless rejected.
+  const hold = (i: number, id: number, st: number): void => {
+    if (id < 0) {
+      if (st !== STATUS_REJECTED) cloud.otherCounting[i]++;
+      return;
+    }
+    cloud.image.push(i);
+    cloud.member.push(id);
+    cloud.status.push(st);
+  };
   for (const key of Object.keys(observedImages)) {
     const i = imageIndex.get(key);
     const o = observedImages[key];
     if (i === undefined || !o || typeof o !== "object") continue;
     if (o.members === undefined && o.otherMembers === undefined) continue; // only name / description read
     cloud.imageObserved[i] = 1;
-    for (const m of (o.members ?? []) as ObservedMember[]) {
-      if (!m) continue;
-      const id = resolver.resolve(m.member, targets[i], images[i].region);
-      const st = statusCode(m.status);
-      if (id < 0) {
-        // Named in the cloud but not resolvable here: it still holds a place on the image.
-        if (st !== STATUS_REJECTED) cloud.otherCounting[i]++;
-        continue;
-      }
-      cloud.image.push(i);
-      cloud.member.push(id);
-      cloud.status.push(st);
-    }
+    for (const m of (o.members ?? []) as ObservedMember[]) if (m) hold(i, resolver.resolve(m.member, targets[i], images[i].region), statusCode(m.status));
     for (const m of (o.otherMembers ?? []) as ObservedMember[]) if (m && statusCode(m.status) !== STATUS_REJECTED) cloud.otherCounting[i]++;
   }
   // existingMembers lists, by image: the cloud's state where nothing was read from the cloud.
@@ -520,14 +519,7 @@ export function buildTables(topology: Topology, observed?: Observed, scratch?: S
         listed.member.push(id);
         listed.entry.push(k);
       }
-      if (read) continue;
-      if (id < 0) {
-        if (st !== STATUS_REJECTED) cloud.otherCounting[i]++;
-        continue;
-      }
-      cloud.image.push(i);
-      cloud.member.push(id);
-      cloud.status.push(st);
+      if (!read) hold(i, id, st);
     }
     cloud.imageObserved[i] = 1;
   }
