@@ -15,6 +15,7 @@ import * as path from "node:path";
 import type { ProfileId } from "../../provider/rules/model";
 import { runScenario, scenario, type Shape } from "./scenario";
 import { key, makeWorld, seedFrom, withEnv, type Declared, quietProviderLog } from "./engine";
+import { tsChild } from "../harness/child";
 import { runs } from "../harness/soak";
 
 const TEN: Shape = { slots: 10, images: 3, slice: 4 };
@@ -76,12 +77,13 @@ describe("reliability: convergence with writers at once", function () {
   });
 });
 
-/** Runs test/reliability/child.ts in a new node process (ts-node, transpile only). */
+/** Runs test/reliability/child.ts in a new node process. */
 function child(jobFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["-r", "ts-node/register", path.join(__dirname, "child.ts"), jobFile], {
+    const start = tsChild(path.join(__dirname, "child.ts"));
+    const p = spawn(process.execPath, [...start.args, jobFile], {
       cwd: path.resolve(__dirname, "..", ".."),
-      env: { ...process.env, ...env, TS_NODE_TRANSPILE_ONLY: "true", TS_NODE_PROJECT: "tsconfig.test.json" },
+      env: { ...process.env, ...env, ...start.env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let err = "";

@@ -3,14 +3,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs = require("node:fs");
 import os = require("node:os");
 import path = require("node:path");
+import { tsChild } from "../../harness/child";
 
 const child = path.join(__dirname, "storeChild.ts");
 const root = path.resolve(__dirname, "../../..");
 
 export function run(args: string[]): ChildProcess {
-  return spawn(process.execPath, ["-r", "ts-node/register", child, ...args], {
+  const start = tsChild(child);
+  return spawn(process.execPath, [...start.args, ...args], {
     cwd: root,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", TS_NODE_PROJECT: path.join(root, "tsconfig.test.json") },
+    env: { ...process.env, ...start.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
