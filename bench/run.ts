@@ -12,7 +12,8 @@
  *   preview  imageShareProvider.check of 1, 100 and 1,000 ImageShares over 100 images, each with
  *            its `stack` as the resource classes fill it, one process, cold cache per preview.
  *   store    the emulator's state file beside its memory store (bench/store.ts): per-call cost on
- *            states of 1k-100k members, 1 and 4 processes writing, seeding 5k-20k accounts.
+ *            states of 1k-100k members, 1 and 4 processes writing (back to back in alternating
+ *            rounds, and with latency), seeding 5k-20k accounts.
  *   validate the rules-core benchmark (bench/validate.ts) at 100k and 1M share edges, spawned.
  *
  * Both sides keep to the clouds' documented request rates (the profile table's `rates`: Tencent's
@@ -36,7 +37,7 @@ import { imageShareProvider } from "../provider/resources/runtime";
 import { PROFILES } from "../provider/rules/profiles";
 import { reads as cacheReads, resetReadCache } from "../provider/resources/provider/cache";
 import type { ImageShareInputs, ImageShareOutputs, StackDeclarations } from "../provider/resources/wire";
-import { storeBench, type StoreFigures } from "./store";
+import { storeBench, writersSummary, type StoreFigures } from "./store";
 import { createWorlds, type BackendName, type CallCounts, type World } from "./world";
 
 const BASELINE_PARALLELISM = 10; // terraform apply's default -parallelism
@@ -354,10 +355,13 @@ async function main(): Promise<void> {
     out.write(`\nSTORE (in-process backend calls, mean ms per call; state of N members over N accounts, N / 50 images)\n`);
     for (const r of store.perCall) out.write(`${pad(r.members.toLocaleString("en"), 8)} members ${r.store.padEnd(23)} getImage ${pad(r.getImage.toFixed(2), 8)}  listMembers ${pad(r.listMembers.toFixed(2), 8)}  addMembers ${pad(r.addMembers.toFixed(2), 8)}${r.fileBytes ? `  (file ${(r.fileBytes / 1e6).toFixed(1)} MB)` : ""}\n`);
     for (const r of store.processes) {
-      const one = store.processes.find((o) => o.processes === 1 && o.latencyMs === r.latencyMs);
+      const one = store.processes.find((o) => o.processes === 1 && o.latencyMs === r.latencyMs && o.round === r.round);
+      const where = r.separateFiles ? " on a file each" : " on one file";
       const ratio = r.processes > 1 && one ? `, ${(r.writesPerSecond / one.writesPerSecond).toFixed(2)}x one process` : "";
-      out.write(`${r.processes} process(es) on one file, ${r.latencyMs ? `${r.latencyMs} ms latency per call` : "back to back"}: ${r.writes} member additions in ${f1(r.ms)} ms, ${r.writesPerSecond.toFixed(0)} writes/s${ratio}\n`);
+      const when = r.round !== undefined ? `back to back (round ${r.round})` : `${r.latencyMs} ms latency per call`;
+      out.write(`${r.processes} process(es)${r.processes > 1 ? where : ""}, ${when}: ${r.writes} member additions in ${f1(r.ms)} ms, ${r.writesPerSecond.toFixed(0)} writes/s${ratio}, ${r.cpuMsPerWrite.toFixed(2)} ms CPU a write (load ${r.load.toFixed(1)})\n`);
     }
+    if (store.writers) out.write(`back to back: ${writersSummary(store.writers)}\n`);
     for (const r of store.seed) out.write(`seed ${r.accounts.toLocaleString("en")} accounts (a project each): ${f1(r.ms)} ms\n`);
   }
   if (validate) {

@@ -5,8 +5,10 @@
  *              one member) on states of 1k, 10k and 100k members (as many accounts), file vs
  *              memory (and, on the smallest, the file with every write fsynced)
  *   processes  member writes per second by 1 process and by 4 processes on one state file, back to
- *              back (every process CPU-bound) and with the emulator's 5 ms latency per call (each
- *              process waits for its calls, as a provider host waits for the cloud)
+ *              back (every process CPU-bound: 4,000 writes, in alternating rounds of 1 and 4
+ *              processes, the ratio's median, min and max printed, with the CPU each write cost)
+ *              and with the emulator's 5 ms latency per call (each process waits for its calls, as
+ *              a provider host waits for the cloud: 400 writes)
  *   seed       `emulator seed` of a topology of 5,000, 12,000 and 20,000 accounts with a project each
  * Nothing here asserts a time; it prints figures and returns them for bench/results.json.
  */
@@ -106,17 +108,42 @@ export interface ProcessesRow {
   processes: number;
   /** The emulator's latency per call (0: back to back). */
   latencyMs: number;
+  /** Back to back: the round (1 and 4 processes alternate, to even out the machine's other load). */
+  round?: number;
+  /** Each process on a file of its own (no lock, no catch-up): what the machine allows at best. */
+  separateFiles?: boolean;
   writes: number;
   ms: number;
   writesPerSecond: number;
+  /** CPU time (user + system) the writers spent per write, ms: what the load average cannot skew much. */
+  cpuMsPerWrite: number;
+  /** The machine's 1-minute load average when it ended. */
+  load: number;
 }
 
-/** `processes` children, `writes / processes` member additions each (each on its own images), on one file. */
-async function writers(file: string, processes: number, writes: number, latencyMs: number): Promise<ProcessesRow> {
+/** Back to back: 4 processes against 1 over the rounds. */
+export interface WritersSummary {
+  rounds: number;
+  writes: number;
+  /** Per round, 4 processes' writes/s over 1 process's. */
+  ratios: number[];
+  median: number;
+  min: number;
+  max: number;
+  cpuMsPerWrite: { one: number; four: number; fourSeparate: number };
+  /** The same with each of the 4 on a file of its own: the bound the machine sets (its 2 cores, the runtime's own costs). */
+  separateFiles: { ratios: number[]; median: number; min: number; max: number };
+}
+
+/**
+ * `processes` children, `writes / processes` member additions each (each on its own images), on
+ * one file; `separateFiles`: child P on `file.P` instead.
+ */
+async function writers(file: string, processes: number, writes: number, latencyMs: number, separateFiles = false): Promise<Omit<ProcessesRow, "round" | "separateFiles">> {
   const script = path.join(__dirname, "storeWriter.ts");
   const per = Math.floor(writes / processes);
   const children = Array.from({ length: processes }, (_, p) =>
-    spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", script, file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: path.join(__dirname, "..") }),
+    spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", script, separateFiles ? `${file}.${p}` : file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: path.join(__dirname, "..") }),
   );
   const lines = children.map(
     (c) =>
@@ -132,9 +159,12 @@ async function writers(file: string, processes: number, writes: number, latencyM
   );
   const t0 = process.hrtime.bigint();
   for (const c of children) c.stdin.end("go\n");
-  await Promise.all(lines);
+  const outputs = await Promise.all(lines);
   const elapsed = ms(t0);
-  return { processes, latencyMs, writes: per * processes, ms: elapsed, writesPerSecond: (per * processes) / (elapsed / 1000) };
+  // Each child's last line: "done N CPU_MS".
+  const cpuMs = outputs.reduce((sum, out) => sum + Number(out[out.length - 1].split(" ")[2]), 0);
+  const total = per * processes;
+  return { processes, latencyMs, writes: total, ms: elapsed, writesPerSecond: total / (elapsed / 1000), cpuMsPerWrite: cpuMs / total, load: os.loadavg()[0] };
 }
 
 export interface SeedRow {
@@ -151,10 +181,27 @@ function seedTopology(accounts: number): Topology {
 export interface StoreFigures {
   perCall: PerCallRow[];
   processes: ProcessesRow[];
+  writers?: WritersSummary;
   seed: SeedRow[];
 }
 
-export async function storeBench(options: { sizes?: number[]; calls?: number; writes?: number; seeds?: number[] } = {}): Promise<StoreFigures> {
+/** The back-to-back figures in one sentence (here and in bench/run.ts). */
+export function writersSummary(w: WritersSummary): string {
+  const x = (r: { median: number; min: number; max: number }) => `median ${r.median.toFixed(2)}x (min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)})`;
+  return `4 processes on one file / 1 process ${x(w)}, on a file each ${x(w.separateFiles)}, over ${w.rounds} rounds of ${w.writes} writes; CPU a write ${w.cpuMsPerWrite.one.toFixed(2)} ms alone, ${w.cpuMsPerWrite.four.toFixed(2)} ms with 4 on one file, ${w.cpuMsPerWrite.fourSeparate.toFixed(2)} ms on a file each`;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * `writes`: back to back, per run (default 4,000: a run of 400 is over in ~150 ms, too short to
+ * tell); `rounds` of 1 and 4 processes (default 5); with latency, 400 writes, one round.
+ */
+export async function storeBench(options: { sizes?: number[]; calls?: number; writes?: number; rounds?: number; seeds?: number[] } = {}): Promise<StoreFigures> {
   const out = process.stdout;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-store-bench-"));
   const figures: StoreFigures = { perCall: [], processes: [], seed: [] };
@@ -175,18 +222,44 @@ export async function storeBench(options: { sizes?: number[]; calls?: number; wr
         out.write(`  store per call, ${members} members, ${r.store}: getImage ${r.getImage.toFixed(2)} ms, listMembers ${r.listMembers.toFixed(2)} ms, addMembers ${r.addMembers.toFixed(2)} ms\n`);
       }
     }
-    const writes = options.writes ?? 400;
-    for (const latencyMs of [0, 5]) {
-      for (const processes of [1, 4]) {
-        const file = path.join(dir, `writers-${processes}-${latencyMs}.db`);
-        const state = bigState(1_000);
-        if (latencyMs > 0) state.faults = { latencyMs };
-        writeState(file, state);
-        const row = await writers(file, processes, writes, latencyMs);
-        figures.processes.push(row);
-        out.write(`  store writers: ${processes} process(es), ${latencyMs} ms latency, ${row.writes} member additions in ${row.ms.toFixed(0)} ms: ${row.writesPerSecond.toFixed(0)} writes/s\n`);
+    const run = async (processes: number, writes: number, latencyMs: number, round?: number, separateFiles = false): Promise<ProcessesRow> => {
+      const file = path.join(dir, `writers-${processes}-${latencyMs}.db`);
+      const state = bigState(1_000);
+      if (latencyMs > 0) state.faults = { latencyMs };
+      for (const f of separateFiles ? Array.from({ length: processes }, (_, p) => `${file}.${p}`) : [file]) {
+        fs.rmSync(f, { force: true });
+        writeState(f, state);
       }
+      const row = { ...(round !== undefined ? { round } : {}), ...(separateFiles ? { separateFiles } : {}), ...(await writers(file, processes, writes, latencyMs, separateFiles)) };
+      figures.processes.push(row);
+      const when = round !== undefined ? `back to back, round ${round}` : `${latencyMs} ms latency`;
+      out.write(`  store writers, ${when}: ${processes} process(es)${separateFiles ? " on a file each" : ""}, ${row.writes} member additions in ${row.ms.toFixed(0)} ms: ${row.writesPerSecond.toFixed(0)} writes/s, ${row.cpuMsPerWrite.toFixed(2)} ms CPU a write (load ${row.load.toFixed(1)})\n`);
+      return row;
+    };
+    const writes = options.writes ?? 4_000;
+    const rounds = options.rounds ?? 5;
+    const ratios: number[] = [];
+    const separate: number[] = [];
+    const cpu = { one: [] as number[], four: [] as number[], fourSeparate: [] as number[] };
+    for (let round = 1; round <= rounds; round++) {
+      // 1 process, 4 on one file, 4 on a file each; in turn first and last, so that a change in
+      // the machine's load favours none.
+      const order: ("one" | "four" | "fourSeparate")[] = round % 2 ? ["one", "four", "fourSeparate"] : ["fourSeparate", "four", "one"];
+      const rows: Partial<Record<(typeof order)[number], ProcessesRow>> = {};
+      for (const which of order) rows[which] = await run(which === "one" ? 1 : 4, writes, 0, round, which === "fourSeparate");
+      const { one, four, fourSeparate } = rows as Record<(typeof order)[number], ProcessesRow>;
+      ratios.push(four.writesPerSecond / one.writesPerSecond);
+      separate.push(fourSeparate.writesPerSecond / one.writesPerSecond);
+      cpu.one.push(one.cpuMsPerWrite);
+      cpu.four.push(four.cpuMsPerWrite);
+      cpu.fourSeparate.push(fourSeparate.cpuMsPerWrite);
     }
+    if (rounds > 0) {
+      const spread = (r: number[]) => ({ ratios: r, median: median(r), min: Math.min(...r), max: Math.max(...r) });
+      figures.writers = { rounds, writes, ...spread(ratios), cpuMsPerWrite: { one: median(cpu.one), four: median(cpu.four), fourSeparate: median(cpu.fourSeparate) }, separateFiles: spread(separate) };
+      out.write(`  store writers, back to back: ${writersSummary(figures.writers)}\n`);
+    }
+    for (const processes of [1, 4]) await run(processes, 400, 5);
     for (const accounts of options.seeds ?? [5_000, 12_000, 20_000]) {
       const emulator = new Emulator(new FileStore(path.join(dir, `seed-${accounts}.db`)));
       const topology = seedTopology(accounts);
@@ -208,7 +281,7 @@ if (require.main === module) {
     const i = process.argv.indexOf(name);
     return i >= 0 ? process.argv[i + 1].split(",").map(Number) : undefined;
   };
-  storeBench({ sizes: arg("--sizes"), seeds: arg("--seeds"), writes: arg("--writes")?.[0], calls: arg("--calls")?.[0] }).catch((e: unknown) => {
+  storeBench({ sizes: arg("--sizes"), seeds: arg("--seeds"), writes: arg("--writes")?.[0], rounds: arg("--rounds")?.[0], calls: arg("--calls")?.[0] }).catch((e: unknown) => {
     process.stderr.write(`bench/store: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exit(1);
   });

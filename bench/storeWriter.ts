@@ -2,7 +2,7 @@
  * A child of bench/store.ts (not run alone): `storeWriter.ts FILE P PROCESSES N` opens the state
  * file (a bigState(1000): 20 images), prints "ready", waits for a line on stdin, then makes N
  * member additions of one member each, through the in-process backend, on its own 20 / PROCESSES
- * images (process P of PROCESSES).
+ * images (process P of PROCESSES), and prints "done N CPU_MS" (the CPU time they took).
  */
 import { openEmulator } from "../provider/backends/emulator";
 import { OWNER, OWNER_PROJECT, PROFILE, REGION, imageOf, projectOf } from "./store";
@@ -16,11 +16,13 @@ async function main(): Promise<void> {
   await svc.getImage(imageOf(0));
   process.stdout.write("ready\n");
   await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
+  const cpu = process.cpuUsage();
   for (let i = 0; i < writes; i++) {
     const k = index * own + (i % own);
     await svc.addMembers(imageOf(k), [{ type: "project", id: projectOf((k * 50 + 50 + Math.floor(i / own)) % 1000) }]);
   }
-  process.stdout.write(`done ${writes}\n`);
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`done ${writes} ${(used.user + used.system) / 1000}\n`);
 }
 
 main().catch((e: unknown) => {

@@ -14,12 +14,15 @@
  * the lines it has not read yet, and applies a transaction once its commit line is there: whole or
  * not at all. Lines after the last commit line are a write cut short (a killed process, a full
  * disk): readers leave them out, and the next writer cuts them off. A reader catching up with
- * other processes' writes keeps their records as text, parsed only if a call of its own touches
- * them. Once the transactions outgrow the base (and 4 MiB), the writer rewrites
- * the file as a new base (temporary file, fsync, rename) under a new generation, which readers in
- * other processes notice and read whole. So a call costs what it touches and changes, a process
- * re-reads only what others have written since, and the whole file is read only when opened and
- * after a compaction (amortized: the file at least doubles in between).
+ * other processes' writes keeps their records as the bytes read, decoded and parsed only if a call
+ * of its own touches them. Once the transactions outgrow the base (and 4 MiB), the writer rewrites
+ * the file as a new base (temporary file, fsync, rename) under a new generation; its header then
+ * also names the generation and the end it compacts and the base's size
+ * (`"follows":{"generation":"…","end":N},"baseBytes":N`). A reader in another process that has
+ * read that generation to that end (it finishes it through the file it keeps open) holds that
+ * base already and reads only what follows it; any other reads the new file whole. So a call
+ * costs what it touches and changes, a process re-reads only what others have written since, and
+ * the whole file is read only when opened (and by a process that missed a compaction).
  *
  * A file of the previous format (one JSON document) is read as it is, and rewritten in this format
  * by the first write.
@@ -55,12 +58,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 class Damaged extends Error {}
 
 /**
- * One journal line: a record (its parsed value, or its JSON text; null: deleted), the state's
- * other fields (JSON text), or the commit line of the `lines` lines before it.
+ * One journal line: a record (its parsed value, or its JSON text as bytes of the file; null:
+ * deleted), the state's other fields (JSON text), or the commit line of the `lines` lines before it.
  */
 type Line =
-  | { kind: "record"; collection: StateCollection; id: string; value: unknown; text?: undefined }
-  | { kind: "record"; collection: StateCollection; id: string; text: string | null; value?: undefined }
+  | { kind: "record"; collection: StateCollection; id: string; value: unknown; bytes?: undefined }
+  | { kind: "record"; collection: StateCollection; id: string; bytes: Buffer | null; value?: undefined }
   | { kind: "fields"; text: string }
   | { kind: "commit"; lines: number };
 
@@ -100,44 +103,57 @@ function decodeLine(text: string, lineNo: number): Line {
   return { kind: "record", collection: key, id, value: record };
 }
 
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COLON = 58;
+const BRACE_CLOSE = 125;
+const PREFIX_COMMIT = Buffer.from('{"tx":');
+const PREFIX_FIELDS = Buffer.from('{"$":{');
+const COLLECTION_END = Buffer.from('":{"');
+const NULL = Buffer.from("null");
+const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer) => end - start >= prefix.length && buffer.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+
 /**
- * A line of another process's write, split without parsing its record (kept as text: most are
- * never read here); undefined for a line not of the shapes writers make (the file is then read
- * whole, and checked).
+ * The line `buffer[start, end)` of another process's write, split without decoding its record
+ * (kept as bytes: most are never read here); undefined for a line not of the shapes writers make
+ * (the file is then read whole, and checked).
  */
-function splitLine(text: string): Line | undefined {
-  if (text.startsWith('{"tx":')) {
+function splitLine(buffer: Buffer, start: number, end: number): Line | undefined {
+  if (startsWith(buffer, start, end, PREFIX_COMMIT)) {
     try {
-      const value = JSON.parse(text) as unknown;
+      const value = JSON.parse(buffer.toString("utf8", start, end)) as unknown;
       return isObject(value) && isCommit(value) ? { kind: "commit", lines: value.lines as number } : undefined;
     } catch {
       return undefined;
     }
   }
-  if (!text.endsWith("}")) return undefined;
-  if (text.startsWith('{"$":{')) return { kind: "fields", text: text.slice(5, -1) };
-  // {"<collection>":{"<id>":<record>}}: collection names need no escapes; the id may have some.
-  const quote = text.indexOf('"', 2);
-  const collection = text.slice(2, quote);
-  if (!text.startsWith('{"') || !isCollection(collection) || !text.startsWith('":{"', quote) || !text.endsWith("}}")) return undefined;
+  if (end - start < 2 || buffer[end - 1] !== BRACE_CLOSE) return undefined;
+  if (startsWith(buffer, start, end, PREFIX_FIELDS)) return { kind: "fields", text: buffer.toString("utf8", start + 5, end - 1) };
+  // {"<collection>":{"<id>":<record>}}: collection names need no escapes; the id may have some
+  // (UTF-8 puts no quote or backslash byte inside a character).
+  if (buffer[start] !== 123 || buffer[start + 1] !== QUOTE) return undefined;
+  const quote = buffer.indexOf(QUOTE, start + 2);
+  if (quote < 0 || quote >= end) return undefined;
+  const collection = buffer.toString("latin1", start + 2, quote);
+  if (!isCollection(collection) || !startsWith(buffer, quote, end, COLLECTION_END) || buffer[end - 2] !== BRACE_CLOSE) return undefined;
   let i = quote + 4;
-  while (i < text.length && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1;
-  if (text.charCodeAt(i + 1) !== 58) return undefined;
+  while (i < end && buffer[i] !== QUOTE) i += buffer[i] === BACKSLASH ? 2 : 1;
+  if (i + 1 >= end || buffer[i + 1] !== COLON) return undefined;
   let id: unknown;
   try {
-    id = JSON.parse(text.slice(quote + 3, i + 1));
+    id = JSON.parse(buffer.toString("utf8", quote + 3, i + 1));
   } catch {
     return undefined;
   }
-  const record = text.slice(i + 2, -2);
-  return { kind: "record", collection, id: id as string, text: record === "null" ? null : record };
+  const record = buffer.subarray(i + 2, end - 2);
+  return { kind: "record", collection, id: id as string, bytes: record.equals(NULL) ? null : record };
 }
 
 function applyLine(tables: Tables, line: Line): void {
   if (line.kind === "fields") tables.setFields(line.text);
   else if (line.kind === "record") {
-    if (line.value === null || line.text === null) tables.remove(line.collection, line.id);
-    else if (line.text !== undefined) tables.putText(line.collection, line.id, line.text);
+    if (line.value === null || line.bytes === null) tables.remove(line.collection, line.id);
+    else if (line.bytes !== undefined) tables.putBytes(line.collection, line.id, line.bytes);
     else tables.put(line.collection, line.id, line.value);
   }
 }
@@ -178,8 +194,9 @@ export class StateFile {
   private tables: Tables | undefined;
   /** "journal": this format; "document": the previous format's one JSON document; "none": no file. */
   private format: "none" | "document" | "journal" = "none";
-  /** The header line (with its newline) of the generation read. */
-  private header = "";
+  /** The header line (with its newline) of the generation read, and its generation. */
+  private headerBytes = Buffer.alloc(0);
+  private generation: string | undefined;
   /** The file as last read (stat), to skip reading when nothing changed. */
   private seen: Identity | undefined;
   /** Bytes read: whole lines only. */
@@ -195,6 +212,8 @@ export class StateFile {
   private checked = false;
   /** The file open for writing, and its inode. */
   private fd: { fd: number; ino: number } | undefined;
+  /** The file open for reading, and its inode (kept while its generation lasts: a catch-up is a stat and two preads). */
+  private reader: { fd: number; ino: number } | undefined;
   /** Whether this process has removed what killed writers left (once, at its first write). */
   private swept = false;
 
@@ -204,34 +223,57 @@ export class StateFile {
 
   /** The state as the file holds it now. Takes no lock: the file only grows by whole lines or is replaced whole. */
   refresh(): Tables {
-    let st: fs.Stats;
+    let st: fs.Stats | undefined;
     try {
-      st = fs.statSync(this.location);
+      st = fs.statSync(this.location, { throwIfNoEntry: false });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fileSystemError(e, "read", this.location);
+      throw fileSystemError(e, "read", this.location);
+    }
+    if (st === undefined) {
       if (!this.tables || this.format !== "none") this.load(Tables.fromState(emptyState()), "none", 0);
       return this.tables!;
     }
     if (this.tables && this.seen && sameIdentity(identityOf(st), this.seen)) return this.tables;
-    let fd: number;
     try {
-      fd = fs.openSync(this.location, "r");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return this.refresh();
-      throw fileSystemError(e, "read", this.location);
-    }
-    try {
-      const now = fs.fstatSync(fd);
+      // Another generation: first the end of the one read, through the file still open.
+      if (this.reader !== undefined && this.reader.ino !== st.ino) this.finishGeneration(this.reader.fd);
+      const open = this.readable(st);
+      if (open === undefined) return this.refresh();
+      const { fd, now } = open;
       const incremental = this.format === "journal" && this.tables !== undefined && this.seen?.ino === now.ino && now.size >= this.end;
-      if (!(incremental && this.readNewLines(fd, now))) this.readWhole(fd, now);
+      if (!(incremental && this.readNewLines(fd, now)) && !this.follow(fd, now)) this.readWhole(fd, now);
       this.seen = identityOf(now);
     } catch (e) {
       this.forget();
       throw e instanceof EmulatorStateError ? e : fileSystemError(e, "read", this.location);
-    } finally {
-      fs.closeSync(fd);
     }
     return this.tables!;
+  }
+
+  /**
+   * The file open for reading and its stat: the one kept if it is still the file `st` found there,
+   * else opened (and stated: perhaps not the file `st` found, replaced in between); undefined:
+   * gone meanwhile.
+   */
+  private readable(st: fs.Stats): { fd: number; now: fs.Stats } | undefined {
+    if (this.reader?.ino === st.ino) return { fd: this.reader.fd, now: st };
+    this.closeReader();
+    let fd: number;
+    try {
+      fd = fs.openSync(this.location, "r");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+    let now: fs.Stats;
+    try {
+      now = fs.fstatSync(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+    this.reader = { fd, ino: now.ino };
+    return { fd, now };
   }
 
   /**
@@ -319,7 +361,8 @@ export class StateFile {
     this.end = end;
     this.setMark(mark);
     this.baseEnd = baseEnd;
-    this.header = header;
+    this.headerBytes = Buffer.from(header);
+    this.generation = header ? (JSON.parse(header) as { generation?: string }).generation : undefined;
     this.seen = undefined;
   }
 
@@ -348,21 +391,22 @@ export class StateFile {
 
   /** Reads the lines appended since the last read; false when the file must be read whole (another generation, a damaged line). */
   private readNewLines(fd: number, st: fs.Stats): boolean {
-    const head = Buffer.alloc(Buffer.byteLength(this.header));
-    if (readFully(fd, head, 0) !== head.length || head.toString("utf8") !== this.header) return false;
-    const mark = Buffer.alloc(this.mark.length);
-    if (readFully(fd, mark, this.end - mark.length) !== mark.length || !mark.equals(this.mark)) return false;
-    if (st.size === this.end) return true;
-    const buffer = Buffer.alloc(st.size - this.end);
-    const n = readFully(fd, buffer, this.end);
+    const head = Buffer.alloc(this.headerBytes.length);
+    if (readFully(fd, head, 0) !== head.length || !head.equals(this.headerBytes)) return false;
+    // One read: the mark (the last bytes read before), then what follows it.
+    const from = this.end - this.mark.length;
+    // Not zeroed: only the `n` bytes read are looked at.
+    const buffer = Buffer.allocUnsafeSlow(st.size - from);
+    const n = readFully(fd, buffer, from);
+    if (n < this.mark.length || buffer.compare(this.mark, 0, this.mark.length, 0, this.mark.length) !== 0) return false;
     // Transactions whose commit line is there; what follows is still being written (or cut short).
     const committed: Line[] = [];
     let pending: Line[] = [];
-    let read = 0;
-    for (let pos = 0; ; ) {
+    let read = this.mark.length;
+    for (let pos = read; ; ) {
       const next = buffer.indexOf(10, pos);
       if (next < 0 || next >= n) break;
-      const line = splitLine(buffer.toString("utf8", pos, next));
+      const line = splitLine(buffer, pos, next);
       if (!line) return false; // read whole: it says what is wrong
       pos = next + 1;
       if (line.kind !== "commit") pending.push(line);
@@ -374,9 +418,47 @@ export class StateFile {
       }
     }
     for (const line of committed) applyLine(this.tables!, line);
-    this.end += read;
-    if (read > 0) this.setMark(Buffer.concat([this.mark, buffer.subarray(0, read)] as Uint8Array[]));
+    this.end = from + read;
+    this.setMark(buffer.subarray(0, read));
     return true;
+  }
+
+  /** Reads what was appended to the generation read (`fd`, replaced since: nothing is appended to it any more). */
+  private finishGeneration(fd: number): void {
+    if (this.format !== "journal" || this.tables === undefined) return;
+    const old = fs.fstatSync(fd);
+    if (old.ino === this.seen?.ino && old.size > this.end) this.readNewLines(fd, old);
+  }
+
+  /**
+   * Follows a compaction of the generation read, to where this process has read it: the new base
+   * is the state this process holds already (a writer compacts under the lock, right after its
+   * append), so only the transactions after it are read. False when it is not that (read it whole).
+   */
+  private follow(fd: number, st: fs.Stats): boolean {
+    if (this.format !== "journal" || this.tables === undefined || this.generation === undefined) return false;
+    const head = Buffer.alloc(Math.min(st.size, 1024));
+    const n = readFully(fd, head, 0);
+    const newline = head.indexOf(10);
+    if (newline < 0 || newline >= n) return false;
+    let header: unknown;
+    try {
+      header = JSON.parse(head.toString("utf8", 0, newline));
+    } catch {
+      return false;
+    }
+    if (!isObject(header) || header.imageShareEmulator !== FILE_FORMAT || typeof header.generation !== "string" || !isObject(header.follows)) return false;
+    const { follows, baseBytes } = header;
+    const baseEnd = newline + 1 + (baseBytes as number);
+    if (follows.generation !== this.generation || follows.end !== this.end || !Number.isInteger(baseBytes) || (baseBytes as number) < 1 || baseEnd > st.size) return false;
+    const mark = Buffer.alloc(Math.min(MARK_BYTES, baseBytes as number));
+    if (readFully(fd, mark, baseEnd - mark.length) !== mark.length || mark[mark.length - 1] !== 10) return false;
+    this.headerBytes = Buffer.from(head.subarray(0, newline + 1));
+    this.generation = header.generation;
+    this.end = this.baseEnd = baseEnd;
+    this.mark = mark;
+    this.seen = undefined;
+    return this.readNewLines(fd, st);
   }
 
   private readWhole(fd: number, st: fs.Stats): void {
@@ -437,10 +519,9 @@ export class StateFile {
       // A last line without its newline is a write cut short (the base is written whole before it
       // is renamed into place: cut short, it is damaged, reported below).
       if (next < 0) break;
-      const text = buffer.toString("utf8", pos, next);
       let line: Line;
       try {
-        const split = checked ? decodeLine(text, lineNo) : splitLine(text);
+        const split = checked ? decodeLine(buffer.toString("utf8", pos, next), lineNo) : splitLine(buffer, pos, next);
         if (!split) return false;
         line = split;
         if (baseEnd >= 0 && line.kind === "commit" && line.lines !== pending.length) throw new Damaged(`line ${lineNo} commits ${line.lines} lines, not the ${pending.length} before it`);
@@ -449,7 +530,7 @@ export class StateFile {
         if (!(e instanceof Damaged)) throw e;
         // NUL bytes past the base: the file was extended by a write that never reached the disk
         // (a machine crash without fsync). What follows was never durable either: the state ends here.
-        if (baseEnd >= 0 && text.includes("\0")) break;
+        if (baseEnd >= 0 && buffer.subarray(pos, next).includes(0)) break;
         throw this.unreadable(`${this.location} is damaged: ${e.message}`);
       }
       pos = next + 1;
@@ -472,7 +553,7 @@ export class StateFile {
   /** The file open for writing (kept open while its generation lasts: a write is one pwrite). */
   private writable(): number {
     if (this.fd !== undefined && this.fd.ino === this.seen?.ino) return this.fd.fd;
-    this.close();
+    this.closeWriter();
     let fd: number;
     try {
       fd = fs.openSync(this.location, "r+");
@@ -489,10 +570,20 @@ export class StateFile {
     return fd;
   }
 
-  /** Closes the file kept open for writing. */
+  /** Closes the file kept open (for writing and for reading). */
   close(): void {
+    this.closeWriter();
+    this.closeReader();
+  }
+
+  private closeWriter(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd.fd);
     this.fd = undefined;
+  }
+
+  private closeReader(): void {
+    if (this.reader !== undefined) fs.closeSync(this.reader.fd);
+    this.reader = undefined;
   }
 
   private append(tables: Tables, changes: Changes, options: WriteOptions): void {
@@ -518,7 +609,7 @@ export class StateFile {
     this.seen = identityOf(fs.fstatSync(fd));
     if (this.end - this.baseEnd > Math.max(options.compactBytes, this.baseEnd) && this.end >= this.compactNotBefore) {
       try {
-        this.rewrite(tables);
+        this.rewrite(tables, { generation: this.generation, end: this.end });
       } catch {
         // The transaction is written; the compaction waits for room (a full disk says so at the next write).
         this.compactNotBefore = this.end + options.compactBytes;
@@ -555,13 +646,23 @@ export class StateFile {
     }
   }
 
-  /** Writes the whole state as a new base: temporary file, fsync, rename. */
-  private rewrite(tables: Tables): void {
+  /**
+   * Writes the whole state as a new base: temporary file, fsync, rename. `follows`: the generation
+   * and end it compacts (the header says so, with the base's size: a process that has read that
+   * generation to there reads only what follows the base).
+   */
+  private rewrite(tables: Tables, follows?: { generation: string | undefined; end: number }): void {
     this.removeTemporaryFiles();
     const lines = [`{"$":${tables.fieldsText}}`];
     for (const [collection, id, text] of tables.records()) lines.push(`{${JSON.stringify(collection)}:{${JSON.stringify(id)}:${text}}}`);
-    const header = `${JSON.stringify({ imageShareEmulator: FILE_FORMAT, generation: crypto.randomBytes(8).toString("hex"), base: lines.length })}\n`;
-    const data = Buffer.from(`${header}${lines.join("\n")}\n`);
+    const base = Buffer.from(`${lines.join("\n")}\n`);
+    const header = `${JSON.stringify({
+      imageShareEmulator: FILE_FORMAT,
+      generation: crypto.randomBytes(8).toString("hex"),
+      base: lines.length,
+      ...(follows?.generation !== undefined ? { follows: { generation: follows.generation, end: follows.end }, baseBytes: base.length } : {}),
+    })}\n`;
+    const data = Buffer.concat([Buffer.from(header), base] as Uint8Array[]);
     const tmp = `${this.location}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
     try {
       // 0600: the state holds the emulator's access key secrets.

@@ -199,6 +199,15 @@ function keepDraft(file: string): void {
   });
 }
 
+/** Removes a file; gone already is fine (one unlink: rmSync stats first). */
+function removeFile(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
 /** Whether a process with this pid runs on this machine (a process of another user counts). */
 export function pidAlive(pid: number): boolean {
   try {
@@ -209,8 +218,16 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** How long a waiter tries again without sleeping. */
-const SPIN_NS = 500_000n;
+/**
+ * A waiter sleeps this long (ms, with jitter) between looks while the lock changes hands: a
+ * holder keeps it for a fraction of a millisecond. It does not spin: with more writers than cores
+ * a spinning waiter takes the core the holder (or a writer preparing its transaction) needs.
+ */
+const SHORT_WAIT_MS = 0.05;
+/** The longest sleep, once one holder has kept the lock a while (a long transaction). */
+const LONG_WAIT_MS = 2;
+/** How long one holder may keep the lock before a waiter checks it (alive? dead? no holder?). */
+const CHECK_AFTER_MS = 1;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** Sleeps synchronously: a transaction is synchronous and takes its lock so. */
@@ -259,27 +276,39 @@ export class FileLock {
     if (this.held !== undefined) throw new Error(`image-share emulator: a transaction on ${this.target} was started inside another one`);
     if (this.draft.ino === undefined) keepDraft(this.draft.path);
     const started = Date.now();
-    const spinUntil = process.hrtime.bigint() + SPIN_NS;
     let recovered = false;
-    let wait = 0.1;
+    /** The lock in place when last looked (its inode and change time: each link makes another), and since when. */
+    let seen: { ino: number; ctimeMs: number; since: number } | undefined;
+    let wait = SHORT_WAIT_MS;
     for (;;) {
-      const ino = createFrom(this.path, this.draft.text, this.draft);
-      if (ino !== undefined) {
-        this.held = ino;
-        return { recovered };
+      // A stat first: under contention the lock is mostly in place, and a failed link() costs an
+      // exception. (A stat that fails otherwise: the link below says why.)
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(this.path, { throwIfNoEntry: false });
+      } catch {
+        st = undefined;
       }
-      // A holder keeps the lock for a fraction of a millisecond: watch it (a stat, which does not
-      // lock the directory as a link does) for a while before sleeping (a process that sleeps,
-      // with more processes than cores, waits for its next time slice).
-      if (process.hrtime.bigint() < spinUntil) {
-        while (fs.existsSync(this.path) && process.hrtime.bigint() < spinUntil);
+      if (st === undefined) {
+        const ino = createFrom(this.path, this.draft.text, this.draft);
+        if (ino !== undefined) {
+          this.held = ino;
+          return { recovered };
+        }
         continue;
       }
-      const seen = this.look(options, started);
-      recovered ||= seen === "recovered";
-      if (seen !== "wait") continue;
+      const now = performance.now();
+      if (seen === undefined || seen.ino !== st.ino || seen.ctimeMs !== st.ctimeMs) {
+        // Another holder (or the same one again): the lock is changing hands.
+        seen = { ino: st.ino, ctimeMs: st.ctimeMs, since: now };
+        wait = SHORT_WAIT_MS;
+      } else if (now - seen.since >= CHECK_AFTER_MS || Date.now() - started >= Math.min(options.staleMs, options.timeoutMs)) {
+        const verdict = this.look(options, started);
+        recovered ||= verdict === "recovered";
+        if (verdict !== "wait") continue;
+        wait = Math.min(wait * 2, LONG_WAIT_MS);
+      }
       sleepSync(wait * (0.5 + Math.random()));
-      wait = Math.min(wait * 2, 2);
     }
   }
 
@@ -331,7 +360,7 @@ export class FileLock {
   release(): void {
     if (this.held === undefined) return;
     try {
-      if (this.holds()) fs.rmSync(this.path, { force: true });
+      if (this.holds()) removeFile(this.path);
     } finally {
       this.held = undefined;
     }

@@ -16,10 +16,15 @@ const COLLECTIONS: ReadonlySet<string> = new Set(STATE_COLLECTIONS);
 
 export const isCollection = (key: string): key is StateCollection => COLLECTIONS.has(key);
 
-/** A record as stored: its JSON text, or (just read from a file) its parsed value, turned into text when first needed. */
+/**
+ * A record as stored: its JSON text, or (just read from a file) its parsed value or its bytes in
+ * the file (another process's write: most are never touched here), turned into text when first
+ * needed.
+ */
 interface Entry {
   text?: string;
   value?: unknown;
+  bytes?: Buffer;
   /** The tables' revision that wrote it. */
   revision: number;
 }
@@ -66,9 +71,9 @@ export class Tables {
     this.set(collection, id, { value, revision: ++this.revision });
   }
 
-  /** Stores a record's JSON text (another process's write, parsed only if touched). */
-  putText(collection: StateCollection, id: string, text: string): void {
-    this.set(collection, id, { text, revision: ++this.revision });
+  /** Stores a record's JSON text as UTF-8 bytes (another process's write, decoded and parsed only if touched; not copied: never change them). */
+  putBytes(collection: StateCollection, id: string, bytes: Buffer): void {
+    this.set(collection, id, { bytes, revision: ++this.revision });
   }
 
   remove(collection: StateCollection, id: string): void {
@@ -86,8 +91,9 @@ export class Tables {
     const entry = this.collections.get(collection)!.get(id);
     if (!entry) return undefined;
     if (entry.text === undefined) {
-      entry.text = JSON.stringify(entry.value);
+      entry.text = entry.bytes !== undefined ? entry.bytes.toString("utf8") : JSON.stringify(entry.value);
       entry.value = undefined;
+      entry.bytes = undefined;
     }
     return entry.text;
   }

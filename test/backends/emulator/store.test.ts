@@ -5,6 +5,7 @@ import path = require("node:path");
 import { EmulatorStateError, FileStore, MemoryStore, resolveEmulatorPath } from "../../../provider/backends/emulator/store";
 import { openEmulator } from "../../../provider/backends/emulator";
 import { addAccount, emptyState } from "../../../provider/backends/emulator/model";
+import { StateFile } from "../../../provider/backends/emulator/journal";
 import { exited, leftovers, localHolder, printed, run, startTimeOf } from "./storeHarness";
 
 
@@ -154,6 +155,42 @@ describe("emulator store", function () {
     const other = exited(run(["write", file, "from-child"]));
     assert.equal((await other).code, 0);
     assert.ok(emulator.snapshot().accounts.some((a) => a.id === "from-child"), "what another process appended is read");
+  });
+
+  it("follows another process's compaction without reading the file whole, and reads it whole when two went by unread", () => {
+    const options = { fsync: false, staleMs: 10_000, timeoutMs: 60_000, compactBytes: 4096 };
+    // Two StateFiles on one path: two processes' views of the file.
+    const writer = new StateFile(file);
+    const reader = new StateFile(file);
+    let n = 0;
+    const add = () =>
+      writer.write((tables) => {
+        const draft = tables.draft();
+        addAccount(draft.state, { id: `account-${n++}`, profile: "alicloud" });
+        return { result: undefined, changes: draft.changes() };
+      }, options);
+    /** Writes until the writer has compacted the file (another inode), `times` times. */
+    const compact = (times: number) => {
+      for (let i = 0; i < times; i++) {
+        const ino = fs.statSync(file).ino;
+        while (fs.statSync(file).ino === ino) add();
+        add(); // and one transaction after the new base
+      }
+    };
+    const accounts = (tables: ReturnType<StateFile["refresh"]>) => [...tables.ids("accounts")].length;
+    add();
+    const read = reader.refresh();
+    compact(1);
+    // The same tables, brought up to date: the compaction was followed, not read whole.
+    assert.equal(reader.refresh(), read);
+    assert.equal(accounts(read), n);
+    assert.deepEqual(read.draft().state.accounts[`account-${n - 1}`], writer.refresh().draft().state.accounts[`account-${n - 1}`]);
+    compact(2);
+    const again = reader.refresh();
+    assert.notEqual(again, read, "two compactions unread: the file is read whole");
+    assert.equal(accounts(again), n);
+    writer.close();
+    reader.close();
   });
 
   it("reads a state file of the previous format (one JSON document) and rewrites it at the first write", () => {
