@@ -1,6 +1,6 @@
 /**
  * How the tests start a TypeScript file of theirs in a child process: from its build in bin/ when
- * the run's global setup found that build current (run.ts), else through ts-node (transpile only).
+ * the run found that build current (run.ts), else through ts-node (transpile only).
  */
 import * as path from "node:path";
 

@@ -24,14 +24,28 @@ function compiledIsCurrent(): boolean {
   return !["provider", "test"].some((d) => newer(path.join(ROOT, d)));
 }
 
+// When that build is current, the package's code comes from it, as users run it: the provider's
+// modules that the tests import (bin/provider, what their programs and hosts load too) and the
+// tests' own child processes (store writers, parallel drivers, the stand-in engine's command line:
+// tsChild in child.ts), which ts-node would transpile again in every worker and child (~2 CPU
+// seconds a start). A file run alone after an edit, before pretest, gets the sources through
+// ts-node. Decided once, by the run's first process (the workers inherit it).
+process.env.IMAGE_SHARE_TEST_COMPILED ??= compiledIsCurrent() ? "1" : "0";
+if (process.env.IMAGE_SHARE_TEST_COMPILED === "1") {
+  const sources = path.join(ROOT, "provider") + path.sep;
+  const built = path.join(ROOT, "bin", "provider") + path.sep;
+  const Module = require("node:module") as { _resolveFilename(request: string, ...rest: unknown[]): string };
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request: string, ...rest: unknown[]): string {
+    const file = resolve.call(this, request, ...rest);
+    return file.startsWith(sources) && file.endsWith(".ts") ? `${built}${file.slice(sources.length, -3)}.js` : file;
+  };
+}
+
 export function mochaGlobalSetup(): void {
   if (process.env.IMAGE_SHARE_TEST_RUN_DIR) return;
   made = fs.mkdtempSync(path.join(os.tmpdir(), "image-share-test-run-"));
   process.env.IMAGE_SHARE_TEST_RUN_DIR = made;
-  // The tests' own child processes (store writers, parallel drivers, the stand-in engine's command
-  // line) run from that build when it is current (tsChild in child.ts): ts-node costs 1.5-2.5 CPU
-  // seconds a start. A file run alone after an edit, before pretest, gets ts-node.
-  process.env.IMAGE_SHARE_TEST_COMPILED = compiledIsCurrent() ? "1" : "0";
 }
 
 export function mochaGlobalTeardown(): void {
