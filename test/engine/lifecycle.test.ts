@@ -31,7 +31,7 @@ import * as path from "node:path";
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import { createAlibabaCloudDialect } from "../../provider/backends/emulator/http/alicloud";
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
-import { PROFILES } from "../../provider/rules/profiles";
+import { PROFILES, usesProjects } from "../../provider/rules/profiles";
 import type { ProfileId } from "../../provider/rules/model";
 import { regionsOf } from "../harness/world";
 import { runOperation, type RunResult } from "./engine";
@@ -81,6 +81,8 @@ class World {
   readonly emulator: Emulator;
   readonly region: string;
   readonly usesProjects: boolean;
+  /** Members are projects only (Open Telekom Cloud). */
+  readonly projectMembers: boolean;
   readonly owner: string;
   readonly ownerProject?: string;
   readonly recipients: Array<{ account: string; project?: string }> = [];
@@ -106,7 +108,8 @@ class World {
     this.emulator = openEmulator(db);
     const profile = seq.profile;
     [this.region] = regionsOf(profile);
-    this.usesProjects = profile === "huaweicloud" || profile === "opentelekomcloud";
+    this.usesProjects = usesProjects(profile);
+    this.projectMembers = PROFILES[profile].shareTarget === "project";
     this.limit = PROFILES[profile].memberLimit.full as number;
     this.half = this.limit / 2;
     const numeric = profile === "alicloud" || profile === "tencentcloud";
@@ -136,10 +139,10 @@ class World {
     return this.usesProjects ? 6 : 4;
   }
 
-  /** Member i as the cloud holds it ("type:id"); opentelekomcloud shares with projects. */
+  /** Member i as the cloud holds it ("type:id"). */
   member(i: number): string {
     const r = this.recipients[i];
-    return this.seq.profile === "opentelekomcloud" ? `project:${r.project}` : `account:${r.account}`;
+    return this.projectMembers ? `project:${r.project}` : `account:${r.account}`;
   }
 
   members(image: string): string[] {
@@ -156,7 +159,7 @@ class World {
 
   /** The member added outside the stack in step 6. */
   get outsiderMember(): { type: "account" | "project"; id: string } {
-    return this.seq.profile === "opentelekomcloud" ? { type: "project", id: this.outsiderProject } : { type: "account", id: this.outsider };
+    return this.projectMembers ? { type: "project", id: this.outsiderProject } : { type: "account", id: this.outsider };
   }
 
   get topologyFile(): string {
@@ -170,7 +173,7 @@ class World {
       owner: { id: this.owner, ...(this.usesProjects ? { projects: { "owner-p": { id: this.ownerProject, region: this.region } } } : {}) },
     };
     this.recipients.forEach((r, i) => (accounts[key(i)] = { id: r.account, ...(r.project ? { projects: { [`${key(i)}-p`]: { id: r.project, region: this.region } } } : {}) }));
-    const member = (i: number) => (this.seq.profile === "opentelekomcloud" ? { account: key(i), project: `${key(i)}-p` } : key(i));
+    const member = (i: number) => (this.projectMembers ? { account: key(i), project: `${key(i)}-p` } : key(i));
     const topology = {
       profile: this.seq.profile,
       accounts,
@@ -202,7 +205,7 @@ class World {
     const profile = this.seq.profile;
     const members = Array.from({ length: this.half + (over ? 1 : 0) }, (_, k) => {
       const r = this.recipients[this.half + k];
-      return profile === "opentelekomcloud" ? { type: "project", id: r.project } : r.account;
+      return this.projectMembers ? { type: "project", id: r.project } : r.account;
     });
     const standalone = { profile, region: this.region, account: this.owner, ...(this.ownerProject ? { project: this.ownerProject } : {}), imageId: this.full, members };
     return {

@@ -6,22 +6,21 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { REPO } from "./repo";
 
 let made: string | undefined;
-
-const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Whether bin/ holds a build of every source: pretest stamps bin/.tsbuildinfo once it has emitted them all. */
 function compiledIsCurrent(): boolean {
   let stamp: number;
   try {
-    stamp = fs.statSync(path.join(ROOT, "bin", ".tsbuildinfo")).mtimeMs;
+    stamp = fs.statSync(path.join(REPO, "bin", ".tsbuildinfo")).mtimeMs;
   } catch {
     return false;
   }
   const newer = (dir: string): boolean =>
     fs.readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(path.join(dir, e.name)) : e.name.endsWith(".ts") && fs.statSync(path.join(dir, e.name)).mtimeMs > stamp));
-  return !["provider", "test"].some((d) => newer(path.join(ROOT, d)));
+  return !["provider", "test"].some((d) => newer(path.join(REPO, d)));
 }
 
 // When that build is current, the package's code comes from it, as users run it: the provider's
@@ -32,8 +31,8 @@ function compiledIsCurrent(): boolean {
 // ts-node. Decided once, by the run's first process (the workers inherit it).
 process.env.IMAGE_SHARE_TEST_COMPILED ??= compiledIsCurrent() ? "1" : "0";
 if (process.env.IMAGE_SHARE_TEST_COMPILED === "1") {
-  const sources = path.join(ROOT, "provider") + path.sep;
-  const built = path.join(ROOT, "bin", "provider") + path.sep;
+  const sources = path.join(REPO, "provider") + path.sep;
+  const built = path.join(REPO, "bin", "provider") + path.sep;
   const Module = require("node:module") as { _resolveFilename(request: string, ...rest: unknown[]): string };
   const resolve = Module._resolveFilename;
   Module._resolveFilename = function (request: string, ...rest: unknown[]): string {

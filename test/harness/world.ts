@@ -9,8 +9,9 @@ import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import type { ProfileId } from "../../provider/rules/model";
 import type { MemberTarget } from "../../provider/backends/types";
 import { startHost, type Host } from "./host";
+import { REPO } from "./repo";
 
-export const REPO = path.resolve(__dirname, "..", "..");
+export { REPO };
 
 export interface World {
   dir: string;

@@ -1,0 +1,4 @@
+import * as path from "node:path";
+
+/** The repository's root. */
+export const REPO = path.resolve(__dirname, "..", "..");
