@@ -159,14 +159,21 @@ function applyLine(tables: Tables, line: Line): void {
 }
 
 /** A transaction's lines: one per record changed, the other fields if they changed, the commit line. */
-function encode(changes: Changes): string {
+export function encodeTransaction(changes: Changes): Buffer {
   const lines: string[] = [];
   for (const [collection, records] of changes.records) {
     for (const [id, text] of records) lines.push(`{${JSON.stringify(collection)}:{${JSON.stringify(id)}:${text ?? "null"}}}`);
   }
   if (changes.fields !== undefined) lines.push(`{"$":${changes.fields}}`);
   lines.push(`{"tx":${Date.now()},"lines":${lines.length}}`);
-  return `${lines.join("\n")}\n`;
+  return Buffer.from(`${lines.join("\n")}\n`);
+}
+
+/** What a transaction run under the lock gives back: its result, what it changed, and (made before the lock) those changes encoded. */
+export interface Ran<T> {
+  result: T;
+  changes?: Changes;
+  encoded?: Buffer;
 }
 
 function readFully(fd: number, buffer: Buffer, position: number): number {
@@ -280,11 +287,12 @@ export class StateFile {
    * Under the lock: runs `run` on the current state and writes what it changed (nothing when it
    * changed nothing, or threw).
    */
-  write<T>(run: (tables: Tables) => { result: T; changes?: Changes }, options: WriteOptions): T {
+  write<T>(run: (tables: Tables) => Ran<T>, options: WriteOptions): T {
     this.prepare();
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.refresh();
-      const { recovered } = this.lock.acquire(options);
+      // While it waits, it reads what each holder wrote: under the lock it has only the last one's to read.
+      const { recovered } = this.lock.acquire(options, () => this.refresh());
       try {
         // A killed writer may have left a temporary file (a compaction cut short, a lock's draft).
         if (recovered || !this.swept) this.removeTemporaryFiles();
@@ -307,14 +315,14 @@ export class StateFile {
   }
 
   /** Under the lock: runs `run` on the file's state and writes what it changed. */
-  private commit<T>(run: (tables: Tables) => { result: T; changes?: Changes }, options: WriteOptions): T {
+  private commit<T>(run: (tables: Tables) => Ran<T>, options: WriteOptions): T {
     const tables = this.refresh();
-    const { result, changes } = run(tables);
+    const { result, changes, encoded } = run(tables);
     if (!changes) return result;
     if (!this.lock.holds()) {
       throw new EmulatorStateError("locked", this.lock.path, `the lock ${this.lock.path} was taken from this process while it wrote (is another machine or container using ${this.location}?); nothing was written: retry`);
     }
-    if (this.format === "journal") this.append(tables, changes, options);
+    if (this.format === "journal") this.append(tables, changes, encoded ?? encodeTransaction(changes), options);
     else {
       tables.apply(changes);
       this.rewriteOrForget(tables);
@@ -586,8 +594,7 @@ export class StateFile {
     this.reader = undefined;
   }
 
-  private append(tables: Tables, changes: Changes, options: WriteOptions): void {
-    const line = Buffer.from(encode(changes));
+  private append(tables: Tables, changes: Changes, line: Buffer, options: WriteOptions): void {
     const fd = this.writable();
     // As the refresh under the lock found it: more than was read is a write cut short.
     if (this.seen!.size > this.end) this.cutShort(fd, this.seen!.size);

@@ -270,9 +270,10 @@ export class FileLock {
 
   /**
    * Takes the lock; returns whether a dead holder's lock was taken away on the way (the caller
-   * then clears what a dead writer may have left).
+   * then clears what a dead writer may have left). `whileWaiting` runs each time the lock is
+   * found with another holder (the state file's reader catches up with the last one's write).
    */
-  acquire(options: LockOptions): { recovered: boolean } {
+  acquire(options: LockOptions, whileWaiting?: () => void): { recovered: boolean } {
     if (this.held !== undefined) throw new Error(`image-share emulator: a transaction on ${this.target} was started inside another one`);
     if (this.draft.ino === undefined) keepDraft(this.draft.path);
     const started = Date.now();
@@ -302,6 +303,10 @@ export class FileLock {
         // Another holder (or the same one again): the lock is changing hands.
         seen = { ino: st.ino, ctimeMs: st.ctimeMs, since: now };
         wait = SHORT_WAIT_MS;
+        if (whileWaiting) {
+          whileWaiting();
+          continue;
+        }
       } else if (now - seen.since >= CHECK_AFTER_MS || Date.now() - started >= Math.min(options.staleMs, options.timeoutMs)) {
         const verdict = this.look(options, started);
         recovered ||= verdict === "recovered";

@@ -14,7 +14,7 @@
 import fs = require("node:fs");
 import path = require("node:path");
 import { checkState, emptyState, type EmulatorState } from "./model";
-import { StateFile, type WriteOptions } from "./journal";
+import { encodeTransaction, StateFile, type WriteOptions } from "./journal";
 import { Tables } from "./tables";
 
 export { EmulatorStateError, type StateErrorKind } from "./stateError";
@@ -150,7 +150,9 @@ export class FileStore implements Store {
     const first = file.refresh();
     const tried = run(first);
     if (!tried.changes) return tried.result;
-    return file.write((tables) => (tables === first && tried.draft.stillValid() ? tried : run(tables)), this.options);
+    // Encoded before the lock too: the lock is held only to read the last writes, check and append.
+    const encoded = encodeTransaction(tried.changes);
+    return file.write((tables) => (tables === first && tried.draft.stillValid() ? { ...tried, encoded } : run(tables)), this.options);
   }
 
   reset(): { kept?: string } {
