@@ -20,6 +20,7 @@ import { Emulator, FileStore, MemoryStore, type Store } from "../provider/backen
 import { emptyState, type EmulatorState } from "../provider/backends/emulator/model";
 import type { MemberTarget } from "../provider/backends/types";
 import type { Topology } from "../provider/rules/model";
+import { buildIsCurrent, REPO } from "../test/harness/repo";
 
 export const PROFILE = "opentelekomcloud";
 export const REGION = "eu-de";
@@ -140,10 +141,12 @@ export interface WritersSummary {
  * one file; `separateFiles`: child P on `file.P` instead.
  */
 async function writers(file: string, processes: number, writes: number, latencyMs: number, separateFiles = false): Promise<Omit<ProcessesRow, "round" | "separateFiles">> {
-  const script = path.join(__dirname, "storeWriter.ts");
+  // The writers run the build in bin/ when it is current (`npm run bench` builds first), as users
+  // run the package: ts-node would put the TypeScript compiler in every writer's heap.
+  const writer = buildIsCurrent() ? [path.join(REPO, "bin", "bench", "storeWriter.js")] : [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO, "bench", "storeWriter.ts")];
   const per = Math.floor(writes / processes);
   const children = Array.from({ length: processes }, (_, p) =>
-    spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", script, separateFiles ? `${file}.${p}` : file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: path.join(__dirname, "..") }),
+    spawn(process.execPath, [...writer, separateFiles ? `${file}.${p}` : file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: REPO }),
   );
   const lines = children.map(
     (c) =>

@@ -6,22 +6,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO } from "./repo";
+import { buildIsCurrent, REPO } from "./repo";
 
 let made: string | undefined;
-
-/** Whether bin/ holds a build of every source: pretest stamps bin/.tsbuildinfo once it has emitted them all. */
-function compiledIsCurrent(): boolean {
-  let stamp: number;
-  try {
-    stamp = fs.statSync(path.join(REPO, "bin", ".tsbuildinfo")).mtimeMs;
-  } catch {
-    return false;
-  }
-  const newer = (dir: string): boolean =>
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(path.join(dir, e.name)) : e.name.endsWith(".ts") && fs.statSync(path.join(dir, e.name)).mtimeMs > stamp));
-  return !["provider", "test"].some((d) => newer(path.join(REPO, d)));
-}
 
 // When that build is current, the package's code comes from it, as users run it: the provider's
 // modules that the tests import (bin/provider, what their programs and hosts load too) and the
@@ -29,7 +16,7 @@ function compiledIsCurrent(): boolean {
 // tsChild in child.ts), which ts-node would transpile again in every worker and child (~2 CPU
 // seconds a start). A file run alone after an edit, before pretest, gets the sources through
 // ts-node. Decided once, by the run's first process (the workers inherit it).
-process.env.IMAGE_SHARE_TEST_COMPILED ??= compiledIsCurrent() ? "1" : "0";
+process.env.IMAGE_SHARE_TEST_COMPILED ??= buildIsCurrent() ? "1" : "0";
 if (process.env.IMAGE_SHARE_TEST_COMPILED === "1") {
   const sources = path.join(REPO, "provider") + path.sep;
   const built = path.join(REPO, "bin", "provider") + path.sep;
