@@ -108,6 +108,7 @@ const BACKSLASH = 92;
 const COLON = 58;
 const BRACE_CLOSE = 125;
 const PREFIX_COMMIT = Buffer.from('{"tx":');
+const COMMIT_LINE = /^\{"tx":\d{1,16},"lines":(\d{1,9})\}$/;
 const PREFIX_FIELDS = Buffer.from('{"$":{');
 const COLLECTION_END = Buffer.from('":{"');
 const NULL = Buffer.from("null");
@@ -120,6 +121,9 @@ const startsWith = (buffer: Buffer, start: number, end: number, prefix: Buffer) 
  */
 function splitLine(buffer: Buffer, start: number, end: number): Line | undefined {
   if (startsWith(buffer, start, end, PREFIX_COMMIT)) {
+    // Most lines of a catch-up are commit lines as writers make them: matched, not parsed.
+    const written = COMMIT_LINE.exec(buffer.toString("latin1", start, end));
+    if (written) return { kind: "commit", lines: Number(written[1]) };
     try {
       const value = JSON.parse(buffer.toString("utf8", start, end)) as unknown;
       return isObject(value) && isCommit(value) ? { kind: "commit", lines: value.lines as number } : undefined;
@@ -201,8 +205,7 @@ export class StateFile {
   private tables: Tables | undefined;
   /** "journal": this format; "document": the previous format's one JSON document; "none": no file. */
   private format: "none" | "document" | "journal" = "none";
-  /** The header line (with its newline) of the generation read, and its generation. */
-  private headerBytes = Buffer.alloc(0);
+  /** The generation read (its header's). */
   private generation: string | undefined;
   /** The file as last read (stat), to skip reading when nothing changed. */
   private seen: Identity | undefined;
@@ -219,7 +222,7 @@ export class StateFile {
   private checked = false;
   /** The file open for writing, and its inode. */
   private fd: { fd: number; ino: number } | undefined;
-  /** The file open for reading, and its inode (kept while its generation lasts: a catch-up is a stat and two preads). */
+  /** The file open for reading, and its inode (kept while its generation lasts: a catch-up is a stat and a pread). */
   private reader: { fd: number; ino: number } | undefined;
   /** Whether this process has removed what killed writers left (once, at its first write). */
   private swept = false;
@@ -369,7 +372,6 @@ export class StateFile {
     this.end = end;
     this.setMark(mark);
     this.baseEnd = baseEnd;
-    this.headerBytes = Buffer.from(header);
     this.generation = header ? (JSON.parse(header) as { generation?: string }).generation : undefined;
     this.seen = undefined;
   }
@@ -399,9 +401,8 @@ export class StateFile {
 
   /** Reads the lines appended since the last read; false when the file must be read whole (another generation, a damaged line). */
   private readNewLines(fd: number, st: fs.Stats): boolean {
-    const head = Buffer.alloc(this.headerBytes.length);
-    if (readFully(fd, head, 0) !== head.length || !head.equals(this.headerBytes)) return false;
-    // One read: the mark (the last bytes read before), then what follows it.
+    // One read: the mark (the last bytes read before), then what follows it. The mark, not the
+    // header, tells a file rewritten in place (copied over: the same inode) from the one read.
     const from = this.end - this.mark.length;
     // Not zeroed: only the `n` bytes read are looked at.
     const buffer = Buffer.allocUnsafeSlow(st.size - from);
@@ -461,7 +462,6 @@ export class StateFile {
     if (follows.generation !== this.generation || follows.end !== this.end || !Number.isInteger(baseBytes) || (baseBytes as number) < 1 || baseEnd > st.size) return false;
     const mark = Buffer.alloc(Math.min(MARK_BYTES, baseBytes as number));
     if (readFully(fd, mark, baseEnd - mark.length) !== mark.length || mark[mark.length - 1] !== 10) return false;
-    this.headerBytes = Buffer.from(head.subarray(0, newline + 1));
     this.generation = header.generation;
     this.end = this.baseEnd = baseEnd;
     this.mark = mark;

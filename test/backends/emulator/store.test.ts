@@ -193,6 +193,34 @@ describe("emulator store", function () {
     reader.close();
   });
 
+  it("reads whole a state file copied over the one it has read (the same inode, other contents), not as lines appended to it", () => {
+    const options = { fsync: false, staleMs: 10_000, timeoutMs: 60_000, compactBytes: 1 << 20 };
+    const writer = new StateFile(file);
+    const reader = new StateFile(file);
+    const add = (to: StateFile, id: string) =>
+      to.write((tables) => {
+        const draft = tables.draft();
+        addAccount(draft.state, { id, profile: "alicloud" });
+        return { result: undefined, changes: draft.changes() };
+      }, options);
+    add(writer, "account-read");
+    assert.deepEqual([...reader.refresh().ids("accounts")], ["account-read"]);
+    // Another state that ends, where the reader stopped, on a line boundary with a transaction
+    // after it: the same bytes but one account's id and the last commit's time, then one more.
+    const other = path.join(dir, "other.db");
+    const copy = fs.readFileSync(file, "latin1").replace(/account-read/g, "account-copy").replace(/\{"tx":(\d+),"lines":(\d+)\}\n$/, (_, t: string, n: string) => `{"tx":${t.slice(0, -1)}${(Number(t.slice(-1)) + 1) % 10},"lines":${n}}\n`);
+    fs.writeFileSync(other, copy, "latin1");
+    const elsewhere = new StateFile(other);
+    add(elsewhere, "account-more");
+    elsewhere.close();
+    const ino = fs.statSync(file).ino;
+    fs.writeFileSync(file, fs.readFileSync(other));
+    assert.equal(fs.statSync(file).ino, ino, "copied over in place");
+    assert.deepEqual([...reader.refresh().ids("accounts")].sort(), ["account-copy", "account-more"]);
+    writer.close();
+    reader.close();
+  });
+
   it("reads a state file of the previous format (one JSON document) and rewrites it at the first write", () => {
     const old = { ...emptyState(), version: 1, seq: 3, accounts: { p1: { id: "p1", profile: "huaweicloud", projects: [{ id: "proj-1", region: "cn-north-4" }] } } } as Record<string, unknown>;
     delete old.projectAccounts;
