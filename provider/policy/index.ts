@@ -11,4 +11,5 @@
 export { imageSharePolicies, analyzeStack } from "./policies";
 export type { Analysis, Finding, Note } from "./analysis";
 export { configSchema, DEFAULT_IMAGE_KIND, SettingsError, type PolicySettings, type ProviderFacts, type ImageFacts } from "./settings";
-export { OWN_TYPES, BRIDGED_TYPES, type StackResource } from "./resources";
+export { OWN_TYPES, BRIDGED_TYPES, TOPOLOGY_TYPE, type StackResource } from "./resources";
+export { policyFactsOf } from "./facts";

@@ -6,8 +6,13 @@
 import type { EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { RULES, type RuleId } from "../rules";
 import { analysisKey, analyze, analyzeItems, readStack, type Analysis, type Finding, type Note } from "./analysis";
-import type { StackResource } from "./resources";
-import { configSchema, mergeSettings, parseSettings, resolveSettings, type PolicySettings } from "./settings";
+import { stackFacts, type StackResource } from "./resources";
+import { configSchema, mergeSettings, parseSettings, resolveSettings, type PolicySettings, type ResolvedSettings } from "./settings";
+
+/** The settings for a stack: `settings` over what its ShareTopology components say. */
+function settingsFor(resources: readonly StackResource[], settings: PolicySettings): ResolvedSettings {
+  return resolveSettings(mergeSettings(stackFacts(resources), settings));
+}
 
 /**
  * Rules that need what an apply is about to change (the resources it deletes, an image's
@@ -69,8 +74,9 @@ export function imageSharePolicies(settings: PolicySettings = {}): StackValidati
   // whose settings are the same share one analysis (the last one made).
   let last: { key: string; analysis: Analysis } | undefined;
   const analysisFor = (resources: readonly PolicyResource[], s: PolicySettings): Analysis => {
-    const resolved = resolveSettings(s);
-    const items = readStack(resources as unknown as readonly StackResource[], resolved);
+    const stack = resources as unknown as readonly StackResource[];
+    const resolved = settingsFor(stack, s);
+    const items = readStack(stack, resolved);
     const key = analysisKey(items, resolved);
     if (last?.key !== key) last = { key, analysis: analyzeItems(items, resolved) };
     return last.analysis;
@@ -104,6 +110,7 @@ export function imageSharePolicies(settings: PolicySettings = {}): StackValidati
 
 /** The stack's violations and skips under `settings` (what every policy runs, for one rule or all). */
 export function analyzeStack(resources: readonly PolicyResource[] | readonly StackResource[], settings: PolicySettings = {}): Analysis {
-  return analyze(resources as readonly StackResource[], resolveSettings(parseSettings(settings, "the policy settings")));
+  const stack = resources as readonly StackResource[];
+  return analyze(stack, settingsFor(stack, parseSettings(settings, "the policy settings")));
 }
 

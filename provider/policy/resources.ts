@@ -29,7 +29,7 @@
 import type { ImageKind, ProfileId, Site } from "../rules";
 import { IMAGE_KINDS, PROFILE_IDS } from "../rules";
 import { UNKNOWN, list, plain, str, type Unknown, type UnknownRead } from "./plain";
-import type { ProviderFacts, ResolvedSettings } from "./settings";
+import { mergeSettings, parseSettings, SettingsError, type PolicySettings, type ProviderFacts, type ResolvedSettings } from "./settings";
 
 /** A string as read from the stack: known, not known until apply, or not given. */
 export type Value = string | Unknown | undefined;
@@ -40,6 +40,9 @@ export const OWN_TYPES = {
   acceptance: "pulumi-nodejs:dynamic/image-share:ShareAcceptance",
   copy: "pulumi-nodejs:dynamic/image-share:CrossRegionCopy",
 } as const;
+
+/** The ShareTopology component: its `policyFacts` output is what its file says that its children's inputs do not (facts.ts). */
+export const TOPOLOGY_TYPE = "image-share:index:ShareTopology";
 
 /** The bridged providers' resource types read, by what they do. */
 export const BRIDGED_TYPES = {
@@ -245,6 +248,27 @@ function ownDeclared(reader: Reader): StackItem["declared"] {
   }
   if (Array.isArray(s.trust)) out.trust = s.trust.filter((t): t is string => typeof t === "string" && t !== "");
   return out;
+}
+
+/**
+ * The facts of the stack's ShareTopology components (their `policyFacts` outputs), merged in the
+ * order of the stack: what the policy settings do not say.
+ */
+export function stackFacts(resources: readonly StackResource[]): PolicySettings {
+  let facts: PolicySettings = {};
+  for (const r of resources) {
+    if (r.type !== TOPOLOGY_TYPE) continue;
+    const value = (plain(r.props, []) as Record<string, unknown>).policyFacts;
+    // An older image-share's component registers none; a value not known yet says nothing.
+    if (value === undefined || value === UNKNOWN) continue;
+    try {
+      facts = mergeSettings(facts, parseSettings(value, `the policyFacts output of the ShareTopology ${r.name}`));
+    } catch (e) {
+      // Another version's shape (the stack's image-share is not the pack's): the settings still hold.
+      if (!(e instanceof SettingsError)) throw e;
+    }
+  }
+  return facts;
 }
 
 const HUAWEI_FIELDS = { profile: "huaweicloud" as const, account: "domainId", project: "projectId" };

@@ -11,6 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Topology } from "../rules/model";
 import type { Violation } from "../rules/rule";
 import { validate } from "../rules";
+import { policyFactsOf } from "../policy/facts";
+import type { PolicySettings } from "../policy/settings";
 import { CrossRegionCopy } from "./crossRegionCopy";
 import { ImageShare } from "./imageShare";
 import { ShareAcceptance } from "./shareAcceptance";
@@ -56,6 +58,12 @@ export class ShareTopology extends pulumi.ComponentResource {
   public readonly warnings: Violation[];
   /** The topology as loaded (keys and ids), e.g. for standalone resources beside it. */
   public readonly topology: Topology;
+  /**
+   * What the file says that its resources' inputs do not (image kinds and owners, members outside
+   * the file, projects' regions, sites, trust, limits), in the policy settings' shape: registered
+   * as an output, where the policy pack (image-share/policy) reads it for the whole stack.
+   */
+  public readonly policyFacts: PolicySettings;
 
   constructor(name: string, args: ShareTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("image-share:index:ShareTopology", name, {}, opts);
@@ -144,7 +152,8 @@ export class ShareTopology extends pulumi.ComponentResource {
     }
 
     this.imageIds = pulumi.output(imageIds) as pulumi.Output<Record<string, string>>;
-    this.registerOutputs({ imageIds: this.imageIds });
+    this.policyFacts = policyFactsOf(topology);
+    this.registerOutputs({ imageIds: this.imageIds, policyFacts: this.policyFacts });
   }
 
   private seed(name: string, args: ShareTopologyArgs, topology: Topology): Promise<void> {

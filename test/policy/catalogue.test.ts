@@ -3,13 +3,15 @@
  * passing topology (its docs), declared as a stack of this package's resources the way
  * ShareTopology declares them (a share of a copy's product takes the copy's imageId: unknown at
  * preview, a property dependency on the copy), with what a topology file says and a stack does
- * not (kinds, owners, sites, projects' regions, limits, trust) given as policy settings.
+ * not (kinds, owners, sites, projects' regions, limits, trust) read from the ShareTopology
+ * component's policyFacts output, as the stack holds it.
  */
 import assert = require("node:assert/strict");
 import { RULES, type RuleId, type Topology } from "../../provider/rules";
 import { loadTopologyText } from "../../provider/topology/load";
 import { mapTopology, type Actor } from "../../provider/resources/mapping";
-import { analyzeStack, OWN_TYPES, type PolicySettings, type StackResource } from "../../provider/policy";
+import { analyzeStack, OWN_TYPES, TOPOLOGY_TYPE, type PolicySettings, type StackResource } from "../../provider/policy";
+import { policyFactsOf } from "../../provider/policy/facts";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const urn = (type: string, name: string) => `urn:pulumi:dev::p::${type}::${name}`;
@@ -35,19 +37,9 @@ export function asStack(t: Topology): { resources: StackResource[]; settings: Po
     const img = image(a.source, "imageId");
     resources.push({ type: OWN_TYPES.acceptance, name: a.name, urn: urn(OWN_TYPES.acceptance, a.name), props: { ...identity(a.actor), imageId: img.value, member: a.member, status: a.status }, propertyDependencies: img.deps });
   }
-  const settings: PolicySettings = { accounts: {}, images: {} };
-  for (const account of Object.values(t.accounts)) {
-    const projects = Object.fromEntries(Object.values(account.projects ?? {}).map((p) => [p.id, p.region]));
-    settings.accounts![account.id] = { ...(account.site ? { site: account.site } : {}), ...(Object.keys(projects).length ? { projects } : {}) };
-  }
-  for (const img of Object.values(t.images)) {
-    if (img.id === undefined) continue;
-    settings.images![img.id] = { kind: img.kind, owner: t.accounts[img.owner].id, region: img.region, ...(typeof img.existingMembers === "number" ? { existingMembers: img.existingMembers } : {}) };
-  }
-  if (t.limits) settings.limits = { [t.profile]: t.limits };
-  if (t.trust) settings.trust = t.trust.map((k) => t.accounts[k].id);
-  if (t.strictTrust) settings.strictTrust = true;
-  return { resources, settings };
+  // What the file says and the children's inputs do not: the component's policyFacts output.
+  resources.push({ type: TOPOLOGY_TYPE, name: "topology", urn: urn(TOPOLOGY_TYPE, "topology"), props: { imageIds: {}, policyFacts: policyFactsOf(t) } });
+  return { resources, settings: {} };
 }
 
 function load(yaml: string): Topology {
@@ -110,5 +102,41 @@ ${acceptAlso ? "  - { name: team-a-accepts-golden, image: golden, member: { acco
     const a = analyzeStack(shares, settings);
     assert.deepEqual(a.findings.filter((f) => f.rule === "pending-acceptance"), []);
     assert.match(a.notes.get("pending-acceptance")![0].text, /golden-to-team-a: its members accept outside the stack/);
+  });
+});
+
+describe("a ShareTopology's facts bear on the rest of the stack", () => {
+  // A full-ECS image of the file (10 members at most on huaweicloud) shared with 8 projects by the
+  // file, and with 3 more by a share beside the component, which says nothing of the image's kind.
+  const hex = (prefix: string, i: number) => `${prefix}${i.toString(16).padStart(31, "0")}`;
+  const projects = Array.from({ length: 11 }, (_, i) => hex("b", i));
+  const file = `profile: huaweicloud
+accounts:
+  platform: { id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", projects: { platform-bj: { id: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", region: cn-north-4 } } }
+${projects.map((p, i) => `  team-${i}: { id: "${hex("c", i)}", projects: { team-${i}-bj: { id: "${p}", region: cn-north-4 } } }`).join("\n")}
+images:
+  server: { id: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a", region: cn-north-4, owner: platform, kind: full, name: app-server }
+shares:
+  - { name: server-to-teams, image: server, members: [${projects.slice(0, 8).map((_, i) => `{ account: team-${i}, project: team-${i}-bj }`).join(", ")}] }
+`;
+  const beside = (): StackResource => ({
+    type: OWN_TYPES.share,
+    name: "server-to-more",
+    urn: urn(OWN_TYPES.share, "server-to-more"),
+    props: { profile: "huaweicloud", region: "cn-north-4", account: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", project: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", imageId: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a", members: projects.slice(8).map((id) => ({ type: "project", id })) },
+  });
+  const limitFindings = (resources: StackResource[], settings: PolicySettings = {}) => analyzeStack(resources, settings).findings.filter((f) => f.rule === "member-limit");
+
+  it("member-limit: the file's full-ECS kind counts the share beside it against 10", () => {
+    const { resources } = asStack(load(file));
+    const found = limitFindings([...resources, beside()]);
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0].message, /11/);
+  });
+
+  it("without the component's facts the kind is the default (system: 128), and the policy settings still win over the file", () => {
+    const { resources } = asStack(load(file));
+    assert.deepEqual(limitFindings([...resources.filter((r) => r.type !== TOPOLOGY_TYPE), beside()]), []);
+    assert.deepEqual(limitFindings([...resources, beside()], { images: { "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a": { kind: "system" } } }), []);
   });
 });

@@ -7,7 +7,8 @@
  */
 import assert = require("node:assert/strict");
 import * as fs from "node:fs";
-import { RULES, RULE_IDS } from "../../provider/rules";
+import { RULES, RULE_IDS, type Topology } from "../../provider/rules";
+import { policyFactsOf } from "../../provider/policy/facts";
 import { installExamplePack, startPack, urnOf, UNKNOWN_VALUE, type Diagnostic, type Pack, type ResourceSpec } from "../harness/analyzer";
 
 const ALI_SHARE = "alicloud:ecs/imageSharePermission:ImageSharePermission";
@@ -147,6 +148,37 @@ describe("examples/policy-pack through the Analyzer protocol", function () {
     const child: ResourceSpec = { ...own, name: "tenants-golden-to-teams", parent: component, props: { ...own.props, members: members.slice(0, 21) } };
     const r2 = await pack.analyzeStack([{ type: "image-share:index:ShareTopology", name: "tenants", props: {} }, child, ...aliShares(30)]);
     assert.deepEqual(names(mandatory(r2.diagnostics)), ["member-limit@share-29"]);
+  });
+
+  it("a ShareTopology's policyFacts (its file's full-ECS image) count the bridged Huawei shares beside it against 10", async () => {
+    const hex = (prefix: string, i: number) => `${prefix}${i.toString(16).padStart(31, "0")}`;
+    const platform = { id: hex("a", 0), project: hex("b", 0) };
+    const teams = Array.from({ length: 11 }, (_, i) => ({ id: hex("c", i), project: hex("d", i) }));
+    const image = "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a";
+    const topology: Topology = {
+      profile: "huaweicloud",
+      accounts: Object.fromEntries([["platform", { id: platform.id, projects: { p1: { id: platform.project, region: "cn-north-4" } } }], ...teams.map((t, i) => [`team-${i}`, { id: t.id, projects: { p1: { id: t.project, region: "cn-north-4" } } }])]),
+      images: { server: { id: image, region: "cn-north-4", owner: "platform", project: "p1", kind: "full", name: "app-server" } },
+      shares: [{ name: "server-to-teams", image: "server", members: teams.slice(0, 8).map((_, i) => ({ account: `team-${i}`, project: "p1" })) }],
+      acceptances: [],
+      copies: [],
+    };
+    const component = (props: Record<string, unknown>): ResourceSpec => ({ type: "image-share:index:ShareTopology", name: "fleet", props });
+    const child: ResourceSpec = {
+      type: OWN_SHARE,
+      name: "fleet-server-to-teams",
+      parent: urnOf("image-share:index:ShareTopology", "fleet"),
+      props: { profile: "huaweicloud", region: "cn-north-4", account: platform.id, project: platform.project, imageId: image, members: teams.slice(0, 8).map((t) => ({ type: "project", id: t.project })) },
+    };
+    const hw = provider("huaweicloud", "platform", { region: "cn-north-4", domainId: platform.id, projectId: platform.project });
+    const bridged = teams.slice(8).map((t, i): ResourceSpec => ({ type: HW_SHARE, name: `server-to-more-${i}`, props: { sourceImageId: image, targetProjectIds: [t.project] }, provider: hw }));
+    const r = await pack.analyzeStack([component({ imageIds: { server: image }, policyFacts: policyFactsOf(topology) }), child, ...bridged]);
+    const m = mandatory(r.diagnostics);
+    assert.deepEqual([...new Set(m.map((d) => d.policyName))], ["member-limit"], JSON.stringify(r.diagnostics, null, 1));
+    assert.match(m[0].message, /would have 11 members.*the limit is 10/s);
+    // An image-share before policyFacts (the component's imageIds only): the kind is the default, system (128).
+    const before = await pack.analyzeStack([component({ imageIds: { server: image } }), child, ...bridged]);
+    assert.deepEqual(mandatory(before.diagnostics), []);
   });
 
   it("Tencent SyncImage: a recipient syncing a shared image to another region; an owner syncing to its own region", async () => {

@@ -96,6 +96,23 @@ describe("ShareTopology under mocks", () => {
     assert.deepEqual(accStack.shares.find((s) => s.resource === "hw-gz-to-team-a")?.imageId, "copy-gz-1");
   });
 
+  it("gives the policy pack what the file says and its resources do not, as its policyFacts output", async () => {
+    let component: ShareTopology | undefined;
+    const run = await runProgram(() => (component = new ShareTopology("hw", { topology: topology() })), {
+      outputs: (r) => (r.name === "hw-golden-to-gz" ? { imageId: "copy-gz-1", imageRegion: "cn-south-1", imageOwner: ID.platform } : undefined),
+    });
+    assert.deepEqual(run.errors, []);
+    // The copy's product has no id yet: the policy places it from the copy.
+    assert.deepEqual(component!.policyFacts, {
+      accounts: {
+        [ID.platform]: { site: "cn", projects: { [ID.platformBj]: "cn-north-4", [ID.platformGz]: "cn-south-1" } },
+        [ID.teamA]: { site: "cn", projects: { [ID.teamABj]: "cn-north-4", [ID.teamAGz]: "cn-south-1" } },
+        [ID.teamB]: { site: "cn", projects: { [ID.teamBBj]: "cn-north-4" } },
+      },
+      images: { [ID.golden]: { kind: "system", owner: ID.platform, region: "cn-north-4" } },
+    });
+  });
+
   it("in preview, the copy's product stays unknown: in the share's own input and in every stack", async () => {
     const run = await runProgram(() => new ShareTopology("hw", { topology: topology() }), { preview: true });
     assert.deepEqual(run.errors, []);
