@@ -18,6 +18,8 @@ const HW_SHARE = "huaweicloud:index/imagesImageShare:ImagesImageShare";
 const HW_ACCEPT = "huaweicloud:index/imagesImageShareAccepter:ImagesImageShareAccepter";
 const HW_COPY = "huaweicloud:index/imagesImageCopy:ImagesImageCopy";
 const OWN_SHARE = "pulumi-nodejs:dynamic/image-share:ImageShare";
+const OTC_SHARE = "opentelekomcloud:index/imagesImageAccessV2:ImagesImageAccessV2";
+const OTC_ACCEPT = "opentelekomcloud:index/imagesImageAccessAcceptV2:ImagesImageAccessAcceptV2";
 
 type Provider = NonNullable<ResourceSpec["provider"]>;
 const provider = (pkg: string, name: string, props: Record<string, unknown>): Provider => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props });
@@ -102,6 +104,28 @@ describe("examples/policy-pack through the Analyzer protocol", function () {
     ]);
     assert.deepEqual(names(mandatory(r.diagnostics)), ["reshare-forbidden@team-a-passes-it-on"]);
     assert.match(of(r.diagnostics, "reshare-forbidden")[0].message, /account 2000000000000000 shares image m-golden, which 1111111111111111 owns \(it was shared with 2000000000000000\)/);
+  });
+
+  it("Open Telekom Cloud (its Terraform provider, dynamically bridged): a project that accepted an image shares it on", async () => {
+    const otc = (name: string, domainId: string, tenantId: string) => provider("opentelekomcloud", name, { region: "eu-de", domainId, tenantId });
+    const platform = otc("platform", "d0000000000000000000000000000001", "a0000000000000000000000000000001");
+    const teamA = otc("team-a", "d0000000000000000000000000000002", "a0000000000000000000000000000002");
+    const image = "5f1b3c2d-7e4a-4b6c-9d8e-0f1a2b3c4d5e";
+    const r = await pack.analyzeStack([
+      { type: OTC_SHARE, name: "golden-to-team-a", props: { imageId: image, memberId: "a0000000000000000000000000000002" }, provider: platform },
+      // member_id left out: the provider's own project accepts.
+      { type: OTC_ACCEPT, name: "team-a-accepts", props: { imageId: image, status: "accepted" }, provider: teamA },
+      { type: OTC_SHARE, name: "team-a-passes-it-on", props: { imageId: image, memberId: "a0000000000000000000000000000003" }, provider: teamA },
+    ]);
+    assert.deepEqual(names(mandatory(r.diagnostics)), ["reshare-forbidden@team-a-passes-it-on"], JSON.stringify(r.diagnostics, null, 1));
+    assert.match(of(r.diagnostics, "reshare-forbidden")[0].message, /shares image 5f1b3c2d-7e4a-4b6c-9d8e-0f1a2b3c4d5e, which d0000000000000000000000000000001 owns/);
+    // Without the share on, the stack is clean: the acceptance is read as team-a's project accepting.
+    const clean = await pack.analyzeStack([
+      { type: OTC_SHARE, name: "golden-to-team-a", props: { imageId: image, memberId: "a0000000000000000000000000000002" }, provider: platform },
+      { type: OTC_ACCEPT, name: "team-a-accepts", props: { imageId: image, status: "accepted" }, provider: teamA },
+    ]);
+    assert.deepEqual(mandatory(clean.diagnostics), []);
+    assert.deepEqual(of(clean.diagnostics, "acceptance-without-share"), []);
   });
 
   it("a Tencent share with 51 accountIds: member-limit on that resource", async () => {
