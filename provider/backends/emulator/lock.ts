@@ -281,6 +281,7 @@ export class FileLock {
     /** The lock in place when last looked (its inode and change time: each link makes another), and since when. */
     let seen: { ino: number; ctimeMs: number; since: number } | undefined;
     let wait = SHORT_WAIT_MS;
+    let handoffs = 0;
     for (;;) {
       // A stat first: under contention the lock is mostly in place, and a failed link() costs an
       // exception. (A stat that fails otherwise: the link below says why.)
@@ -303,6 +304,11 @@ export class FileLock {
         // Another holder (or the same one again): the lock is changing hands.
         seen = { ino: st.ino, ctimeMs: st.ctimeMs, since: now };
         wait = SHORT_WAIT_MS;
+        // Others writing without a pause keep it busy: the wait ends at the timeout all the same.
+        const waited = Date.now() - started;
+        if (++handoffs > 1 && waited >= options.timeoutMs) {
+          throw new EmulatorStateError("locked", this.path, `${this.target} is being written by other processes without a pause: its lock ${this.path} changed hands ${handoffs} times while this process waited ${howLong(waited)}; gave up: retry when they have finished`);
+        }
         if (whileWaiting) {
           whileWaiting();
           continue;

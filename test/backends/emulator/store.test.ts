@@ -90,6 +90,25 @@ describe("emulator store", function () {
     assert.deepEqual(Object.keys(new FileStore(file).read().accounts).sort(), ["before", "long", "short"]);
   });
 
+  it("gives up at its timeout, naming why, when other processes keep the lock changing hands without a pause", async () => {
+    new FileStore(file).transact((s) => void (s.seq = 1));
+    const relocker = run(["relock", file]);
+    const done = exited(relocker);
+    try {
+      await printed(relocker, "locked");
+      const t0 = Date.now();
+      assert.throws(
+        () => new FileStore(file, { lockTimeoutMs: 400 }).transact((s) => void (s.seq = 2)),
+        (e: unknown) => e instanceof EmulatorStateError && e.kind === "locked" && /changed hands \d+ times/.test(e.message),
+      );
+      assert.ok(Date.now() - t0 < 10_000, `gave up after ${Date.now() - t0} ms`);
+    } finally {
+      relocker.kill("SIGKILL");
+      await done;
+    }
+    assert.equal(new FileStore(file).read().seq, 1, "nothing was written");
+  });
+
   it("takes at once a lock whose pid belongs to a later process (a reused pid)", function () {
     const start = startTimeOf(process.ppid);
     if (start === undefined) this.skip(); // no /proc: a reused pid cannot be told from its holder

@@ -9,10 +9,13 @@
  *   churn FILE PREFIX START COMPACT    writes forever (an account with a project, seq + 1, a
  *                                      moment inside the lock), printing "ok I" after each one
  *                                      has returned; the parent kills it at random
+ *   relock FILE                        puts a lock of its own in place, then replaces it with
+ *                                      another without a pause, forever (the parent kills it)
  */
 import fs = require("node:fs");
 import { FileStore } from "../../../provider/backends/emulator/store";
 import { addAccount } from "../../../provider/backends/emulator/model";
+import { localHolder, startTimeOf } from "./storeHarness";
 
 const [mode, file, ...args] = process.argv.slice(2);
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -67,6 +70,17 @@ if (mode === "increment") {
       { optimistic: i % 2 === 0 },
     );
     process.stdout.write(`ok ${i}\n`);
+  }
+} else if (mode === "relock") {
+  // A live holder's lock, replaced by another one without a pause (a rename: never absent), as
+  // writers queued one behind the other would keep it: every look finds another holder.
+  const lock = `${file}.lock`;
+  const start = startTimeOf(process.pid);
+  for (let i = 0; ; i++) {
+    const draft = `${lock}.relock.tmp`;
+    fs.writeFileSync(draft, `${JSON.stringify({ ...localHolder(process.pid, start), token: `relock-${i}` })}\n`);
+    fs.renameSync(draft, lock);
+    if (i === 0) process.stdout.write("locked\n");
   }
 } else {
   process.stderr.write(`unknown mode ${mode}\n`);
