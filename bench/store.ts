@@ -20,7 +20,8 @@ import { Emulator, FileStore, MemoryStore, type Store } from "../provider/backen
 import { emptyState, type EmulatorState } from "../provider/backends/emulator/model";
 import type { MemberTarget } from "../provider/backends/types";
 import type { Topology } from "../provider/rules/model";
-import { buildIsCurrent, REPO } from "../test/harness/repo";
+import { tsChild } from "../test/harness/child";
+import { REPO } from "../test/harness/repo";
 
 export const PROFILE = "opentelekomcloud";
 export const REGION = "eu-de";
@@ -143,10 +144,10 @@ export interface WritersSummary {
 async function writers(file: string, processes: number, writes: number, latencyMs: number, separateFiles = false): Promise<Omit<ProcessesRow, "round" | "separateFiles">> {
   // The writers run the build in bin/ when it is current (`npm run bench` builds first), as users
   // run the package: ts-node would put the TypeScript compiler in every writer's heap.
-  const writer = buildIsCurrent() ? [path.join(REPO, "bin", "bench", "storeWriter.js")] : [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(REPO, "bench", "storeWriter.ts")];
+  const writer = tsChild(path.join(REPO, "bench", "storeWriter.ts"));
   const per = Math.floor(writes / processes);
   const children = Array.from({ length: processes }, (_, p) =>
-    spawn(process.execPath, [...writer, separateFiles ? `${file}.${p}` : file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: REPO }),
+    spawn(process.execPath, [...writer.args, separateFiles ? `${file}.${p}` : file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: REPO, env: { ...process.env, ...writer.env } }),
   );
   const lines = children.map(
     (c) =>

@@ -4,14 +4,14 @@ import fs = require("node:fs");
 import os = require("node:os");
 import path = require("node:path");
 import { tsChild } from "../../harness/child";
+import { REPO } from "../../harness/repo";
 
 const child = path.join(__dirname, "storeChild.ts");
-const root = path.resolve(__dirname, "../../..");
 
 export function run(args: string[]): ChildProcess {
   const start = tsChild(child);
   return spawn(process.execPath, [...start.args, ...args], {
-    cwd: root,
+    cwd: REPO,
     env: { ...process.env, ...start.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
