@@ -6,16 +6,20 @@
  *              memory (and, on the smallest, the file with every write fsynced)
  *   processes  member writes per second by 1 process and by 4 processes on one state file, back to
  *              back (every process CPU-bound: 4,000 writes, in alternating rounds of 1 and 4
- *              processes, the ratio's median, min and max printed, with the CPU each write cost)
- *              and with the emulator's 5 ms latency per call (each process waits for its calls, as
- *              a provider host waits for the cloud: 400 writes)
+ *              processes, the ratio's median, min and max printed, with the CPU each write cost;
+ *              each round's writers first make the same run on a copy of the state, printed as
+ *              "fresh", and the run after it, the steady state, is the row's own figure) and with
+ *              the emulator's 5 ms latency per call (each process waits for its calls, as a provider
+ *              host waits for the cloud: 400 writes)
  *   seed       `emulator seed` of a topology of 5,000, 12,000 and 20,000 accounts with a project each
  * Nothing here asserts a time; it prints figures and returns them for bench/results.json.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as readline from "node:readline";
+import type { Readable, Writable } from "node:stream";
 import { Emulator, FileStore, MemoryStore, type Store } from "../provider/backends/emulator";
 import { emptyState, type EmulatorState } from "../provider/backends/emulator/model";
 import type { MemberTarget } from "../provider/backends/types";
@@ -106,7 +110,16 @@ async function perCall(store: Store, members: number, label: PerCallRow["store"]
   return { members, store: label, getImage, listMembers, addMembers };
 }
 
-export interface ProcessesRow {
+/** A run's figures. */
+export interface RunFigures {
+  writes: number;
+  ms: number;
+  writesPerSecond: number;
+  /** CPU time (user + system) the writers spent per write, ms: what the load average cannot skew much. */
+  cpuMsPerWrite: number;
+}
+
+export interface ProcessesRow extends RunFigures {
   processes: number;
   /** The emulator's latency per call (0: back to back). */
   latencyMs: number;
@@ -114,61 +127,78 @@ export interface ProcessesRow {
   round?: number;
   /** Each process on a file of its own (no lock, no catch-up): what the machine allows at best. */
   separateFiles?: boolean;
-  writes: number;
-  ms: number;
-  writesPerSecond: number;
-  /** CPU time (user + system) the writers spent per write, ms: what the load average cannot skew much. */
-  cpuMsPerWrite: number;
+  /**
+   * Back to back: the same run made first by the same processes, fresh, on an identical copy of
+   * the state (each writer's V8 compiles its hot code there). The row's own figures are the run
+   * after it: the steady state.
+   */
+  cold?: RunFigures;
   /** The machine's 1-minute load average when it ended. */
   load: number;
 }
 
-/** Back to back: 4 processes against 1 over the rounds. */
-export interface WritersSummary {
-  rounds: number;
-  writes: number;
-  /** Per round, 4 processes' writes/s over 1 process's. */
+/** 4 processes against 1 over the rounds. */
+export interface Ratios {
   ratios: number[];
   median: number;
   min: number;
   max: number;
+}
+
+/** Back to back: 4 processes against 1 over the rounds, in the steady state and fresh. */
+export interface WritersSummary extends Ratios {
+  rounds: number;
+  writes: number;
   cpuMsPerWrite: { one: number; four: number; fourSeparate: number };
   /** The same with each of the 4 on a file of its own: the bound the machine sets (its 2 cores, the runtime's own costs). */
-  separateFiles: { ratios: number[]; median: number; min: number; max: number };
+  separateFiles: Ratios;
+  /** The runs made fresh (each writer compiling its code as it goes), on one file and on a file each. */
+  cold: Ratios & { separateFiles: Ratios; cpuMsPerWrite: { one: number; four: number; fourSeparate: number } };
+}
+
+/** A child's output, line by line (it says why it stopped on stderr). */
+function linesOf(child: ChildProcessByStdio<Writable, Readable, null>): () => Promise<string> {
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return async () => {
+    const next = await lines.next();
+    if (next.done) throw new Error("bench/storeWriter.ts stopped before it answered");
+    return next.value;
+  };
 }
 
 /**
  * `processes` children, `writes / processes` member additions each (each on its own images), on
- * one file; `separateFiles`: child P on `file.P` instead.
+ * one file; `separateFiles`: child P on `file.P` instead. `warm`: the children first make the same
+ * run on a copy (`scratch`, laid out as `file`), measured as `cold`.
  */
-async function writers(file: string, processes: number, writes: number, latencyMs: number, separateFiles = false): Promise<Omit<ProcessesRow, "round" | "separateFiles">> {
+async function writers(file: string, scratch: string | undefined, processes: number, writes: number, latencyMs: number, separateFiles = false): Promise<Omit<ProcessesRow, "round" | "separateFiles" | "load">> {
   // The writers run the build in bin/ when it is current (`npm run bench` builds first), as users
   // run the package: ts-node would put the TypeScript compiler in every writer's heap.
   const writer = tsChild(path.join(REPO, "bench", "storeWriter.ts"));
   const per = Math.floor(writes / processes);
+  const at = (f: string, p: number) => (separateFiles ? `${f}.${p}` : f);
   const children = Array.from({ length: processes }, (_, p) =>
-    spawn(process.execPath, [...writer.args, separateFiles ? `${file}.${p}` : file, String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: REPO, env: { ...process.env, ...writer.env } }),
+    spawn(process.execPath, [...writer.args, at(file, p), scratch !== undefined ? at(scratch, p) : "-", String(p), String(processes), String(per)], { stdio: ["pipe", "pipe", "inherit"], cwd: REPO, env: { ...process.env, ...writer.env } }),
   );
-  const lines = children.map(
-    (c) =>
-      new Promise<string[]>((resolve, reject) => {
-        let out = "";
-        c.stdout.on("data", (d) => (out += d));
-        c.on("exit", (code) => (code === 0 ? resolve(out.trim().split("\n")) : reject(new Error(`bench/storeWriter.ts exited ${code}`))));
-      }),
-  );
-  // Every child loads and opens the file, then waits for "go" on stdin: start-up is not measured.
-  await Promise.all(
-    children.map((c) => new Promise<void>((resolve) => c.stdout.once("data", () => resolve()))),
-  );
-  const t0 = process.hrtime.bigint();
-  for (const c of children) c.stdin.end("go\n");
-  const outputs = await Promise.all(lines);
-  const elapsed = ms(t0);
-  // Each child's last line: "done N CPU_MS".
-  const cpuMs = outputs.reduce((sum, out) => sum + Number(out[out.length - 1].split(" ")[2]), 0);
-  const total = per * processes;
-  return { processes, latencyMs, writes: total, ms: elapsed, writesPerSecond: total / (elapsed / 1000), cpuMsPerWrite: cpuMs / total, load: os.loadavg()[0] };
+  const next = children.map(linesOf);
+  // Every child loads and opens the files, then waits for a command on stdin: start-up is not measured.
+  await Promise.all(next.map((line) => line()));
+  /** All children make their run at once: its figures ("SAYS N CPU_MS" from each child). */
+  const run = async (command: string): Promise<RunFigures> => {
+    const t0 = process.hrtime.bigint();
+    for (const c of children) c.stdin.write(`${command}\n`);
+    const said = await Promise.all(next.map((line) => line()));
+    const elapsed = ms(t0);
+    const cpuMs = said.reduce((sum, line) => sum + Number(line.split(" ")[2]), 0);
+    const total = per * processes;
+    return { writes: total, ms: elapsed, writesPerSecond: total / (elapsed / 1000), cpuMsPerWrite: cpuMs / total };
+  };
+  try {
+    const cold = scratch !== undefined ? await run("warm") : undefined;
+    return { processes, latencyMs, ...(await run("go")), ...(cold ? { cold } : {}) };
+  } finally {
+    for (const c of children) c.stdin.end();
+  }
 }
 
 export interface SeedRow {
@@ -191,8 +221,12 @@ export interface StoreFigures {
 
 /** The back-to-back figures in one sentence (here and in bench/run.ts). */
 export function writersSummary(w: WritersSummary): string {
-  const x = (r: { median: number; min: number; max: number }) => `median ${r.median.toFixed(2)}x (min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)})`;
-  return `4 processes on one file / 1 process ${x(w)}, on a file each ${x(w.separateFiles)}, over ${w.rounds} rounds of ${w.writes} writes; CPU a write ${w.cpuMsPerWrite.one.toFixed(2)} ms alone, ${w.cpuMsPerWrite.four.toFixed(2)} ms with 4 on one file, ${w.cpuMsPerWrite.fourSeparate.toFixed(2)} ms on a file each`;
+  const x = (r: Ratios) => `median ${r.median.toFixed(2)}x (min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)})`;
+  const cpu = (c: WritersSummary["cpuMsPerWrite"]) => `CPU a write ${c.one.toFixed(2)} ms alone, ${c.four.toFixed(2)} ms with 4 on one file, ${c.fourSeparate.toFixed(2)} ms on a file each`;
+  return (
+    `over ${w.rounds} rounds of ${w.writes} writes, in the steady state: 4 processes on one file / 1 process ${x(w)}, on a file each ${x(w.separateFiles)}; ${cpu(w.cpuMsPerWrite)}. ` +
+    `Fresh (the run before, each writer compiling its code): on one file ${x(w.cold)}, on a file each ${x(w.cold.separateFiles)}; ${cpu(w.cold.cpuMsPerWrite)}`
+  );
 }
 
 const median = (values: number[]) => {
@@ -228,39 +262,41 @@ export async function storeBench(options: { sizes?: number[]; calls?: number; wr
     }
     const run = async (processes: number, writes: number, latencyMs: number, round?: number, separateFiles = false): Promise<ProcessesRow> => {
       const file = path.join(dir, `writers-${processes}-${latencyMs}.db`);
+      // Back to back, the writers first make the same run on a copy (their code compiled there).
+      const scratch = round !== undefined ? path.join(dir, `scratch-${processes}.db`) : undefined;
       const state = bigState(1_000);
       if (latencyMs > 0) state.faults = { latencyMs };
-      for (const f of separateFiles ? Array.from({ length: processes }, (_, p) => `${file}.${p}`) : [file]) {
+      for (const f of [file, ...(scratch ? [scratch] : [])].flatMap((f) => (separateFiles ? Array.from({ length: processes }, (_, p) => `${f}.${p}`) : [f]))) {
         fs.rmSync(f, { force: true });
         writeState(f, state);
       }
-      const row = { ...(round !== undefined ? { round } : {}), ...(separateFiles ? { separateFiles } : {}), ...(await writers(file, processes, writes, latencyMs, separateFiles)) };
+      const row: ProcessesRow = { ...(round !== undefined ? { round } : {}), ...(separateFiles ? { separateFiles } : {}), ...(await writers(file, scratch, processes, writes, latencyMs, separateFiles)), load: os.loadavg()[0] };
       figures.processes.push(row);
       const when = round !== undefined ? `back to back, round ${round}` : `${latencyMs} ms latency`;
-      out.write(`  store writers, ${when}: ${processes} process(es)${separateFiles ? " on a file each" : ""}, ${row.writes} member additions in ${row.ms.toFixed(0)} ms: ${row.writesPerSecond.toFixed(0)} writes/s, ${row.cpuMsPerWrite.toFixed(2)} ms CPU a write (load ${row.load.toFixed(1)})\n`);
+      const figuresOf = (r: RunFigures) => `${r.writes} member additions in ${r.ms.toFixed(0)} ms: ${r.writesPerSecond.toFixed(0)} writes/s, ${r.cpuMsPerWrite.toFixed(2)} ms CPU a write`;
+      out.write(`  store writers, ${when}: ${processes} process(es)${separateFiles ? " on a file each" : ""}, ${figuresOf(row)}${row.cold ? ` (fresh, the run before: ${figuresOf(row.cold)})` : ""} (load ${row.load.toFixed(1)})\n`);
       return row;
     };
     const writes = options.writes ?? 4_000;
     const rounds = options.rounds ?? 5;
-    const ratios: number[] = [];
-    const separate: number[] = [];
-    const cpu = { one: [] as number[], four: [] as number[], fourSeparate: [] as number[] };
+    type Which = "one" | "four" | "fourSeparate";
+    const byRound: Record<Which, ProcessesRow>[] = [];
     for (let round = 1; round <= rounds; round++) {
       // 1 process, 4 on one file, 4 on a file each; in turn first and last, so that a change in
       // the machine's load favours none.
-      const order: ("one" | "four" | "fourSeparate")[] = round % 2 ? ["one", "four", "fourSeparate"] : ["fourSeparate", "four", "one"];
-      const rows: Partial<Record<(typeof order)[number], ProcessesRow>> = {};
+      const order: Which[] = round % 2 ? ["one", "four", "fourSeparate"] : ["fourSeparate", "four", "one"];
+      const rows: Partial<Record<Which, ProcessesRow>> = {};
       for (const which of order) rows[which] = await run(which === "one" ? 1 : 4, writes, 0, round, which === "fourSeparate");
-      const { one, four, fourSeparate } = rows as Record<(typeof order)[number], ProcessesRow>;
-      ratios.push(four.writesPerSecond / one.writesPerSecond);
-      separate.push(fourSeparate.writesPerSecond / one.writesPerSecond);
-      cpu.one.push(one.cpuMsPerWrite);
-      cpu.four.push(four.cpuMsPerWrite);
-      cpu.fourSeparate.push(fourSeparate.cpuMsPerWrite);
+      byRound.push(rows as Record<Which, ProcessesRow>);
     }
     if (rounds > 0) {
-      const spread = (r: number[]) => ({ ratios: r, median: median(r), min: Math.min(...r), max: Math.max(...r) });
-      figures.writers = { rounds, writes, ...spread(ratios), cpuMsPerWrite: { one: median(cpu.one), four: median(cpu.four), fourSeparate: median(cpu.fourSeparate) }, separateFiles: spread(separate) };
+      const spread = (r: number[]): Ratios => ({ ratios: r, median: median(r), min: Math.min(...r), max: Math.max(...r) });
+      const summary = (of: (row: ProcessesRow) => RunFigures) => {
+        const ratio = (which: Which) => spread(byRound.map((rows) => of(rows[which]).writesPerSecond / of(rows.one).writesPerSecond));
+        const cpu = (which: Which) => median(byRound.map((rows) => of(rows[which]).cpuMsPerWrite));
+        return { ...ratio("four"), separateFiles: ratio("fourSeparate"), cpuMsPerWrite: { one: cpu("one"), four: cpu("four"), fourSeparate: cpu("fourSeparate") } };
+      };
+      figures.writers = { rounds, writes, ...summary((row) => row), cold: summary((row) => row.cold!) };
       out.write(`  store writers, back to back: ${writersSummary(figures.writers)}\n`);
     }
     for (const processes of [1, 4]) await run(processes, 400, 5);
