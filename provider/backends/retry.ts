@@ -94,6 +94,7 @@ export function retrying(service: ImageService, options: Partial<RetryOptions> =
     profile: service.profile,
     region: service.region,
     getImage: (id) => retry(() => service.getImage(id)),
+    findOwnedImages: (name) => retry(() => service.findOwnedImages(name)),
     listMembers: (id, page) => retry(() => service.listMembers(id, page)),
     addMembers: (id, members, known) => retry(() => service.addMembers(id, members, known)),
     removeMembers: (id, members, known) => retry(() => service.removeMembers(id, members, known)),

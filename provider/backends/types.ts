@@ -14,6 +14,13 @@ export interface ImageService {
   /** Reads an image visible to the caller (owned, or shared with it). Throws `not-found`. */
   getImage(imageId: string): Promise<ImageInfo>;
 
+  /**
+   * The images the caller owns in its region whose name is exactly `name`, whatever their status,
+   * every page read: how a copy an earlier apply made is found again by the name it was made
+   * with (`image-share plan` reads the cloud, not the stack's state). Names are not unique.
+   */
+  findOwnedImages(name: string): Promise<ImageInfo[]>;
+
   /** One page of an image's members (owner only). `pageToken` from the previous page. */
   listMembers(imageId: string, page?: PageRequest): Promise<Page<Member>>;
 

@@ -2,10 +2,11 @@
  * `image-share plan PATH... [--format text|json] [--db PATH]` (`--emulator PATH` is the same):
  * the read-only pull-request check. The files (directories walked) are one view per cloud, as
  * for validate. It reads what the backend holds for each image (members and their status,
- * the image's name), prints per resource what an apply would do (members to add, copies to make,
- * acceptances to give), lists members present that the file does not declare ("outside the
- * file": counted toward the limits, never removed), and every violation of the rules with what
- * the cloud holds. It never writes. Exit codes as `validate`: 0 no error, 1 an error (a rule, or
+ * the image's name) and the product of each copy made already (found by the name the copy gives
+ * it: plan reads the cloud, not the stack's state), prints per resource what an apply would do
+ * (members to add, copies to make, acceptances to give), lists members present that the file does
+ * not declare ("outside the file": counted toward the limits, never removed), and every
+ * violation of the rules with what the cloud holds. It never writes. Exit codes as `validate`: 0 no error, 1 an error (a rule, or
  * an image the backend cannot read), 2 bad input.
  */
 import { existsSync } from "node:fs";
@@ -55,6 +56,8 @@ export interface PlannedCopy {
   region: string;
   as: string;
   by: string;
+  /** The product, made already (by an earlier apply): found in the cloud by its name. Absent: the apply makes the copy. */
+  made?: { imageId: string; status: ImageInfo["status"] };
 }
 
 export interface OutsideMembers {
@@ -126,6 +129,28 @@ export async function readImages(
       out[key] = { problem: e instanceof Error ? e.message : String(e) };
     }
   }
+  // A copy's product, made by an earlier apply: found by the name the copy gives it, owned by the
+  // copying account in the target region, and read as the file's images are (copies in order: a
+  // copy of a copy's product needs that product's id).
+  for (const copy of mapping.copies) {
+    const source = mapping.images[copy.image];
+    const sourceId = source.kind === "id" ? source.id : out[copy.image]?.info?.id;
+    if (sourceId === undefined) continue;
+    try {
+      const service = await serviceFor(copy.productOwner);
+      // A failed copy's image is not the product: the next apply makes the copy again.
+      const products = (await service.findOwnedImages(copy.imageName)).filter((i) => i.status !== "failed" && (i.sourceImageId === undefined || i.sourceImageId === sourceId));
+      if (products.length > 1) {
+        const ids = products.map((i) => i.id).join(", ");
+        out[copy.as] = { problem: `${products.length} images named "${copy.imageName}" in ${copy.targetRegion} (${ids}) may be the product of copy ${copy.name}: cannot tell which; rename or delete the others` };
+      } else if (products.length === 1) {
+        const [info] = products;
+        out[copy.as] = { info, members: await listAllMembers(service, info.id) };
+      }
+    } catch (e) {
+      out[copy.as] = { problem: e instanceof Error ? e.message : String(e) };
+    }
+  }
   return out;
 }
 
@@ -175,9 +200,10 @@ export function planTopology(
   for (const [key, r] of Object.entries(readings)) if (r.problem) problems.push({ resource: `images.${key}`, message: r.problem });
   const statusOf = (image: string, target: MemberTarget): MemberStatus | "absent" =>
     readings[image]?.members?.find((m) => sameTarget(m, target))?.status ?? "absent";
+  /** The image's id: the file's, or a made copy's product's as the cloud answered. */
   const idOf = (image: string): string | undefined => {
     const s = mapping.images[image];
-    return s?.kind === "id" ? s.id : undefined;
+    return s?.kind === "id" ? s.id : readings[image]?.info?.id;
   };
 
   const shares: PlannedShare[] = mapping.shares.map((s) => {
@@ -203,6 +229,8 @@ export function planTopology(
     const planned: PlannedCopy = { resource: c.name, source: c.image, from: c.actor.region, region: c.targetRegion, as: c.as, by: c.actor.accountKey };
     const id = idOf(c.image);
     if (id !== undefined) planned.sourceImageId = id;
+    const product = readings[c.as]?.info;
+    if (product) planned.made = { imageId: product.id, status: product.status };
     return planned;
   });
 
@@ -230,7 +258,7 @@ export function planTopology(
     problems,
     summary: {
       add: shares.reduce((n, s) => n + s.add.length, 0),
-      copy: copies.length,
+      copy: copies.filter((c) => !c.made).length,
       accept: acceptances.filter((a) => a.action === "accept").length,
       reject: acceptances.filter((a) => a.action === "reject").length,
       outside: outside.reduce((n, o) => n + o.members.length, 0),
@@ -250,7 +278,7 @@ function existingDifferences(topology: Topology, mapping: TopologyMapping, readi
     if (!r.members || !Array.isArray(list)) continue;
     const profile = image.profile ?? topology.profile;
     const fallback: MemberStatus = PROFILES[profile].acceptance ? "pending" : "accepted";
-    const diff: ExistingDifference = { image: key, imageId: (mapping.images[key] as { id?: string }).id ?? "", missing: [], status: [], unlisted: [] };
+    const diff: ExistingDifference = { image: key, imageId: (mapping.images[key] as { id?: string }).id ?? r.info?.id ?? "", missing: [], status: [], unlisted: [] };
     const listedTargets: MemberTarget[] = [];
     for (const entry of list) {
       const target = memberTarget(topology, profile, image.region, entry);
@@ -278,7 +306,7 @@ export function formatText(result: PlanResult): string {
   const lines: string[] = [`${result.file}`];
   for (const c of result.copies) {
     const what = c.from === c.region ? `replicate image ${c.source}${c.sourceImageId ? ` (${c.sourceImageId})` : ""} in ${c.region}` : `copy image ${c.source}${c.sourceImageId ? ` (${c.sourceImageId})` : ""} from ${c.from} to ${c.region}`;
-    lines.push(`  copy ${c.resource}: + ${what} as ${c.as}, by ${c.by}`);
+    lines.push(c.made ? `  copy ${c.resource}: = ${what} as ${c.as}, by ${c.by}: made, image ${c.made.imageId} (${c.made.status})` : `  copy ${c.resource}: + ${what} as ${c.as}, by ${c.by}`);
   }
   for (const s of result.shares) {
     lines.push(`  share ${s.resource}: image ${s.image}${s.imageId ? ` (${s.imageId})` : " (made by a copy of this plan)"} in ${s.region}, by ${s.by}`);
@@ -329,10 +357,12 @@ const USAGE = "plan PATH... [--format text|json] [--db PATH]";
 
 const HELP = `usage: image-share ${USAGE}
 
-Reads what the emulator holds for each image of the files (read-only) and prints what an apply
-would do, in its order: copies, shares (members to add), acceptances; members present that no
-share declares (counted toward the limits, never removed); where an image's existingMembers
-list differs from the cloud; and every violation with the cloud's state taken into account.
+Reads what the emulator holds for each image of the files (read-only), and for each copy the
+image it made if an apply made it already (found by the name the copy gives it), and prints
+what an apply would do, in its order: copies, shares (members to add), acceptances; members
+present that no share declares (counted toward the limits, never removed); where an image's
+existingMembers list differs from the cloud; and every violation with the cloud's state taken
+into account.
 The files given (directories are walked) are one view per cloud, as validate reads them.
 
 options:
@@ -384,7 +414,7 @@ export interface PlanBackend {
 
 /**
  * The emulator at `emulatorPath`, read through the package's backend factory, one ImageService per
- * acting identity (as the provider builds them). Reads only: plan calls getImage and listMembers.
+ * acting identity (as the provider builds them). Reads only: plan calls getImage, findOwnedImages and listMembers.
  */
 export async function openBackend(emulatorPath: string): Promise<PlanBackend> {
   const { createImageService: create } = require("../backends") as typeof import("../backends");

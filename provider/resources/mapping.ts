@@ -51,6 +51,8 @@ export interface CopyMapping {
   targetRegion: string;
   /** The product's image key. */
   as: string;
+  /** The copying account acting in the target region: who owns the product there. */
+  productOwner: Actor;
   imageName: string;
   description?: string;
   /** Acceptances of the source by the copying account (a recipient copies only what it accepted). */
@@ -160,6 +162,7 @@ export function mapTopology(t: Topology): TopologyMapping {
       actor: actor(t, by, sourceRegion, profile, projectKey),
       targetRegion: c.region,
       as: c.as,
+      productOwner: actor(t, by, c.region, profile, t.images[c.as]?.project),
       imageName: c.imageName ?? t.images[c.as]?.name ?? `${sourceName}-${c.region}`,
       description: c.description ?? t.images[c.as]?.description,
       after: [],

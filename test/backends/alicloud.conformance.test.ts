@@ -1,11 +1,12 @@
 import { createAlibabaCloudImageService } from "../../provider/backends/alicloud";
 import { createAlibabaCloudDialect } from "../../provider/backends/emulator/http/alicloud";
+import { describeFindOwnedImagesConformance } from "../conformance/findOwnedImages";
 import { describeImageServiceConformance } from "../conformance/imageService";
 import { servedAccountWorld } from "../conformance/servedAccountWorld";
 
 // The real Alibaba Cloud backend, on the official SDK, against the emulator served over HTTP
 // (ACS3-HMAC-SHA256 verified on every request), on a temporary emulator state file.
-describeImageServiceConformance("alicloud over HTTP", () =>
+const world = () =>
   servedAccountWorld({
     profile: "alicloud",
     region: "cn-hangzhou",
@@ -28,5 +29,7 @@ describeImageServiceConformance("alicloud over HTTP", () =>
     batchSize: 10,
     // DescribeImages reports a failed copy as Status CreateFailed; ECS has no reason field.
     jobFailureReason: "state-only",
-  }),
-);
+  });
+
+describeImageServiceConformance("alicloud over HTTP", world);
+describeFindOwnedImagesConformance("alicloud over HTTP", world);

@@ -109,6 +109,19 @@ describe("alicloud backend over HTTP against the emulator's ECS dialect", () => 
     assert.ok(modifyRequests().every((r) => r.add <= 10), "never more than 10 accounts in one call");
   });
 
+  it("finds the owner's images by exact name page by page (pageSize 2): ImageName is fuzzy, a shared image is not the caller's", async () => {
+    for (let i = 0; i < 4; i++) model.addImage({ id: `m-fleet${i}`, region: REGION, owner: OWNER, kind: "system", name: "fleet" });
+    model.addImage({ id: "m-fleet-b", region: REGION, owner: OWNER, kind: "system", name: "fleet-b" });
+    model.addImage({ id: "m-fleet-shared", region: REGION, owner: BIG_OWNER, kind: "system", name: "fleet", members: [OWNER] });
+    const copy = await service().copyImage({ imageId: "m-sys", region: REGION, name: "fleet" });
+    log.length = 0;
+    const found = await service({ pageSize: 2 }).findOwnedImages("fleet");
+    assert.deepEqual(found.map((i) => i.id).sort(), ["m-fleet0", "m-fleet1", "m-fleet2", "m-fleet3", copy.imageId].sort());
+    assert.ok(found.every((i) => i.name === "fleet" && !i.sharedWithCaller && i.owner === OWNER));
+    // Six own images match "fleet" fuzzily: three pages of two.
+    assert.equal(log.filter((l) => l.action === "DescribeImages").length, 3);
+  });
+
   it("is idempotent: present members cost no add, absent ones no remove", async () => {
     const ids = accountsFrom(0, 12);
     await service().addMembers("m-golden", members(ids.slice(0, 7)));

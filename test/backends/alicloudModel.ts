@@ -91,6 +91,10 @@ export class TinyAlibabaModel implements AlibabaCloudEmulator {
     const service: DialectService = {
       profile: "alicloud",
       region,
+      async findOwnedImages(name): Promise<ImageInfo[]> {
+        const named = [...model.images.values()].filter((i) => i.region === region && i.owner === account && i.name === name);
+        return Promise.all(named.map((i) => service.getImage(i.id)));
+      },
       async getImage(id): Promise<ImageInfo> {
         const image = visible(id);
         // A copy advances as it is read, as ECS reports a copy's progress on the image.

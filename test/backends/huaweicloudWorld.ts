@@ -7,6 +7,7 @@ import { createHuaweiCloudDialect, type HuaweiDialectOptions } from "../../provi
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
 import { createHuaweiCloudImageService, type HuaweiCloudImageServiceOptions, type HuaweiProfile } from "../../provider/backends/huaweicloud";
 import type { MemberTarget } from "../../provider/backends/types";
+import { seedImages, type ImageSeeding } from "../conformance/findOwnedImages";
 import type { ConformanceWorld } from "../conformance/imageService";
 
 /**
@@ -20,7 +21,7 @@ export const BATCH_SIZE = 7;
 /** 32 hex digits, as IMS project and domain ids are. */
 export const hexId = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(32 - prefix.length, "0")}`;
 
-export interface HuaweiWorld extends ConformanceWorld {
+export interface HuaweiWorld extends ConformanceWorld, ImageSeeding {
   emulator: Emulator;
   server: EmulatorServer;
   dir: string;
@@ -121,6 +122,13 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
     retries: true,
     badCredentials: () => serviceFor(owner, region, { secretKey: "not-the-secret" }),
     pollMs: 20,
+    async addImages(images) {
+      const holder = (acct: string) => (r: string) => ({ account: acct, project: projectOf.get(acct)![r] });
+      const ownerMember: MemberTarget = profile === "opentelekomcloud" ? { type: "project", id: ownerProject } : { type: "account", id: owner };
+      return seedImages(emulator, profile, { region, otherRegion: other, owner: holder(owner), recipient: holder(recipients[0]), ownerMember }, images);
+    },
+    // ListImages' documented default limit, which the backend sends.
+    imagePageSize: 500,
     async teardown() {
       await server.close();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { createTencentCloudDialect } from "../../provider/backends/emulator/http/tencentcloud";
 import { createTencentCloudImageService } from "../../provider/backends/tencentcloud";
+import { describeFindOwnedImagesConformance } from "../conformance/findOwnedImages";
 import { describeImageServiceConformance } from "../conformance/imageService";
 import { servedAccountWorld } from "../conformance/servedAccountWorld";
 
@@ -7,7 +8,7 @@ import { servedAccountWorld } from "../conformance/servedAccountWorld";
 // (TC3-HMAC-SHA256 verified on every request), on a temporary emulator state file.
 const BATCH_SIZE = 20;
 
-describeImageServiceConformance("tencentcloud over HTTP", () =>
+const world = () =>
   servedAccountWorld({
     profile: "tencentcloud",
     region: "ap-guangzhou",
@@ -29,5 +30,7 @@ describeImageServiceConformance("tencentcloud over HTTP", () =>
     batchSize: BATCH_SIZE,
     // DescribeImages reports a failed copy as ImageState CREATEFAILED and carries no reason.
     jobFailureReason: "state-only",
-  }),
-);
+  });
+
+describeImageServiceConformance("tencentcloud over HTTP", world);
+describeFindOwnedImagesConformance("tencentcloud over HTTP", world);

@@ -49,6 +49,12 @@ function cloud(images: Record<string, { info: ImageInfo; members: Member[] }>, c
     return {
       profile: "huaweicloud",
       region: "cn-north-4",
+      async findOwnedImages(name) {
+        calls.push(`findOwnedImages ${name} as ${actor.account}/${actor.project}`);
+        return Object.values(images)
+          .map((i) => i.info)
+          .filter((i) => i.name === name && !i.sharedWithCaller && i.owner === actor.account && i.ownerProject === actor.project);
+      },
       async getImage(id) {
         calls.push(`getImage ${id} as ${actor.account}/${actor.project}`);
         const i = images[id];
@@ -82,7 +88,13 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     const service = cloud({ [ID.golden]: { info: goldenInfo, members: [{ type: "account", id: ID.teamA, status: "accepted" }, { type: "account", id: ID.stranger, status: "pending" }] } }, calls);
     const mapping = mapTopology(t);
     const readings = await readImages(t, mapping, service);
-    assert.deepEqual(calls, [`getImage ${ID.golden} as ${ID.platform}/${ID.platformBj}`, `listMembers ${ID.golden}`, `listMembers ${ID.golden}`]);
+    assert.deepEqual(calls, [
+      `getImage ${ID.golden} as ${ID.platform}/${ID.platformBj}`,
+      `listMembers ${ID.golden}`,
+      `listMembers ${ID.golden}`,
+      // The copy's product, by the name the copy gives it, as the copying account in the target region: not made yet.
+      `findOwnedImages golden-ubuntu-cn-south-1 as ${ID.platform}/${ID.platformGz}`,
+    ]);
     const observed = observedFrom(t, readings);
     assert.deepEqual(observed.images?.golden.members, [{ member: "team-a", status: "accepted" }]);
     assert.deepEqual(observed.images?.golden.otherMembers, [{ member: ID.stranger, status: "pending" }]);
@@ -164,6 +176,42 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     t.images.golden.existingMembers = [{ account: "stranger", status: "pending" }];
     const same = await readImages(t, mapping, cloud({ [ID.golden]: { info: goldenInfo, members: members.slice(0, 2) } }, []));
     assert.deepEqual(planTopology("f", t, mapping, same, []).existing, []);
+  });
+
+  it("finds a copy an earlier apply made by its name, and reads its product's members as the file's images", async () => {
+    const t = topology();
+    const product = "c0c0c0c0-3d4f-4a6b-8c7d-9e0f1a2b3c4d";
+    const productInfo: ImageInfo = { id: product, region: "cn-south-1", owner: ID.platform, ownerProject: ID.platformGz, kind: "system", name: "golden-ubuntu-cn-south-1", status: "available", sharedWithCaller: false, sourceImageId: ID.golden };
+    const golden = { info: goldenInfo, members: [{ type: "account" as const, id: ID.teamA, status: "accepted" as const }] };
+    const calls: string[] = [];
+    const mapping = mapTopology(t);
+    const readings = await readImages(t, mapping, cloud({ [ID.golden]: golden, [product]: { info: productInfo, members: [{ type: "project", id: ID.teamAGz, status: "accepted" }] } }, calls));
+    assert.ok(calls.includes(`listMembers ${product}`), calls.join("\n"));
+    const result = planTopology("f", t, mapping, readings, validate(t, observedFrom(t, readings)));
+    assert.deepEqual(result.copies.map((c) => [c.resource, c.made]), [["golden-to-gz", { imageId: product, status: "available" }]]);
+    const gz = result.shares.find((s) => s.resource === "gz-to-team-a")!;
+    assert.equal(gz.imageId, product);
+    assert.deepEqual([gz.add, gz.present.map((m) => [m.member, m.status])], [[], [["team-a/team-a-gz", "accepted"]]]);
+    assert.deepEqual(result.acceptances.map((a) => [a.resource, a.action]), [["team-a-accepts", "none"], ["team-a-gz-accepts", "none"]]);
+    assert.deepEqual({ ...result.summary, warnings: 0 }, { add: 1, copy: 0, accept: 0, reject: 0, outside: 0, differences: 0, errors: 0, warnings: 0 });
+    const text = formatText(result);
+    assert.match(text, new RegExp(`copy golden-to-gz: = copy image golden \\([^)]*\\) from cn-north-4 to cn-south-1 as golden-gz, by platform: made, image ${product} \\(available\\)`));
+    assert.match(text, new RegExp(`share gz-to-team-a: image golden-gz \\(${product}\\) in cn-south-1`));
+    assert.match(text, /plan: 1 member\(s\) to add, 0 copies/);
+
+    // Not the product: a failed copy's image (the next apply copies again), and an image of that name made from another source.
+    const failed = { info: { ...productInfo, status: "failed" as const }, members: [] };
+    const other = { info: { ...productInfo, id: "d0d0d0d0-3d4f-4a6b-8c7d-9e0f1a2b3c4d", sourceImageId: "e0e0e0e0-3d4f-4a6b-8c7d-9e0f1a2b3c4d" }, members: [] };
+    const notMade = await readImages(t, mapping, cloud({ [ID.golden]: golden, [product]: failed, [other.info.id]: other }, []));
+    const again = planTopology("f", t, mapping, notMade, []);
+    assert.deepEqual([again.copies[0].made, again.summary.copy, again.problems], [undefined, 1, []]);
+
+    // Two images of that name from the same source: plan cannot tell which is the product, and says so.
+    const twin = { info: { ...productInfo, id: "f0f0f0f0-3d4f-4a6b-8c7d-9e0f1a2b3c4d" }, members: [] };
+    const two = await readImages(t, mapping, cloud({ [ID.golden]: golden, [product]: { info: productInfo, members: [] }, [twin.info.id]: twin }, []));
+    const ambiguous = planTopology("f", t, mapping, two, []);
+    assert.deepEqual(ambiguous.problems, [{ resource: "images.golden-gz", message: `2 images named "golden-ubuntu-cn-south-1" in cn-south-1 (${product}, ${twin.info.id}) may be the product of copy golden-to-gz: cannot tell which; rename or delete the others` }]);
+    assert.equal(ambiguous.summary.errors, 1);
   });
 
   it("reports an image the backend cannot read as an error of the plan", async () => {

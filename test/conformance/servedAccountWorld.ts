@@ -6,6 +6,7 @@ import type { Dialect } from "../../provider/backends/emulator/http/dialect";
 import { startEmulatorServer } from "../../provider/backends/emulator/http/server";
 import type { ImageService, MemberTarget } from "../../provider/backends/types";
 import type { ProfileId } from "../../provider/rules/model";
+import { seedImages, type ImageSeeding } from "./findOwnedImages";
 import type { ConformanceWorld } from "./imageService";
 
 /**
@@ -28,7 +29,7 @@ export async function servedAccountWorld(cloud: {
   service: (endpoint: string, region: string, accessKeyId: string, secret: string) => ImageService;
   batchSize: number;
   jobFailureReason?: ConformanceWorld["jobFailureReason"];
-}): Promise<ConformanceWorld> {
+}): Promise<ConformanceWorld & ImageSeeding> {
   const { profile, region, owner, recipients } = cloud;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `image-share-${profile}-`));
   const emulator = openEmulator(path.join(dir, "emulator.db"));
@@ -71,6 +72,9 @@ export async function servedAccountWorld(cloud: {
     retries: true,
     badCredentials: () => service(owner, region, "not-the-secret"),
     pollMs: 20,
+    async addImages(images) {
+      return seedImages(emulator, profile, { region, otherRegion: cloud.otherRegion, owner: () => ({ account: owner }), recipient: () => ({ account: recipients[0] }), ownerMember: { type: "account", id: owner } }, images);
+    },
     ...(cloud.jobFailureReason ? { jobFailureReason: cloud.jobFailureReason } : {}),
     async teardown() {
       await server.close();

@@ -7,10 +7,12 @@
  * emulator's default place (.image-share/emulator.db in the root) is a temporary folder's.
  */
 import assert = require("node:assert/strict");
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { openEmulator } from "../../provider/backends/emulator";
+import type { PlanResult } from "../../provider/cli/plan";
 import { REPO } from "../harness/world";
 import { runOperation, type EngineOptions, type RunResult } from "./engine";
 
@@ -84,6 +86,15 @@ describe("the root Pulumi.yaml through the stand-in engine", function () {
     assert.ok(again.ok, again.output);
     assert.deepEqual(again.summary, { same: expected.length }, again.output);
     assert.equal(again.diagnostics.filter((d) => d.severity === "error").length, 0);
+
+    // The pull-request check after that up, as a user runs it: the copy is made (found by its
+    // name), its product's shares read, nothing left to do.
+    const plan = spawnSync(process.execPath, [path.join(REPO, "cli.js"), "plan", "examples/huaweicloud.yaml", "--format", "json"], { cwd: root, encoding: "utf8" });
+    assert.equal(plan.status, 0, plan.stderr + plan.stdout);
+    const planned = JSON.parse(plan.stdout) as PlanResult;
+    assert.deepEqual(planned.copies.map((c) => [c.resource, c.made?.imageId]), [["golden-to-guangzhou", copyId]]);
+    assert.equal(planned.shares.find((s) => s.image === "golden-gz")?.imageId, copyId);
+    assert.deepEqual({ add: planned.summary.add, copy: planned.summary.copy, accept: planned.summary.accept, errors: planned.summary.errors }, { add: 0, copy: 0, accept: 0, errors: 0 }, plan.stdout);
 
     const destroy = await runOperation("destroy", options);
     assert.ok(destroy.ok, destroy.output);

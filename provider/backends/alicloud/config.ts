@@ -40,7 +40,7 @@ export interface AlibabaCloudOptions {
   concurrency?: number;
   /** Accounts per ModifyImageSharePermission call, 1..10. Default 10 (the API's maximum). */
   batchSize?: number;
-  /** DescribeImageSharePermission page size when reading every member, 1..100. Default 100. */
+  /** Page size when reading every page: DescribeImageSharePermission (every member), DescribeImages (images by name); 1..100. Default 100. */
   pageSize?: number;
   /** Re-read the members after a change and fail if the cloud dropped any. Default true. */
   verify?: boolean;
@@ -53,7 +53,7 @@ export interface AlibabaCloudOptions {
 
 /** The API's own maximum of accounts in one ModifyImageSharePermission call. */
 export const MAX_ACCOUNTS_PER_CALL = 10;
-/** DescribeImageSharePermission's maximum PageSize. */
+/** The maximum PageSize of DescribeImageSharePermission and of DescribeImages. */
 export const MAX_PAGE_SIZE = 100;
 
 export interface ResolvedAlibabaCloudOptions {

@@ -161,7 +161,7 @@ export class AlibabaCloudImageService implements ImageService {
    * DescribeImages through the SDK's transport and signing, with the body parsed here: the SDK's
    * model types ImageOwnerId as a JavaScript number, which loses digits of large account ids.
    */
-  private async describeImages(region: string, query: Record<string, string | number>): Promise<AlibabaImage[]> {
+  private async describeImages(region: string, query: Record<string, string | number>): Promise<{ images: AlibabaImage[]; totalCount: number }> {
     const body = await this.call("DescribeImages", async () => {
       const client = this.client(region);
       const params = new OpenApi.$OpenApiUtil.Params({
@@ -177,13 +177,13 @@ export class AlibabaCloudImageService implements ImageService {
       });
       const request = new OpenApi.$OpenApiUtil.OpenApiRequest({ query: OpenApi.OpenApiUtil.query({ RegionId: region, ...query }) });
       const response = (await client.callApi(params, request, new Dara.RuntimeOptions({}))) as { body?: unknown };
-      return parseKeepingIds(String(response.body ?? "")) as { Images?: { Image?: AlibabaImage[] } };
+      return parseKeepingIds(String(response.body ?? "")) as { TotalCount?: number; Images?: { Image?: AlibabaImage[] } };
     }, region);
-    return body.Images?.Image ?? [];
+    return { images: body.Images?.Image ?? [], totalCount: body.TotalCount ?? 0 };
   }
 
   private async findImage(region: string, imageId: string): Promise<AlibabaImage | undefined> {
-    const images = await this.describeImages(region, { ImageId: imageId, Status: ALL_IMAGE_STATUSES, PageSize: 10 });
+    const { images } = await this.describeImages(region, { ImageId: imageId, Status: ALL_IMAGE_STATUSES, PageSize: 10 });
     return images.find((i) => i.ImageId === imageId);
   }
 
@@ -196,10 +196,31 @@ export class AlibabaCloudImageService implements ImageService {
       owner: owner ?? "",
       kind: imageKind(image),
       name: image.ImageName ?? "",
-      description: image.Description || undefined,
+      ...(image.Description ? { description: image.Description } : {}),
       status: imageStatus(image.Status),
       sharedWithCaller: shared,
     };
+  }
+
+  /**
+   * DescribeImages (API reference doc 25534; @alicloud/ecs20140526 DescribeImagesRequest):
+   * `ImageName` ("Fuzzy search is supported": only the exact name is kept), `ImageOwnerAlias`
+   * self (the caller's custom images), `Status` every status (a copy in progress is Creating or
+   * Waiting, and the default is Available only), read `PageNumber` 1, 2, ... of `PageSize`
+   * (at most 100) until `TotalCount` images are read.
+   */
+  async findOwnedImages(name: string): Promise<ImageInfo[]> {
+    requireId("image name", name);
+    const pageSize = this.options.pageSize;
+    // By id: an image that moves between pages while they are read is listed once.
+    const found = new Map<string, ImageInfo>();
+    for (let pageNumber = 1; ; pageNumber++) {
+      const page = await this.describeImages(this.region, { ImageName: name, ImageOwnerAlias: "self", Status: ALL_IMAGE_STATUSES, PageNumber: pageNumber, PageSize: pageSize });
+      for (const image of page.images) {
+        if (image.ImageName === name && (image.ImageOwnerAlias ?? "self") === "self") found.set(image.ImageId, this.toImageInfo(image, this.region));
+      }
+      if (page.images.length === 0 || pageNumber * pageSize >= page.totalCount) return [...found.values()];
+    }
   }
 
   async getImage(imageId: string): Promise<ImageInfo> {

@@ -552,6 +552,11 @@ export function listImages(state: EmulatorState, who: Identity): { image: ImageR
     .map((image) => ({ image, sharedWithCaller: !ownedBy(image, who) }));
 }
 
+/** The images of the caller's profile and region that it owns, named exactly `name`. */
+export function ownedImagesNamed(state: EmulatorState, who: Identity, name: string): ImageRecord[] {
+  return Object.values(state.images).filter((image) => image.profile === who.profile && image.region === who.region && image.name === name && ownedBy(image, who));
+}
+
 /**
  * One member of an image, read by the image's owner or by that member itself (Glance / IMS
  * GET .../members/{member_id}: a member reads its own membership to see its status).

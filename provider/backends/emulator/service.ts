@@ -90,6 +90,12 @@ export class EmulatorImageService implements ImageService {
     });
   }
 
+  async findOwnedImages(name: string): Promise<ImageInfo[]> {
+    // As the real backends: an empty name is a caller's mistake (the clouds' fuzzy name filters would match every image).
+    if (typeof name !== "string" || name.trim() === "") throw new ImageServiceError("invalid", "findOwnedImages: the image name is empty", { cloudCode: model.CODES.invalid[this.profile] });
+    return this.call("findOwnedImages", (state, now) => model.ownedImagesNamed(state, this.identity, name).map((image) => toImageInfo(image, false, model.imageProgress(state, image, now))));
+  }
+
   async listMembers(imageId: string, page: PageRequest = {}): Promise<Page<Member>> {
     const max = MAX_PAGE_SIZE[this.profile];
     const size = page.pageSize ?? DEFAULT_PAGE_SIZE;

@@ -5,6 +5,7 @@
  * reference, support.huaweicloud.com/api-ims and docs.otc.t-systems.com/image-management-service):
  *
  * - GET    /v2/images/{image_id}                      image (Glance fields + IMS `__*` extensions)
+ * - GET    /v2/cloudimages?owner&name&limit&marker    ListImages: the caller's images of a name, paged by the last id
  * - GET    /v2/images/{image_id}/members?limit&marker members, paged: page_info.next_marker (GlanceListImageMembers)
  * - POST   /v1/cloudimages/members                    BatchAddMembers {images, projects|domains} -> job_id
  * - DELETE /v1/cloudimages/members                    BatchDeleteMembers, same body -> job_id
@@ -37,6 +38,8 @@ type Json = Record<string, unknown>;
 /** GlanceListImageMembers `limit`: 1..1000, default 500 (API reference ims_03_0723). */
 const DEFAULT_PAGE_SIZE = 500;
 const MAX_PAGE_SIZE = 1000;
+/** ListImages `limit`: "500 by default" (ims_03_0602); no maximum is documented, so the default is sent. */
+const LIST_IMAGES_PAGE_SIZE = 500;
 /** IMS takes at most 5 cross-region copies of one tenant at a time (API reference, CopyImageCrossRegion). */
 export const MAX_CONCURRENT_CROSS_REGION_COPIES = 5;
 
@@ -138,6 +141,32 @@ export class HuaweiCloudImageService implements ImageService {
   }
 
   // ---- ImageService ----
+
+  /**
+   * ListImages (GET /v2/cloudimages; Huawei API reference ims_03_0602 "Querying Images", OTC
+   * api-ref en-us_topic_0020091565, the same call and example): `owner={project_id}` and
+   * `name` (matched exactly), paged by `limit` (default 500) and `marker` (the last image's id).
+   * The answer is `{images: [...]}` with no `next` link (that is the native /v2/images'), so a
+   * page shorter than `limit` is the last. Filtered by `owner`, the pages' "private images" query,
+   * not `__imagetype=private`: an image its owner has shared out is listed as `shared` (the
+   * `__imagetype` note of the same page). No `status` filter: every status is wanted, a copy still
+   * queued or saving included (huaweicloud Terraform's images data source passes status=active to drop them).
+   */
+  async findOwnedImages(name: string): Promise<ImageInfo[]> {
+    checkId(name, "image name");
+    const project = this.options.projectId;
+    const found: ImageInfo[] = [];
+    for (let marker: string | undefined; ; ) {
+      const query: Json = { owner: project, name, limit: LIST_IMAGES_PAGE_SIZE, ...(marker ? { marker } : {}) };
+      const raw = await this.request(`list images named ${JSON.stringify(name)}`, "GET", "/v2/cloudimages", { api: "ListImages", query });
+      const images = Array.isArray(raw.images) ? (raw.images as Json[]) : [];
+      // Kept only if exactly named and ours, whatever a region's filters let through.
+      for (const image of images) if (image.name === name && image.owner === project) found.push(this.toImageInfo(image));
+      const last = images[images.length - 1]?.id;
+      if (images.length < LIST_IMAGES_PAGE_SIZE || typeof last !== "string" || last === "" || last === marker) return found;
+      marker = last;
+    }
+  }
 
   async getImage(imageId: string): Promise<ImageInfo> {
     checkId(imageId, "image id");

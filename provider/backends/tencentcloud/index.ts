@@ -34,6 +34,9 @@ interface Counter {
   calls: number;
 }
 
+/** DescribeImages' largest `Limit` (API reference 213/15715: "默认为20，最大值为100"). */
+const DESCRIBE_IMAGES_LIMIT = 100;
+
 /** Image states of DescribeImages (API reference, data type Image.ImageState). */
 const RUNNING_STATES = new Set(["CREATING", "SYNCING", "IMPORTING"]);
 
@@ -63,6 +66,12 @@ export class TencentCloudImageService implements ImageService {
   }
 
   // ---- reading ----
+
+  async findOwnedImages(name: string): Promise<ImageInfo[]> {
+    if (typeof name !== "string" || name.trim() === "") throw new ImageServiceError("invalid", "Tencent Cloud: cannot look for images by name: the name is empty (image-name filters fuzzily, so an empty one would match every image).");
+    const images = await this.describeOwnedNamed(this.region, name, `looking for the images named ${name} in ${this.region}`, { calls: 0 });
+    return images.map((i) => this.toImageInfo(i));
+  }
 
   async getImage(imageId: string): Promise<ImageInfo> {
     const image = await this.describeImage(this.region, imageId, { calls: 0 });
@@ -239,20 +248,40 @@ export class TencentCloudImageService implements ImageService {
     );
   }
 
-  /** The newest private image of that exact name in a region that is still syncing (image-name filters fuzzily). */
+  /** The newest of the caller's images of that exact name in a region that is still syncing. */
   private async findCopyByName(region: string, name: string, counter: Counter): Promise<string | undefined> {
-    const answer = await this.request(region, "DescribeImages", `looking for the copy named ${name} in ${region}`, counter, (client) =>
-      client.DescribeImages({
-        Filters: [
-          { Name: "image-type", Values: ["PRIVATE_IMAGE"] },
-          { Name: "image-name", Values: [name] },
-        ],
-        Limit: 100,
-      }),
-    );
-    const candidates = (answer.ImageSet ?? []).filter((i) => i.ImageName === name && i.ImageId && RUNNING_STATES.has(i.ImageState ?? ""));
+    const images = await this.describeOwnedNamed(region, name, `looking for the copy named ${name} in ${region}`, counter);
+    const candidates = images.filter((i) => i.ImageId && RUNNING_STATES.has(i.ImageState ?? ""));
     candidates.sort((a, b) => (b.CreatedTime ?? "").localeCompare(a.CreatedTime ?? ""));
     return candidates[0]?.ImageId;
+  }
+
+  /**
+   * The caller's images named exactly `name` in a region, whatever their state: DescribeImages
+   * `Filters` image-type PRIVATE_IMAGE ("自定义镜像 (本账户创建的镜像)", the account's own) and
+   * image-name (which "支持模糊查询", matches fuzzily: only the exact name is kept), `Offset` /
+   * `Limit` (default 20, at most 100) until `TotalCount` images are read (API reference 213/15715;
+   * tencentcloud-sdk-nodejs-cvm DescribeImagesRequest; as terraform-provider-tencentcloud's
+   * DescribeImagesByFilter pages).
+   */
+  private async describeOwnedNamed(region: string, name: string, doing: string, counter: Counter): Promise<CvmImage[]> {
+    // By id: an image that moves between pages while they are read is listed once.
+    const found = new Map<string, CvmImage>();
+    for (let offset = 0; ; offset += DESCRIBE_IMAGES_LIMIT) {
+      const answer = await this.request(region, "DescribeImages", doing, counter, (client) =>
+        client.DescribeImages({
+          Filters: [
+            { Name: "image-type", Values: ["PRIVATE_IMAGE"] },
+            { Name: "image-name", Values: [name] },
+          ],
+          Offset: offset,
+          Limit: DESCRIBE_IMAGES_LIMIT,
+        }),
+      );
+      const page = answer.ImageSet ?? [];
+      for (const image of page) if (image.ImageId && image.ImageName === name && image.ImageType === "PRIVATE_IMAGE") found.set(image.ImageId, image);
+      if (page.length === 0 || offset + DESCRIBE_IMAGES_LIMIT >= (answer.TotalCount ?? 0)) return [...found.values()];
+    }
   }
 
   /** A copy job is the destination image: polled with DescribeImages in the destination region. */

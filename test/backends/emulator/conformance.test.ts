@@ -1,3 +1,4 @@
+import { describeFindOwnedImagesConformance } from "../../conformance/findOwnedImages";
 import { describeImageServiceConformance } from "../../conformance/imageService";
 import { emulatorWorld } from "./world";
 
@@ -7,3 +8,7 @@ describeImageServiceConformance("emulator opentelekomcloud (in-process)", () => 
 describeImageServiceConformance("emulator alicloud (in-process)", () => emulatorWorld("alicloud"));
 describeImageServiceConformance("emulator tencentcloud (in-process)", () => emulatorWorld("tencentcloud"));
 describeImageServiceConformance("emulator alicloud (in-process, file store)", () => emulatorWorld("alicloud", { file: true }));
+
+for (const profile of ["huaweicloud", "opentelekomcloud", "alicloud", "tencentcloud"] as const) {
+  describeFindOwnedImagesConformance(`emulator ${profile} (in-process)`, () => emulatorWorld(profile));
+}

@@ -140,6 +140,26 @@ describe("emulator dialects: the endpoints real clients call, and the references
       const missing = await imsRefusal(owner("GET", `/v1/cloudimages/job/${"0".repeat(32)}`));
       assert.deepEqual(missing, { status: 404, code: "IMG.0086" });
     });
+
+    it("GET /v2/cloudimages (ListImages): filters by name exactly, owner, __imagetype (shared once shared out), status; pages by limit and marker; refuses a bad limit, a value off the page's lists, a parameter not served", async () => {
+      const owner = imsClient(w.server.url, w.ownerProject);
+      const named = (name: string, status?: "creating") => w.emulator.addImage({ profile: "huaweicloud", region: "cn-north-4", owner: w.ownerAccount, ownerProject: w.ownerProject, kind: "system", name, ...(status ? { status } : {}) });
+      const ids = [named("listed"), named("listed"), named("listed", "creating"), named("listed-not")];
+      w.emulator.addMembersDirectly(ids[0], [{ type: "project", id: w.recipientProject }]);
+      const list = async (query: Json) => ((await owner("GET", "/v2/cloudimages", undefined, query)).images as Json[]).map((i) => i.id as string);
+      assert.deepEqual((await list({ name: "listed", owner: w.ownerProject })).sort(), ids.slice(0, 3).sort());
+      assert.deepEqual(await list({ name: "listed", __imagetype: "shared" }), [ids[0]]);
+      assert.deepEqual((await list({ name: "listed", __imagetype: "private" })).sort(), ids.slice(1, 3).sort());
+      assert.deepEqual(await list({ name: "listed", status: "queued" }), [ids[2]]);
+      assert.deepEqual(await list({ name: "listed", owner: w.recipientProject }), []);
+      const first = await list({ name: "listed", limit: 2 });
+      assert.equal(first.length, 2);
+      const rest = await list({ name: "listed", limit: 2, marker: first[1] });
+      assert.deepEqual([...first, ...rest].sort(), ids.slice(0, 3).sort());
+      for (const query of [{ limit: 0 }, { limit: "ten" }, { limit: 1.5 }, { visibility: "everyone" }, { sort_key: "name" }, { colour: "blue" }, { marker: "not-an-image" }]) {
+        assert.deepEqual(await imsRefusal(owner("GET", "/v2/cloudimages", undefined, query)), { status: 400, code: "IMG.0001" }, JSON.stringify(query));
+      }
+    });
   });
 
   describe("alicloud ECS", () => {

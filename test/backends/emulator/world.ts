@@ -5,6 +5,7 @@ import { memoryEmulator, openEmulator, type Emulator } from "../../../provider/b
 import type { MemberTarget } from "../../../provider/backends/types";
 import type { ImageKind, ProfileId } from "../../../provider/rules/model";
 import { PROFILES } from "../../../provider/rules/profiles";
+import { seedImages, type ImageSeeding } from "../../conformance/findOwnedImages";
 import type { ConformanceWorld } from "../../conformance/imageService";
 
 /** Regions per profile: the images' region and another one. */
@@ -36,7 +37,7 @@ export interface EmulatorWorldOptions {
  * demand. tencentcloud's limit is raised to the 500 of its API reference (a raised quota) for
  * system images so that batches past one call fit; full images keep the seed's 50.
  */
-export async function emulatorWorld(profile: ProfileId, options: EmulatorWorldOptions = {}): Promise<ConformanceWorld & { emulator: Emulator }> {
+export async function emulatorWorld(profile: ProfileId, options: EmulatorWorldOptions = {}): Promise<ConformanceWorld & ImageSeeding & { emulator: Emulator }> {
   const dir = options.file ? fs.mkdtempSync(path.join(os.tmpdir(), "image-share-world-")) : undefined;
   const emulator = dir ? openEmulator(path.join(dir, "emulator.db")) : memoryEmulator();
   const [region, otherRegion] = REGIONS[profile];
@@ -96,6 +97,9 @@ export async function emulatorWorld(profile: ProfileId, options: EmulatorWorldOp
     },
     retries: false,
     pollMs: 10,
+    async addImages(images) {
+      return seedImages(emulator, profile, { region, otherRegion, owner: (r) => identity(1, r), recipient: (r) => identity(2, r), ownerMember: memberOf(1) }, images);
+    },
     async teardown() {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -114,10 +114,13 @@ function required(params: Params, name: string): string {
 }
 
 /**
- * DescribeImages: by ImageId (a comma list), else the region's images the caller owns or that are
- * shared with it, filtered by ImageName (fuzzy: a substring), ImageOwnerAlias (self | others;
- * empty: system, self and others; the emulator has no system or marketplace images),
- * ImageOwnerId (others' images of that owner) and Status (default Available), paged.
+ * DescribeImages (API reference doc 25534; @alicloud/ecs20140526 DescribeImagesRequest): by
+ * ImageId (a comma list), else the region's images the caller owns or that are shared with it,
+ * filtered by ImageName ("Fuzzy search is supported": a substring), ImageOwnerAlias (self |
+ * others; empty: system, self and others; the emulator has no system or marketplace images),
+ * ImageOwnerId (others' images of that owner) and Status (default Available; a comma list, or
+ * ALL), paged by PageNumber / PageSize (default 10, at most 100) with TotalCount: how the
+ * backend's findOwnedImages reads the caller's images of one name.
  */
 async function describeImages({ service, region, account }: Caller, p: Params) {
   const pageNumber = intParam(p, "PageNumber", 1, 1, 1_000_000);

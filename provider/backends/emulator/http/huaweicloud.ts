@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ImageServiceError } from "../../errors";
-import { type Member, type MemberTarget } from "../../types";
+import { type ImageInfo, type Member, type MemberTarget } from "../../types";
 import type { ProfileId } from "../../../rules/model";
 import type { MemberJobView } from "../index";
 import type { Identity, MemberJobInput, MemberJobResult } from "../model";
@@ -24,6 +24,7 @@ export { canonicalRequest, sdkUrlEncode } from "./huaweicloud.sign";
  * state (Emulator.startMemberJob), copies are the model's jobs.
  *
  * Served (paths and shapes from huaweicloud-sdk-go-v3 services/ims/v2 ims_meta.go and model/):
+ * - GET    /v2/cloudimages?name&owner&id&status&__imagetype&visibility&limit&marker  ListImages ({images}, no links)
  * - GET    /v2/images/{id}                                   GlanceShowImage
  * - DELETE /v2/images/{id}                                   GlanceDeleteImage (204)
  * - GET    /v2/images/{id}/members?limit&marker              GlanceListImageMembers (page_info)
@@ -88,6 +89,20 @@ const ERRORS: ErrorTable = {
 /** An organization's (or organizational unit's) URN, as IMS lists it: organizations::{domain}:organization:{id} (ImageMember.urn). */
 const ORGANIZATION_URN = /^organizations::[^:]+:(?:organization|ou):(?:[^/]*\/)*([^/:]+)$/;
 
+/**
+ * ListImages' filters the emulator serves, each matched exactly against the image as the dialect
+ * shows it (the same field), with the values the page allows (ims_03_0602, Table 1).
+ */
+const LIST_IMAGES_FILTERS: Readonly<Record<string, { values?: readonly string[] }>> = {
+  name: {},
+  owner: {},
+  id: {},
+  status: { values: ["queued", "saving", "deleted", "killed", "active"] },
+  __imagetype: { values: ["gold", "private", "shared", "market"] },
+  visibility: { values: ["public", "private", "shared"] },
+  __isregistered: { values: ["true"] },
+};
+
 /** IMS's time stamps: ISO 8601 to the second. */
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 
@@ -119,9 +134,13 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
     return { status: 200, json: { job_id: id } };
   }
 
-  async function imageView(caller: Caller, imageId: string): Promise<unknown> {
-    const image = await caller.service.getImage(imageId);
-    const shared = image.sharedWithCaller || (await caller.service.listMembers(imageId, { pageSize: 1 })).items.length > 0;
+  async function imageView(caller: Caller, imageId: string): Promise<Record<string, unknown>> {
+    return imageJson(caller, await caller.service.getImage(imageId));
+  }
+
+  /** An image as GlanceShowImage and ListImages show it. */
+  async function imageJson(caller: Caller, image: ImageInfo): Promise<Record<string, unknown>> {
+    const shared = image.sharedWithCaller || (await caller.service.listMembers(image.id, { pageSize: 1 })).items.length > 0;
     const at = stamp(now());
     return {
       id: image.id,
@@ -134,6 +153,8 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       __whole_image: image.kind === "full" ? "true" : "false",
       __os_type: image.kind === "data" ? "" : "Linux",
       __platform: image.kind === "data" ? "" : "Ubuntu",
+      __os_bit: image.kind === "data" ? "" : "64",
+      __os_version: image.kind === "data" ? "" : "Ubuntu 22.04 server 64bit",
       // The CBR backup a full-ECS image was made from: accepting it, or copying it across regions, takes the vault.
       ...(image.backupId ? { __backup_id: image.backupId } : {}),
       virtual_env_type: image.kind === "data" ? "DataImage" : "FusionCompute",
@@ -144,6 +165,13 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       disk_format: "zvhd2",
       container_format: "bare",
       min_disk: 40,
+      min_ram: 0,
+      // "Unavailable currently" on the pages (ListImages, Table 2): their examples' values.
+      size: 0,
+      checksum: "d41d8cd98f00b204e9800998ecf8427e",
+      __lazyloading: "true",
+      hw_firmware_type: "bios",
+      __support_fc_inject: "false",
       protected: false,
       tags: [],
       created_at: at,
@@ -152,6 +180,41 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       file: `/v2/images/${image.id}/file`,
       schema: "/v2/schemas/image",
     };
+  }
+
+  /**
+   * ListImages (GET /v2/cloudimages; ims_03_0602, OTC en-us_topic_0020091565): the images the
+   * caller owns or that are shared with it, filtered by the parameters served here (`name`
+   * exactly, `owner`, `id`, `status`, `__imagetype`, `visibility`, `__isregistered`), newest first
+   * (the page's default sort), paged by `limit` (default 500) and `marker` (an image id). The answer
+   * is `{images}` alone: the extension API has no next / first links. A parameter the page documents
+   * but the emulator does not serve, or one it does not document, is refused rather than ignored (a
+   * wider answer than asked for would hide a client's mistake), and so is a value outside the page's.
+   */
+  async function listImages(caller: Caller, query: URLSearchParams): Promise<unknown> {
+    for (const key of new Set(query.keys())) {
+      if (!(key in LIST_IMAGES_FILTERS) && key !== "limit" && key !== "marker") throw badRequest(`The parameter ${key} is not served by the emulator's ListImages.`);
+      if (query.getAll(key).length > 1) throw parameterErrors.invalid(key);
+    }
+    const limitText = query.get("limit") ?? "500";
+    const limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || !Number.isSafeInteger(limit) || limit < 1) throw badRequest(`The parameter limit must be a whole number of 1 or more, got ${limitText}.`);
+    const filters = Object.entries(LIST_IMAGES_FILTERS).flatMap(([key, { values }]) => {
+      const wanted = query.get(key);
+      if (wanted === null) return [];
+      if (values && !values.includes(wanted)) throw badRequest(`The parameter ${key} must be one of ${values.join(", ")}, got ${wanted}.`);
+      return [(view: Record<string, unknown>) => view[key] === wanted];
+    });
+    const images = (await caller.service.listImages()).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+    const views: Record<string, unknown>[] = [];
+    for (const image of images) {
+      const view = await imageJson(caller, image);
+      if (filters.every((passes) => passes(view))) views.push(view);
+    }
+    const marker = query.get("marker");
+    const after = marker ? views.findIndex((v) => v.id === marker) + 1 : 0;
+    if (marker && after === 0) throw badRequest(`The marker ${marker} names no image of this listing.`);
+    return { images: views.slice(after, after + limit) };
   }
 
   async function listMembers(caller: Caller, imageId: string, query: URLSearchParams): Promise<unknown> {
@@ -314,6 +377,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
   }
 
   const routes: Route[] = [
+    { method: "GET", path: /^\/v2\/cloudimages$/, run: async (c, _, __, query) => ({ status: 200, json: await listImages(c, query) }) },
     { method: "GET", path: /^\/v2\/images\/([^/]+)$/, run: async (c, [id]) => ({ status: 200, json: await imageView(c, id) }) },
     { method: "DELETE", path: /^\/v2\/images\/([^/]+)$/, run: async (c, [id]) => (await c.service.deleteImage(id), { status: 204 }) },
     { method: "GET", path: /^\/v2\/images\/([^/]+)\/members$/, run: async (c, [id], _, query) => ({ status: 200, json: await listMembers(c, id, query) }) },

@@ -127,7 +127,8 @@ function filters(body: Parameters): Filter[] | undefined {
 
 /**
  * Whether an image passes one filter: values of a filter are alternatives, filters all apply.
- * image-name and platform match fuzzily (a part of the name); the emulator's images carry no
+ * image-type PRIVATE_IMAGE is the caller's own ("本账户创建的镜像"), SHARED_IMAGE one shared with
+ * it; image-name ("支持模糊查询") and platform match fuzzily (a part of the name); the emulator's images carry no
  * tags, so a tag filter matches none; a name the API does not know is InvalidFilter.
  */
 function passes(image: ImageInfo, filter: Filter): boolean {
@@ -152,8 +153,10 @@ function passes(image: ImageInfo, filter: Filter): boolean {
 }
 
 /**
- * DescribeImages by ImageIds, or by Filters over the region's images the caller owns or that are
- * shared with it (none: every such image), paged with Offset and Limit (default 20, at most 100).
+ * DescribeImages (API reference 213/15715) by ImageIds, or by Filters over the region's images the
+ * caller owns or that are shared with it (none: every such image), paged with Offset and Limit
+ * ("默认为20，最大值为100") with TotalCount: how the backend's findOwnedImages (image-type
+ * PRIVATE_IMAGE, image-name) reads the caller's images of one name.
  */
 async function describeImages(caller: Caller, body: Parameters) {
   const ids = body.texts("ImageIds", false);
