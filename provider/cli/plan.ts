@@ -138,8 +138,11 @@ export async function readImages(
     if (sourceId === undefined) continue;
     try {
       const service = await serviceFor(copy.productOwner);
-      // A failed copy's image is not the product: the next apply makes the copy again.
-      const products = (await service.findOwnedImages(copy.imageName)).filter((i) => i.status !== "failed" && (i.sourceImageId === undefined || i.sourceImageId === sourceId));
+      // A failed copy's image is not the product: the next apply makes the copy again. Made from
+      // the copy's source, where the backend says so; else any image of that name may be it.
+      const named = (await service.findOwnedImages(copy.imageName)).filter((i) => i.status !== "failed");
+      const fromSource = named.filter((i) => i.sourceImageId === sourceId);
+      const products = fromSource.length > 0 ? fromSource : named.filter((i) => i.sourceImageId === undefined);
       if (products.length > 1) {
         const ids = products.map((i) => i.id).join(", ");
         out[copy.as] = { problem: `${products.length} images named "${copy.imageName}" in ${copy.targetRegion} (${ids}) may be the product of copy ${copy.name}: cannot tell which; rename or delete the others` };

@@ -206,6 +206,14 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     const again = planTopology("f", t, mapping, notMade, []);
     assert.deepEqual([again.copies[0].made, again.summary.copy, again.problems], [undefined, 1, []]);
 
+    // An image of that name whose source the backend does not tell, beside the product: the product.
+    const unknown = { info: { ...productInfo, id: "b0b0b0b0-3d4f-4a6b-8c7d-9e0f1a2b3c4d", sourceImageId: undefined }, members: [] };
+    const beside = await readImages(t, mapping, cloud({ [ID.golden]: golden, [product]: { info: productInfo, members: [] }, [unknown.info.id]: unknown }, []));
+    assert.equal(planTopology("f", t, mapping, beside, []).copies[0].made?.imageId, product);
+    // Alone, it may be the product (a backend that does not say what an image was made from).
+    const alone = await readImages(t, mapping, cloud({ [ID.golden]: golden, [unknown.info.id]: unknown }, []));
+    assert.equal(planTopology("f", t, mapping, alone, []).copies[0].made?.imageId, unknown.info.id);
+
     // Two images of that name from the same source: plan cannot tell which is the product, and says so.
     const twin = { info: { ...productInfo, id: "f0f0f0f0-3d4f-4a6b-8c7d-9e0f1a2b3c4d" }, members: [] };
     const two = await readImages(t, mapping, cloud({ [ID.golden]: golden, [product]: { info: productInfo, members: [] }, [twin.info.id]: twin }, []));
