@@ -1,6 +1,6 @@
 /**
- * `image-share plan PATH... [--format text|json] [--db PATH]` (`--emulator PATH` is the same):
- * the read-only pull-request check. The files (directories walked) are one view per cloud, as
+ * `image-share plan PATH... [--format text|json] [--db PATH | --backend cloud [--endpoint URL]]`
+ * (`--emulator PATH` is `--db PATH`): the read-only pull-request check, on the emulator or the clouds. The files (directories walked) are one view per cloud, as
  * for validate. It reads what the backend holds for each image (members and their status,
  * the image's name) and the product of each copy made already (found by the name the copy gives
  * it: plan reads the cloud, not the stack's state), prints per resource what an apply would do
@@ -350,18 +350,22 @@ export function formatText(result: PlanResult): string {
   return lines.join("\n") + "\n";
 }
 
+/** Where plan reads: the embedded emulator's state file, or the clouds through their real backends. */
+export type PlanSource = { backend: "emulator"; emulatorPath: string } | { backend: "cloud"; endpoint?: string };
+
 interface ParsedArgs {
   files: string[];
   format: "text" | "json";
-  emulatorPath: string;
+  source: PlanSource;
 }
 
-const USAGE = "plan PATH... [--format text|json] [--db PATH]";
+const USAGE = "plan PATH... [--format text|json] [--db PATH | --backend cloud [--endpoint URL]]";
 
 const HELP = `usage: image-share ${USAGE}
 
-Reads what the emulator holds for each image of the files (read-only), and for each copy the
-image it made if an apply made it already (found by the name the copy gives it), and prints
+Reads what the emulator (--backend cloud: each cloud) holds for each image of the files
+(read-only), and for each copy the image it made if an apply made it already (found by the name
+the copy gives it), and prints
 what an apply would do, in its order: copies, shares (members to add), acceptances; members
 present that no share declares (counted toward the limits, never removed); where an image's
 existingMembers list differs from the cloud; and every violation with the cloud's state taken
@@ -373,6 +377,12 @@ options:
   --db PATH            the emulator's state (default $IMAGE_SHARE_EMULATOR_DB, else
                        .image-share/emulator.db), as image-share emulator takes it;
                        --emulator PATH is the same
+  --backend cloud      read the clouds instead, through their real backends, each account of
+                       the files with the key pair in IMAGE_SHARE_<ACCOUNT KEY>_AK / _SK
+                       (e.g. IMAGE_SHARE_TEAM_A_AK), else the cloud's usual variables
+                       (HW_ACCESS_KEY / HW_SECRET_KEY, OS_ACCESS_KEY, ALICLOUD_ACCESS_KEY, ...)
+  --endpoint URL       with --backend cloud: one endpoint for every request (e.g. an
+                       \`image-share emulator serve\`), instead of each cloud's own
 
 exit codes: 0 no error (warnings allowed), 1 a rule reported an error or an image could not
 be read, 2 bad input (unknown option, invalid file, no emulator state)
@@ -382,22 +392,33 @@ function parseArgs(args: string[]): ParsedArgs | string {
   const files: string[] = [];
   let format: "text" | "json" = "text";
   let emulatorPath: string | undefined;
+  let backend: PlanSource["backend"] = "emulator";
+  let endpoint: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const value = (name: string): string | undefined => {
+    const value = (): string | undefined => {
       const eq = a.indexOf("=");
       if (eq >= 0) return a.slice(eq + 1);
       i++;
       return args[i];
     };
-    if (a === "--format" || a.startsWith("--format=")) {
-      const f = value("--format");
+    const option = a.replace(/=.*/, "");
+    if (option === "--format") {
+      const f = value();
       if (f !== "text" && f !== "json") return `--format must be text or json, not ${f === undefined ? "nothing" : `"${f}"`}`;
       format = f;
-    } else if (a === "--db" || a.startsWith("--db=") || a === "--emulator" || a.startsWith("--emulator=")) {
-      const p = value("--db");
-      if (!p) return `${a.replace(/=.*/, "")} needs the emulator's state file`;
+    } else if (option === "--db" || option === "--emulator") {
+      const p = value();
+      if (!p) return `${option} needs the emulator's state file`;
       emulatorPath = p;
+    } else if (option === "--backend") {
+      const b = value();
+      if (b !== "emulator" && b !== "cloud") return `--backend must be emulator or cloud, not ${b === undefined ? "nothing" : `"${b}"`}`;
+      backend = b;
+    } else if (option === "--endpoint") {
+      const e = value();
+      if (!e || !/^https?:\/\/[^\s/]+/.test(e)) return `--endpoint needs a URL (http://host:port or https://host), not ${e === undefined ? "nothing" : `"${e}"`}`;
+      endpoint = e;
     } else if (a === "--help" || a === "-h") {
       return "help";
     } else if (a.startsWith("-")) {
@@ -407,7 +428,15 @@ function parseArgs(args: string[]): ParsedArgs | string {
     }
   }
   if (files.length === 0) return "give at least one topology file";
-  return { files, format, emulatorPath: emulatorPathFor(emulatorPath) };
+  if (backend === "cloud" && emulatorPath !== undefined) return "--db reads the emulator: give it or --backend cloud, not both";
+  if (backend === "emulator" && endpoint !== undefined) return "--endpoint is for --backend cloud";
+  return { files, format, source: backend === "cloud" ? { backend, ...(endpoint ? { endpoint } : {}) } : { backend, emulatorPath: emulatorPathFor(emulatorPath) } };
+}
+
+/** Where an account of the files finds its key pair (as the example stack names them): IMAGE_SHARE_<ACCOUNT KEY>_AK / _SK. */
+export function credentialVariables(accountKey: string): { accessKey: string; secretKey: string } {
+  const name = `IMAGE_SHARE_${accountKey.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+  return { accessKey: `${name}_AK`, secretKey: `${name}_SK` };
 }
 
 export interface PlanBackend {
@@ -416,22 +445,33 @@ export interface PlanBackend {
 }
 
 /**
- * The emulator at `emulatorPath`, read through the package's backend factory, one ImageService per
- * acting identity (as the provider builds them). Reads only: plan calls getImage, findOwnedImages and listMembers.
+ * The backend plan reads, through the package's backend factory, one ImageService per acting
+ * identity (as the provider builds them): the emulator at its state file, or each cloud's real
+ * backend with the acting account's key pair from the environment. Reads only: plan calls
+ * getImage, findOwnedImages and listMembers.
  */
-export async function openBackend(emulatorPath: string): Promise<PlanBackend> {
+export async function openBackend(source: PlanSource, env: NodeJS.ProcessEnv = process.env): Promise<PlanBackend> {
   const { createImageService: create } = require("../backends") as typeof import("../backends");
+  const { factoryInput } = require("../resources/provider/cache") as typeof import("../resources/provider/cache");
   const opened: ImageService[] = [];
   return {
     async serviceFor(actor) {
-      const identity = {
-        profile: actor.profile,
-        region: actor.region,
-        account: actor.account,
-        project: actor.project,
-        connection: { backend: "emulator", emulatorPath },
-      };
-      const made = create(identity);
+      const identity = { profile: actor.profile, region: actor.region, account: actor.account, ...(actor.project ? { project: actor.project } : {}) };
+      let made: ImageService;
+      if (source.backend === "emulator") made = create({ ...identity, connection: { backend: "emulator", emulatorPath: source.emulatorPath } });
+      else {
+        const names = credentialVariables(actor.accountKey);
+        const accessKey = env[names.accessKey] || undefined;
+        const secretKey = env[names.secretKey] || undefined;
+        const credentials = accessKey !== undefined || secretKey !== undefined ? { credentials: { ...(accessKey ? { accessKey } : {}), ...(secretKey ? { secretKey } : {}) } } : {};
+        try {
+          made = create(factoryInput({ backend: "cloud", ...identity, ...(source.endpoint ? { endpoint: source.endpoint } : {}), ...credentials }) as unknown as Parameters<typeof create>[0]);
+        } catch (e) {
+          // The backend names its own variables; plan reads the account's first.
+          if (accessKey === undefined && secretKey === undefined && e instanceof Error) throw new Error(`${e.message} (or ${names.accessKey} / ${names.secretKey}, the key pair of account ${actor.accountKey})`);
+          throw e;
+        }
+      }
       opened.push(made);
       return made;
     },
@@ -459,8 +499,8 @@ export const command: Command = {
     const { formatInputError } = await import("../topology/load");
     const { validate } = await import("../rules");
     // Read-only: never let the backend create an empty emulator where none is.
-    if (!existsSync(parsed.emulatorPath)) {
-      process.stderr.write(`image-share plan: no emulator state at ${parsed.emulatorPath} (seed it: image-share emulator seed FILE, or give --db PATH)\n`);
+    if (parsed.source.backend === "emulator" && !existsSync(parsed.source.emulatorPath)) {
+      process.stderr.write(`image-share plan: no emulator state at ${parsed.source.emulatorPath} (seed it: image-share emulator seed FILE, or give --db PATH; --backend cloud reads the clouds)\n`);
       return 2;
     }
     // One view per cloud over all the files, as validate: an image shared in two files is one
@@ -481,7 +521,7 @@ export const command: Command = {
       }
     }
     const results: PlanResult[] = [];
-    const backend = await openBackend(parsed.emulatorPath);
+    const backend = await openBackend(parsed.source);
     try {
       for (const view of views) {
         const topology = view.topology;

@@ -2,8 +2,10 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { command } from "../../provider/cli/plan";
+import { command, credentialVariables } from "../../provider/cli/plan";
 import { openEmulator, seedTopology } from "../../provider/backends/emulator";
+import { createHuaweiCloudDialect } from "../../provider/backends/emulator/http/huaweicloud";
+import { startEmulatorServer } from "../../provider/backends/emulator/http/server";
 import { loadTopologyFile } from "../../provider/topology/load";
 import type { Topology } from "../../provider/rules/model";
 
@@ -101,6 +103,43 @@ describe("image-share plan against a seeded emulator", () => {
     assert.match(stdout, /error images\.golden: .*0e0e0e0e-0e0e-4e0e-8e0e-0e0e0e0e0e0e/);
   });
 
+  it("--backend cloud reads the clouds through their real backends, each account with its own key pair: over the served emulator, the same plan", async () => {
+    const t = example();
+    const emulator = openEmulator(db);
+    // An access key per account of the file, in the variables plan reads (IMAGE_SHARE_<KEY>_AK / _SK).
+    const env: Record<string, string> = {};
+    for (const [key, account] of Object.entries(t.accounts)) {
+      const names = credentialVariables(key);
+      const project = Object.values(account.projects ?? {})[0]?.id;
+      emulator.addAccessKey({ accessKeyId: `AK${account.id.slice(0, 18).toUpperCase()}`, secret: `sk-${account.id}`, account: account.id, ...(project ? { project } : {}) });
+      env[names.accessKey] = `AK${account.id.slice(0, 18).toUpperCase()}`;
+      env[names.secretKey] = `sk-${account.id}`;
+    }
+    assert.deepEqual(credentialVariables("team-a"), { accessKey: "IMAGE_SHARE_TEAM_A_AK", secretKey: "IMAGE_SHARE_TEAM_A_SK" });
+    const server = await startEmulatorServer({ dialects: [createHuaweiCloudDialect(emulator)] });
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const direct = await plan([EXAMPLE, "--db", db, "--format", "json"]);
+      const served = await plan([EXAMPLE, "--backend", "cloud", "--endpoint", server.url, "--format", "json"]);
+      assert.equal(served.stderr, "");
+      assert.equal(served.code, direct.code, served.stdout);
+      assert.deepEqual(JSON.parse(served.stdout), JSON.parse(direct.stdout));
+      assert.equal(JSON.parse(served.stdout).summary.outside, 1, "the stranger's membership, read over HTTP");
+      // A wrong key pair: the image cannot be read, an error of the plan (exit 1), named.
+      process.env[credentialVariables("platform").secretKey] = "not-the-secret";
+      const refused = await plan([EXAMPLE, "--backend", "cloud", "--endpoint", server.url]);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stdout, /error images\.golden: /);
+    } finally {
+      process.env = saved;
+      await server.close();
+    }
+    assert.match((await plan([EXAMPLE, "--backend", "cloud", "--db", db])).stderr, /--db reads the emulator: give it or --backend cloud, not both/);
+    assert.match((await plan([EXAMPLE, "--endpoint", "http://127.0.0.1:1"])).stderr, /--endpoint is for --backend cloud/);
+    assert.match((await plan([EXAMPLE, "--backend", "aws"])).stderr, /--backend must be emulator or cloud, not "aws"/);
+  });
+
   it("exits 2 on bad input: no file, a malformed file, an unknown option, no emulator state", async () => {
     assert.equal((await plan([])).code, 2);
     assert.match((await plan(["--format", "sarif", EXAMPLE])).stderr, /--format must be text or json/);
@@ -115,7 +154,7 @@ describe("image-share plan against a seeded emulator", () => {
     assert.match(none.stderr, /no emulator state at .*absent\.db/);
     assert.ok(!fs.existsSync(path.join(dir, "absent.db")), "plan never creates an emulator");
     // --db as image-share emulator spells it; --emulator, the older spelling, is the same.
-    assert.match((await plan([EXAMPLE, "--db", path.join(dir, "absent.db")])).stderr, /no emulator state at .*absent\.db \(seed it: .* or give --db PATH\)/);
+    assert.match((await plan([EXAMPLE, "--db", path.join(dir, "absent.db")])).stderr, /no emulator state at .*absent\.db \(seed it: .* or give --db PATH; --backend cloud reads the clouds\)/);
     assert.match((await plan([EXAMPLE, "--db"])).stderr, /--db needs the emulator's state file/);
     const help = await plan(["--help"]);
     assert.equal(help.code, 0);
