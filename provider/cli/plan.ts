@@ -1,12 +1,13 @@
 /**
  * `image-share plan PATH... [--format text|json] [--db PATH | --backend cloud [--endpoint URL]]`
- * (`--emulator PATH` is `--db PATH`): the read-only pull-request check, on the emulator or the clouds. The files (directories walked) are one view per cloud, as
- * for validate. It reads what the backend holds for each image (members and their status,
- * the image's name) and the product of each copy made already (found by the name the copy gives
- * it: plan reads the cloud, not the stack's state), prints per resource what an apply would do
- * (members to add, copies to make, acceptances to give), lists members present that the file does
- * not declare ("outside the file": counted toward the limits, never removed), and every
- * violation of the rules with what the cloud holds. It never writes. Exit codes as `validate`: 0 no error, 1 an error (a rule, or
+ * (`--emulator PATH` is `--db PATH`): the read-only pull-request check, on the emulator or the
+ * clouds. The files (directories walked) are one view per cloud, as for validate. It reads what
+ * the backend holds for each image (members and their status, the image's name) and the product
+ * of each copy made already (found by the name the copy gives it: plan reads the cloud, not the
+ * stack's state), prints per resource what an apply would do (members to add, copies to make,
+ * acceptances to give), lists members present that the file does not declare ("outside the
+ * file": counted toward the limits, never removed), and every violation of the rules with what
+ * the cloud holds. It never writes. Exit codes as `validate`: 0 no error, 1 an error (a rule, or
  * an image the backend cannot read), 2 bad input.
  */
 import { existsSync } from "node:fs";
@@ -433,7 +434,10 @@ function parseArgs(args: string[]): ParsedArgs | string {
   return { files, format, source: backend === "cloud" ? { backend, ...(endpoint ? { endpoint } : {}) } : { backend, emulatorPath: emulatorPathFor(emulatorPath) } };
 }
 
-/** Where an account of the files finds its key pair (as the example stack names them): IMAGE_SHARE_<ACCOUNT KEY>_AK / _SK. */
+/**
+ * Where an account of the files finds its key pair: IMAGE_SHARE_<ACCOUNT KEY>_AK / _SK, the names
+ * examples/stack/index.ts gives the resources (`cloudCredentials`), so one environment serves both.
+ */
 export function credentialVariables(accountKey: string): { accessKey: string; secretKey: string } {
   const name = `IMAGE_SHARE_${accountKey.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
   return { accessKey: `${name}_AK`, secretKey: `${name}_SK` };
