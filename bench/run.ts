@@ -359,8 +359,8 @@ async function main(): Promise<void> {
       const where = r.separateFiles ? " on a file each" : " on one file";
       const ratio = r.processes > 1 && one ? `, ${(r.writesPerSecond / one.writesPerSecond).toFixed(2)}x one process` : "";
       const when = r.round !== undefined ? `back to back (round ${r.round})` : `${r.latencyMs} ms latency per call`;
-      const cold = r.cold && one?.cold ? ` (fresh, the run before: ${r.cold.writesPerSecond.toFixed(0)} writes/s${r.processes > 1 ? `, ${(r.cold.writesPerSecond / one.cold.writesPerSecond).toFixed(2)}x` : ""}, ${r.cold.cpuMsPerWrite.toFixed(2)} ms CPU a write)` : "";
-      out.write(`${r.processes} process(es)${r.processes > 1 ? where : ""}, ${when}: ${r.writes} member additions in ${f1(r.ms)} ms, ${r.writesPerSecond.toFixed(0)} writes/s${ratio}, ${r.cpuMsPerWrite.toFixed(2)} ms CPU a write${cold} (load ${r.load.toFixed(1)})\n`);
+      const fresh = r.fresh && one?.fresh ? ` (fresh, the run before: ${r.fresh.writesPerSecond.toFixed(0)} writes/s${r.processes > 1 ? `, ${(r.fresh.writesPerSecond / one.fresh.writesPerSecond).toFixed(2)}x` : ""}, ${r.fresh.cpuMsPerWrite.toFixed(2)} ms CPU a write)` : "";
+      out.write(`${r.processes} process(es)${r.processes > 1 ? where : ""}, ${when}: ${r.writes} member additions in ${f1(r.ms)} ms, ${r.writesPerSecond.toFixed(0)} writes/s${ratio}, ${r.cpuMsPerWrite.toFixed(2)} ms CPU a write${fresh} (load ${r.load.toFixed(1)})\n`);
     }
     if (store.writers) out.write(`back to back: ${writersSummary(store.writers)}\n`);
     for (const r of store.seed) out.write(`seed ${r.accounts.toLocaleString("en")} accounts (a project each): ${f1(r.ms)} ms\n`);

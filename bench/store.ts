@@ -132,7 +132,7 @@ export interface ProcessesRow extends RunFigures {
    * the state (each writer's V8 compiles its hot code there). The row's own figures are the run
    * after it: the steady state.
    */
-  cold?: RunFigures;
+  fresh?: RunFigures;
   /** The machine's 1-minute load average when it ended. */
   load: number;
 }
@@ -153,7 +153,7 @@ export interface WritersSummary extends Ratios {
   /** The same with each of the 4 on a file of its own: the bound the machine sets (its 2 cores, the runtime's own costs). */
   separateFiles: Ratios;
   /** The runs made fresh (each writer compiling its code as it goes), on one file and on a file each. */
-  cold: Ratios & { separateFiles: Ratios; cpuMsPerWrite: { one: number; four: number; fourSeparate: number } };
+  fresh: Ratios & { separateFiles: Ratios; cpuMsPerWrite: { one: number; four: number; fourSeparate: number } };
 }
 
 /** A child's output, line by line (it says why it stopped on stderr). */
@@ -168,8 +168,8 @@ function linesOf(child: ChildProcessByStdio<Writable, Readable, null>): () => Pr
 
 /**
  * `processes` children, `writes / processes` member additions each (each on its own images), on
- * one file; `separateFiles`: child P on `file.P` instead. `warm`: the children first make the same
- * run on a copy (`scratch`, laid out as `file`), measured as `cold`.
+ * one file; `separateFiles`: child P on `file.P` instead. `scratch` (laid out as `file`): the
+ * children first make the same run there, measured as `fresh`.
  */
 async function writers(file: string, scratch: string | undefined, processes: number, writes: number, latencyMs: number, separateFiles = false): Promise<Omit<ProcessesRow, "round" | "separateFiles" | "load">> {
   // The writers run the build in bin/ when it is current (`npm run bench` builds first), as users
@@ -194,8 +194,8 @@ async function writers(file: string, scratch: string | undefined, processes: num
     return { writes: total, ms: elapsed, writesPerSecond: total / (elapsed / 1000), cpuMsPerWrite: cpuMs / total };
   };
   try {
-    const cold = scratch !== undefined ? await run("warm") : undefined;
-    return { processes, latencyMs, ...(await run("go")), ...(cold ? { cold } : {}) };
+    const fresh = scratch !== undefined ? await run("warm") : undefined;
+    return { processes, latencyMs, ...(await run("go")), ...(fresh ? { fresh } : {}) };
   } finally {
     for (const c of children) c.stdin.end();
   }
@@ -225,7 +225,7 @@ export function writersSummary(w: WritersSummary): string {
   const cpu = (c: WritersSummary["cpuMsPerWrite"]) => `CPU a write ${c.one.toFixed(2)} ms alone, ${c.four.toFixed(2)} ms with 4 on one file, ${c.fourSeparate.toFixed(2)} ms on a file each`;
   return (
     `over ${w.rounds} rounds of ${w.writes} writes, in the steady state: 4 processes on one file / 1 process ${x(w)}, on a file each ${x(w.separateFiles)}; ${cpu(w.cpuMsPerWrite)}. ` +
-    `Fresh (the run before, each writer compiling its code): on one file ${x(w.cold)}, on a file each ${x(w.cold.separateFiles)}; ${cpu(w.cold.cpuMsPerWrite)}`
+    `Fresh (the run before, each writer compiling its code): on one file ${x(w.fresh)}, on a file each ${x(w.fresh.separateFiles)}; ${cpu(w.fresh.cpuMsPerWrite)}`
   );
 }
 
@@ -274,7 +274,7 @@ export async function storeBench(options: { sizes?: number[]; calls?: number; wr
       figures.processes.push(row);
       const when = round !== undefined ? `back to back, round ${round}` : `${latencyMs} ms latency`;
       const figuresOf = (r: RunFigures) => `${r.writes} member additions in ${r.ms.toFixed(0)} ms: ${r.writesPerSecond.toFixed(0)} writes/s, ${r.cpuMsPerWrite.toFixed(2)} ms CPU a write`;
-      out.write(`  store writers, ${when}: ${processes} process(es)${separateFiles ? " on a file each" : ""}, ${figuresOf(row)}${row.cold ? ` (fresh, the run before: ${figuresOf(row.cold)})` : ""} (load ${row.load.toFixed(1)})\n`);
+      out.write(`  store writers, ${when}: ${processes} process(es)${separateFiles ? " on a file each" : ""}, ${figuresOf(row)}${row.fresh ? ` (fresh, the run before: ${figuresOf(row.fresh)})` : ""} (load ${row.load.toFixed(1)})\n`);
       return row;
     };
     const writes = options.writes ?? 4_000;
@@ -296,7 +296,7 @@ export async function storeBench(options: { sizes?: number[]; calls?: number; wr
         const cpu = (which: Which) => median(byRound.map((rows) => of(rows[which]).cpuMsPerWrite));
         return { ...ratio("four"), separateFiles: ratio("fourSeparate"), cpuMsPerWrite: { one: cpu("one"), four: cpu("four"), fourSeparate: cpu("fourSeparate") } };
       };
-      figures.writers = { rounds, writes, ...summary((row) => row), cold: summary((row) => row.cold!) };
+      figures.writers = { rounds, writes, ...summary((row) => row), fresh: summary((row) => row.fresh!) };
       out.write(`  store writers, back to back: ${writersSummary(figures.writers)}\n`);
     }
     for (const processes of [1, 4]) await run(processes, 400, 5);

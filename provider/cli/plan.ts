@@ -366,11 +366,10 @@ const HELP = `usage: image-share ${USAGE}
 
 Reads what the emulator (--backend cloud: each cloud) holds for each image of the files
 (read-only), and for each copy the image it made if an apply made it already (found by the name
-the copy gives it), and prints
-what an apply would do, in its order: copies, shares (members to add), acceptances; members
-present that no share declares (counted toward the limits, never removed); where an image's
-existingMembers list differs from the cloud; and every violation with the cloud's state taken
-into account.
+the copy gives it), and prints what an apply would do, in its order: copies, shares (members to
+add), acceptances; members present that no share declares (counted toward the limits, never
+removed); where an image's existingMembers list differs from the cloud; and every violation
+with the cloud's state taken into account.
 The files given (directories are walked) are one view per cloud, as validate reads them.
 
 options:
@@ -457,10 +456,14 @@ export interface PlanBackend {
 export async function openBackend(source: PlanSource, env: NodeJS.ProcessEnv = process.env): Promise<PlanBackend> {
   const { createImageService: create } = require("../backends") as typeof import("../backends");
   const { factoryInput } = require("../resources/provider/cache") as typeof import("../resources/provider/cache");
-  const opened: ImageService[] = [];
+  /** One service per acting identity: each image and copy product it owns is read through it (one client, one connection). */
+  const opened = new Map<string, ImageService>();
   return {
     async serviceFor(actor) {
       const identity = { profile: actor.profile, region: actor.region, account: actor.account, ...(actor.project ? { project: actor.project } : {}) };
+      const key = JSON.stringify([identity.profile, identity.region, identity.account, identity.project ?? "", actor.accountKey]);
+      const known = opened.get(key);
+      if (known) return known;
       let made: ImageService;
       if (source.backend === "emulator") made = create({ ...identity, connection: { backend: "emulator", emulatorPath: source.emulatorPath } });
       else {
@@ -476,11 +479,11 @@ export async function openBackend(source: PlanSource, env: NodeJS.ProcessEnv = p
           throw e;
         }
       }
-      opened.push(made);
+      opened.set(key, made);
       return made;
     },
     async close() {
-      for (const s of opened) await (s as unknown as { close?(): unknown }).close?.();
+      for (const s of opened.values()) await (s as unknown as { close?(): unknown }).close?.();
     },
   };
 }

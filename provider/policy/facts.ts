@@ -9,6 +9,9 @@
 import type { Topology } from "../rules/model";
 import type { PolicySettings } from "./settings";
 
+/** The ShareTopology component's type, whose `policyFacts` output the pack reads. */
+export const TOPOLOGY_TYPE = "image-share:index:ShareTopology";
+
 export function policyFactsOf(t: Topology): PolicySettings {
   const accounts: NonNullable<PolicySettings["accounts"]> = {};
   for (const account of Object.values(t.accounts)) {

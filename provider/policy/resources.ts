@@ -37,6 +37,7 @@
 import type { ImageKind, ProfileId, Site } from "../rules";
 import { IMAGE_KINDS, PROFILE_IDS } from "../rules";
 import { UNKNOWN, list, plain, str, type Unknown, type UnknownRead } from "./plain";
+import { TOPOLOGY_TYPE } from "./facts";
 import { mergeSettings, parseSettings, SettingsError, type PolicySettings, type ProviderFacts, type ResolvedSettings } from "./settings";
 
 /** A string as read from the stack: known, not known until apply, or not given. */
@@ -50,7 +51,7 @@ export const OWN_TYPES = {
 } as const;
 
 /** The ShareTopology component: its `policyFacts` output is what its file says that its children's inputs do not (facts.ts). */
-export const TOPOLOGY_TYPE = "image-share:index:ShareTopology";
+export { TOPOLOGY_TYPE };
 
 /** The bridged providers' resource types read, by what they do. */
 export const BRIDGED_TYPES = {

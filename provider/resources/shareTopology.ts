@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Topology } from "../rules/model";
 import type { Violation } from "../rules/rule";
 import { validate } from "../rules";
-import { policyFactsOf } from "../policy/facts";
+import { policyFactsOf, TOPOLOGY_TYPE } from "../policy/facts";
 import type { PolicySettings } from "../policy/settings";
 import { CrossRegionCopy } from "./crossRegionCopy";
 import { ImageShare } from "./imageShare";
@@ -66,7 +66,7 @@ export class ShareTopology extends pulumi.ComponentResource {
   public readonly policyFacts: PolicySettings;
 
   constructor(name: string, args: ShareTopologyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("image-share:index:ShareTopology", name, {}, opts);
+    super(TOPOLOGY_TYPE, name, {}, opts);
     const topology = topologyOf(name, args);
     this.topology = topology;
     const violations = validate(topology);

@@ -306,15 +306,13 @@ export class FileLock {
         wait = SHORT_WAIT_MS;
         // Others writing without a pause keep it busy: the wait ends at the timeout all the same.
         const waited = Date.now() - started;
-        if (++handoffs > 1 && waited >= options.timeoutMs) {
-          throw new EmulatorStateError("locked", this.path, `${this.target} is being written by other processes without a pause: its lock ${this.path} changed hands ${handoffs} times while this process waited ${howLong(waited)}; gave up: retry when they have finished`);
-        }
+        if (++handoffs > 1 && waited >= options.timeoutMs) throw this.keptBusy(handoffs, waited);
         if (whileWaiting) {
           whileWaiting();
           continue;
         }
       } else if (now - seen.since >= CHECK_AFTER_MS || Date.now() - started >= Math.min(options.staleMs, options.timeoutMs)) {
-        const verdict = this.look(options, started);
+        const verdict = this.look(options, started, handoffs);
         recovered ||= verdict === "recovered";
         if (verdict !== "wait") continue;
         wait = Math.min(wait * 2, LONG_WAIT_MS);
@@ -327,7 +325,7 @@ export class FileLock {
    * Looks at the lock in place: gone ("again": try again at once), a dead holder's (taken away:
    * "recovered"), one to wait for ("wait"); throws when waiting is over.
    */
-  private look(options: LockOptions, started: number): "again" | "recovered" | "wait" {
+  private look(options: LockOptions, started: number, handoffs: number): "again" | "recovered" | "wait" {
     const found = inspect(this.path);
     if (!found) return "again";
     const now = Date.now();
@@ -339,6 +337,8 @@ export class FileLock {
       }
       if (verdict === "elsewhere" && waited > options.staleMs) throw this.elsewhere(found.holder, now);
       if (verdict === "alive" && waited > options.timeoutMs) {
+        // One holder found twice at the timeout after the lock changed hands: the others kept it busy, not this one.
+        if (handoffs > 1) throw this.keptBusy(handoffs, waited);
         throw new EmulatorStateError("locked", this.path, `${this.target} is being written by ${describeHolder(found.holder, found.lockedAt)} (lock ${this.path}); gave up after waiting ${howLong(waited)}: let that process finish, or stop it, and retry`);
       }
     } else {
@@ -375,6 +375,11 @@ export class FileLock {
     } finally {
       this.held = undefined;
     }
+  }
+
+  /** The wait's end when the lock kept changing hands: no one holder to name. */
+  private keptBusy(handoffs: number, waited: number): EmulatorStateError {
+    return new EmulatorStateError("locked", this.path, `${this.target} is being written by other processes without a pause: its lock ${this.path} changed hands ${handoffs} times while this process waited ${howLong(waited)}; gave up: retry when they have finished`);
   }
 
   private elsewhere(holder: Holder, now: number): EmulatorStateError {

@@ -97,11 +97,11 @@ describe("emulator store", function () {
     try {
       await printed(relocker, "locked");
       const t0 = Date.now();
-      // Mostly every look finds another holder ("changed hands N times"); when the relocker is
-      // descheduled (a loaded machine), the waiter finds one holder twice at its timeout and names it.
+      // Also when the relocker is descheduled (a loaded machine) and the waiter finds one holder
+      // twice at its timeout: the lock kept changing hands, so no one holder is named.
       assert.throws(
         () => new FileStore(file, { lockTimeoutMs: 400 }).transact((s) => void (s.seq = 2)),
-        (e: unknown) => e instanceof EmulatorStateError && e.kind === "locked" && /changed hands \d+ times while this process waited|is being written by pid \d+ .*gave up after waiting/.test(e.message),
+        (e: unknown) => e instanceof EmulatorStateError && e.kind === "locked" && /changed hands \d+ times/.test(e.message),
       );
       assert.ok(Date.now() - t0 < 10_000, `gave up after ${Date.now() - t0} ms`);
     } finally {
