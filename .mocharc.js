@@ -17,7 +17,6 @@ const named = process.argv.slice(2).some((a) => !a.startsWith("-") && /\.ts$|^te
 const FIRST = [
   "test/engine/lifecycle.test.ts",
   "test/engine/installed.test.ts",
-  "test/engine/kill.test.ts",
   "test/policy/engine-preview.test.ts",
   "test/engine/example.test.ts",
   "test/engine/engine.test.ts",

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The soak tier (`npm run test:soak`): the long reliability and fuzz runs, each file with its
 // own counts. A variable already set in the environment wins over the counts below, e.g.
-//   IMAGE_SHARE_SOAK_ITERATIONS=10 npm run test:soak -- test/engine/kill.test.ts
+//   IMAGE_SHARE_SOAK_ITERATIONS=10 npm run test:soak -- test/engine/kill.soak.ts
 // runs ten kill/retry iterations and nothing else. Arguments name the files to run (default
 // every group). Bounded: about 10-15 minutes on this 2-core machine; the fast tier is `npm test`.
 const { spawnSync } = require("node:child_process");
@@ -24,7 +24,7 @@ const GROUPS = [
     env: {},
   },
   // Seeded iterations of killed and retried creates, updates and deletes through the stand-in engine.
-  { files: ["test/engine/kill.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "3" } },
+  { files: ["test/engine/kill.soak.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "3" } },
   // kill -9 of store writers at random points.
   { files: ["test/backends/emulator/store.kill.test.ts"], env: { IMAGE_SHARE_SOAK_ITERATIONS: "20" } },
   // Requests fuzzed at the served emulator's dialects.

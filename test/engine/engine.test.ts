@@ -2,7 +2,7 @@
  * The stand-in engine from the command line (node test/engine/cli.js), as a person or a script
  * runs it: up, a preview that fails a rule (exit 1, the error under its resource), destroy; bad
  * arguments exit 2. What the engine does step by step is tested through whole programs in
- * lifecycle.test.ts, example.test.ts and kill.test.ts.
+ * lifecycle.test.ts, example.test.ts, rename.test.ts and kill.soak.ts.
  */
 import assert = require("node:assert/strict");
 import { spawnSync } from "node:child_process";

@@ -6,10 +6,12 @@
  * and a destroy: no member the stack ever declared is left on an image, and every member added
  * outside the stack is still there.
  *
- * Each iteration is seeded (profile, share sizes, which members change, where the kill lands).
- * `npm test` runs IMAGE_SHARE_SOAK_ITERATIONS (default 1) iterations from IMAGE_SHARE_SOAK_SEED
- * (default 1), shares of up to IMAGE_SHARE_SOAK_MEMBERS (default 120) members in calls of 20; a
- * soak run raises them. The figures (iterations, kills, kills that landed while a call was in
+ * Each iteration is seeded (profile, share sizes, which members change, where the kill lands)
+ * and is ~10 engine operations, so it belongs to the soak tier (`npm run test:soak` runs 3); the
+ * fast tier kills the host mid-apply in lifecycle.test.ts and sends a delete twice in
+ * rename.test.ts. It runs IMAGE_SHARE_SOAK_ITERATIONS (default 1) iterations from
+ * IMAGE_SHARE_SOAK_SEED (default 1), shares of up to IMAGE_SHARE_SOAK_MEMBERS (default 120)
+ * members in calls of 20. The figures (iterations, kills, kills that landed while a call was in
  * flight, repeated calls) are printed at the end.
  */
 import assert = require("node:assert/strict");
@@ -19,6 +21,7 @@ import * as path from "node:path";
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import type { ProfileId } from "../../provider/rules/model";
 import { PROFILE_IDS } from "../../provider/rules/model";
+import { PROFILES, usesProjects } from "../../provider/rules/profiles";
 import { regionsOf } from "../harness/world";
 import { runOperation, type ProviderCall, type RunResult } from "./engine";
 import { makeProject } from "./fixtures";
@@ -75,21 +78,21 @@ async function iteration(seed: number, figures: Figures): Promise<void> {
     const db = path.join(dir, "emulator.db");
     const emulator: Emulator = openEmulator(db);
     const [region] = regionsOf(profile);
-    const usesProjects = profile === "huaweicloud" || profile === "opentelekomcloud";
+    const projects = usesProjects(profile);
     const numeric = profile === "alicloud" || profile === "tencentcloud";
     // Ids as each cloud shapes them: 32 hex characters (Huawei / OTC accounts and projects), digits (Alibaba / Tencent).
     const id = (i: number) => (numeric ? String(2_000_000_000_000 + i) : `c${i.toString(16).padStart(31, "0")}`);
     const projectOf = (i: number) => `d${i.toString(16).padStart(31, "0")}`;
     const owner = id(0);
-    const ownerProject = usesProjects ? projectOf(0) : undefined;
+    const ownerProject = projects ? projectOf(0) : undefined;
     const pool = SHARES * SLICE + 2 * OUTSIDE;
     emulator.addAccounts([
       { id: owner, profile, projects: ownerProject ? [{ id: ownerProject, region }] : [] },
-      ...Array.from({ length: pool }, (_, i) => ({ id: id(i + 1), profile, projects: usesProjects ? [{ id: projectOf(i + 1), region }] : [] })),
+      ...Array.from({ length: pool }, (_, i) => ({ id: id(i + 1), profile, projects: projects ? [{ id: projectOf(i + 1), region }] : [] })),
     ]);
     emulator.configure({ memberLimits: { [profile]: { member: 5000 } }, batchSize: { [profile]: BATCH } });
     const images = [0, 1].map((n) => emulator.addImage({ profile, region, owner, ownerProject, kind: "system", name: `golden-${n}` }));
-    const member = (i: number) => (profile === "opentelekomcloud" ? { type: "project" as const, id: projectOf(i + 1) } : { type: "account" as const, id: id(i + 1) });
+    const member = (i: number) => (PROFILES[profile].shareTarget === "project" ? { type: "project" as const, id: projectOf(i + 1) } : { type: "account" as const, id: id(i + 1) });
     const key = (m: { type: string; id: string }) => `${m.type}:${m.id}`;
     // Share s on image s % 2, from its own slice; members added outside the stack after the slices.
     const imageOf = (s: number) => images[s % 2];
