@@ -16,6 +16,7 @@ import type { MemberRef, MemberStatus, Observed, ObservedMember, Topology } from
 import type { Violation } from "../rules/rule";
 import type { ImageInfo, ImageService, Member, MemberTarget } from "../backends/types";
 import { listAllMembers } from "../backends/types";
+import { DEFAULT_CONCURRENCY, mapConcurrent } from "../backends/retry";
 import { mapTopology, MappingError, memberTarget, refLabel, type Actor, type TopologyMapping } from "../resources/mapping";
 import { PROFILES } from "../rules/profiles";
 import { emulatorPathFor } from "../resources/seed";
@@ -102,34 +103,38 @@ export interface ImageReading {
   problem?: string;
 }
 
-/** Reads every image of the file that has an id, acting as its owner. */
+/**
+ * Reads every image of the file that has an id, acting as its owner, DEFAULT_CONCURRENCY images
+ * at once: a plan waits a round trip per image and page (and, where the cloud cannot be reached,
+ * a retry deadline per image), so these overlap. The readings are in the file's order.
+ */
 export async function readImages(
   topology: Topology,
   mapping: TopologyMapping,
   serviceFor: (actor: Actor) => ImageService | Promise<ImageService>,
 ): Promise<Record<string, ImageReading>> {
   const out: Record<string, ImageReading> = {};
-  for (const [key, source] of Object.entries(mapping.images)) {
-    if (source.kind !== "id") continue;
+  const withIds = Object.entries(mapping.images).flatMap(([key, source]) => {
+    const owner = source.kind === "id" ? topology.accounts[topology.images[key].owner] : undefined;
+    return source.kind === "id" && owner ? [{ key, id: source.id, owner }] : [];
+  });
+  const readings = await mapConcurrent(withIds, DEFAULT_CONCURRENCY, async ({ key, id, owner }): Promise<ImageReading> => {
     const image = topology.images[key];
-    const profile = image.profile ?? topology.profile;
-    const owner = topology.accounts[image.owner];
-    if (!owner) continue;
     const projectKey = image.project ?? onlyProject(topology, image.owner, image.region);
-    const actor: Actor = { accountKey: image.owner, account: owner.id, region: image.region, profile };
+    const actor: Actor = { accountKey: image.owner, account: owner.id, region: image.region, profile: image.profile ?? topology.profile };
     if (projectKey && owner.projects?.[projectKey]) {
       actor.projectKey = projectKey;
       actor.project = owner.projects[projectKey].id;
     }
     try {
       const service = await serviceFor(actor);
-      const info = await service.getImage(source.id);
-      const members = await listAllMembers(service, source.id);
-      out[key] = { info, members };
+      const info = await service.getImage(id);
+      return { info, members: await listAllMembers(service, id) };
     } catch (e) {
-      out[key] = { problem: e instanceof Error ? e.message : String(e) };
+      return { problem: e instanceof Error ? e.message : String(e) };
     }
-  }
+  });
+  withIds.forEach(({ key }, i) => (out[key] = readings[i]));
   // A copy's product, made by an earlier apply: found by the name the copy gives it, owned by the
   // copying account in the target region, and read as the file's images are (copies in order: a
   // copy of a copy's product needs that product's id).

@@ -5,6 +5,7 @@ import type { ImageInfo, ImageService, Member } from "../../provider/backends/ty
 import { ImageServiceError } from "../../provider/backends/errors";
 import { mapTopology } from "../../provider/resources/mapping";
 import { formatText, observedFrom, planTopology, readImages } from "../../provider/cli/plan";
+import { DEFAULT_CONCURRENCY } from "../../provider/backends/retry";
 
 const ID = {
   platform: "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
@@ -230,5 +231,32 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     assert.deepEqual(result.problems, [{ resource: "images.golden", message: `image ${ID.golden} not found` }]);
     assert.ok(result.summary.errors >= 1);
     assert.match(formatText(result), /error images\.golden: image .* not found/);
+  });
+
+  it("reads DEFAULT_CONCURRENCY images at once, and gives the readings in the file's order", async () => {
+    const t: Topology = { ...topology(), shares: [], acceptances: [], copies: [], images: {} };
+    const ids = Array.from({ length: 25 }, (_, i) => `8a1e9c2b-3d4f-4a6b-8c7d-${String(i).padStart(12, "0")}`);
+    // Descending names: an order other than the ids' or the answers'.
+    ids.forEach((id, i) => (t.images[`image-${String(99 - i)}`] = { id, region: "cn-north-4", owner: "platform", project: "platform-bj", kind: "system", name: `n${i}` }));
+    let inFlight = 0;
+    let most = 0;
+    const service = cloud(Object.fromEntries(ids.map((id) => [id, { info: { ...goldenInfo, id }, members: [] }])), []);
+    const slow = (actor: { account: string; project?: string }): ImageService => {
+      const s = service(actor);
+      return {
+        ...s,
+        async getImage(id) {
+          most = Math.max(most, ++inFlight);
+          // Later images answer first.
+          await new Promise((r) => setTimeout(r, 30 - ids.indexOf(id)));
+          inFlight--;
+          return s.getImage(id);
+        },
+      };
+    };
+    const readings = await readImages(t, mapTopology(t), slow);
+    assert.equal(most, DEFAULT_CONCURRENCY);
+    assert.deepEqual(Object.keys(readings), Object.keys(t.images));
+    assert.deepEqual(Object.values(readings).map((r) => r.info?.id), ids);
   });
 });
