@@ -197,6 +197,18 @@ describe("huaweicloud IMS dialect and backend over HTTP", function () {
       assert.ok(w.requests.some((r) => r.startsWith(`GET /v1/${w.ownerProject}/jobs/`)), "the refusal came from the job");
     });
 
+    it("a job that reports its projects one by one (SUCCESS, one failed in entities.results): the others are added, the error names the failed one", async () => {
+      w = await huaweiWorld("opentelekomcloud", { dialect: { asyncRefusals: "per-member" } });
+      const extra = await w.extraMembers(11);
+      await w.owner.addMembers(w.fullImageId, extra.slice(0, 9));
+      const e = await refusal(w.owner.addMembers(w.fullImageId, extra.slice(9)));
+      assert.equal(e.kind, "job-failed");
+      assert.match(e.message, new RegExp(extra[10].id));
+      assert.doesNotMatch(e.message, new RegExp(extra[9].id));
+      const members = (await listAllMembers(w.owner, w.fullImageId)).map((m) => m.id);
+      assert.deepEqual(members.sort(), extra.slice(0, 10).map((m) => m.id).sort(), "the project within the limit was added");
+    });
+
     it("a failed copy job reports IMS's error_code and fail_reason", async () => {
       w = await huaweiWorld("huaweicloud");
       w.emulator.setFaults({ failJobs: 1 });

@@ -13,21 +13,21 @@ import { startEmulatorServer } from "../../../provider/backends/emulator/http/se
 import { createTencentCloudDialect } from "../../../provider/backends/emulator/http/tencentcloud";
 import type { ProfileId } from "../../../provider/rules/model";
 import { assertOutcome, BACKENDS, loadFixture, run } from "./cases";
-import { compareConversation, recording, seed, shapeDifferences, withIds, worldOf, type Served } from "./emulated";
+import { compareConversation, recording, seed, shapeDifferences, withIds, worldOf, type EmulatedWorld, type Served } from "./emulated";
 import type { Exchange } from "./replay";
 
 /** Each cloud's dialect, its profile, and the key the case's backend signs with (cases.ts BACKENDS). */
-const CLOUDS: Record<string, { profile: ProfileId; key: { accessKeyId: string; secret: string }; dialect(emulator: Emulator, fault: (action: string) => WireFault | undefined, memberJobPolls: number): Dialect }> = {
+const CLOUDS: Record<string, { profile: ProfileId; key: { accessKeyId: string; secret: string }; dialect(emulator: Emulator, fault: (action: string) => WireFault | undefined, world: EmulatedWorld): Dialect }> = {
   huaweicloud: {
     profile: "huaweicloud",
     key: { accessKeyId: "AKRECORDED", secret: "sk-recorded" },
-    dialect: (emulator, fault, memberJobPolls) => createHuaweiCloudDialect(emulator, { fault: fault as never, memberJobPolls }),
+    dialect: (emulator, fault, world) => createHuaweiCloudDialect(emulator, { fault: fault as never, memberJobPolls: world.memberJobPolls ?? 0, asyncRefusals: world.asyncRefusals ?? false }),
   },
   // Open Telekom Cloud is served by the IMS dialect too, on its own profile.
   opentelekomcloud: {
     profile: "opentelekomcloud",
     key: { accessKeyId: "AKRECORDED", secret: "sk-recorded" },
-    dialect: (emulator, fault, memberJobPolls) => createHuaweiCloudDialect(emulator, { fault: fault as never, memberJobPolls }),
+    dialect: (emulator, fault, world) => createHuaweiCloudDialect(emulator, { fault: fault as never, memberJobPolls: world.memberJobPolls ?? 0, asyncRefusals: world.asyncRefusals ?? false }),
   },
   alicloud: { profile: "alicloud", key: { accessKeyId: "LTAIRECORDED", secret: "recorded" }, dialect: (emulator, fault) => createAlibabaCloudDialect(emulator, { fault }) },
   tencentcloud: { profile: "tencentcloud", key: { accessKeyId: "AKIDRECORDED", secret: "recorded" }, dialect: (emulator, fault) => createTencentCloudDialect(emulator, { fault: fault as never }) },
@@ -49,7 +49,7 @@ for (const [cloud, spec] of Object.entries(CLOUDS)) {
         let requests = 0;
         const fault = () => world.faults?.[String(++requests)];
         const served: Served[] = [];
-        const server = await startEmulatorServer({ dialects: [recording(spec.dialect(emulator, fault, world.memberJobPolls ?? 0), served)] });
+        const server = await startEmulatorServer({ dialects: [recording(spec.dialect(emulator, fault, world), served)] });
         try {
           const service = BACKENDS[cloud](server.url, c.options ?? {});
           let outcome: { result: unknown } | { error: unknown };

@@ -47,6 +47,8 @@ export interface EmulatedWorld {
   memberLimit?: number;
   /** Huawei: reads a member job answers RUNNING before it ends. */
   memberJobPolls?: number;
+  /** Huawei: how the dialect reports a refused member change (its option asyncRefusals). */
+  asyncRefusals?: boolean | "per-member";
   /** A fault for the Nth request (1-based) the dialect serves. */
   faults?: Record<string, WireFault>;
   /** Documented exchanges (0-based) the emulator does not play, each with why. */

@@ -58,10 +58,13 @@ export interface HuaweiDialectOptions {
   memberJobPolls?: number;
   /**
    * Report a refused member change (quota, self-share, not owner...) as a job that FAILs with
-   * the IMS code in error_code, instead of refusing the request at once. IMS documents both
-   * outcomes for its asynchronous APIs; clients must handle either. Default false.
+   * the IMS code in error_code, instead of refusing the request at once. "per-member": change
+   * each project alone and report a refused one as a failed result of a SUCCESS job (ShowJob's
+   * entities.results[], JobEntitiesResult); domains, which a result cannot name, change together
+   * and fail the job. IMS documents all three outcomes for its asynchronous APIs; clients must
+   * handle each. Default false (at once).
    */
-  asyncRefusals?: boolean;
+  asyncRefusals?: boolean | "per-member";
 }
 
 interface Caller extends Identity {
@@ -119,7 +122,8 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
 
   /**
    * Runs a member change; the job reports it, with a result per image and project where the
-   * change names projects. With asyncRefusals, a refusal becomes a failing job.
+   * change names projects (`results`, read once the change ran). With asyncRefusals, a refusal
+   * becomes a failing job.
    */
   async function memberJob(caller: Caller, type: string, change: () => Promise<void>, results?: MemberJobResult[]): Promise<{ status: number; json: unknown }> {
     let failure: { code: string; reason: string } | undefined;
@@ -279,16 +283,38 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       if (projects.length + domains.length === 0) throw badRequest("One of projects, domains and organizations must be given.");
       if (domains.length > 0 && caller.profile === "opentelekomcloud") throw badRequest("The parameter domains is not supported: images are shared with projects.");
       const targets: MemberTarget[] = [...projects.map((id) => ({ type: "project" as const, id })), ...domains.map((id) => ({ type: "account" as const, id }))];
+      const type = add ? "imsBatchAddMembers" : "imsBatchDeleteMembers";
+      const apply = (imageId: string, ts: MemberTarget[]) => (add ? caller.service.addMembers(imageId, ts) : caller.service.removeMembers(imageId, ts));
+      if (options.asyncRefusals === "per-member") {
+        const results: MemberJobResult[] = [];
+        const domainTargets = targets.filter((t) => t.type === "account");
+        return memberJob(
+          caller,
+          type,
+          async () => {
+            for (const imageId of images) {
+              if (domainTargets.length > 0) await apply(imageId, domainTargets);
+              for (const projectId of projects) {
+                try {
+                  await apply(imageId, [{ type: "project", id: projectId }]);
+                  results.push({ imageId, projectId, status: "success" });
+                } catch (e) {
+                  if (!(e instanceof ImageServiceError) || e.retryable) throw e;
+                  results.push({ imageId, projectId, status: "failed" });
+                }
+              }
+            }
+          },
+          results,
+        );
+      }
       // Checked and applied when the request is accepted (refusals answer at once); the job then
       // reports the outcome, as IMS's asynchronous member APIs do.
       return memberJob(
         caller,
-        add ? "imsBatchAddMembers" : "imsBatchDeleteMembers",
+        type,
         async () => {
-          for (const imageId of images) {
-            if (add) await caller.service.addMembers(imageId, targets);
-            else await caller.service.removeMembers(imageId, targets);
-          }
+          for (const imageId of images) await apply(imageId, targets);
         },
         images.flatMap((imageId) => projects.map((projectId) => ({ imageId, projectId, status: "success" }))),
       );
