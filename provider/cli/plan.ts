@@ -17,7 +17,7 @@ import type { Violation } from "../rules/rule";
 import type { ImageInfo, ImageService, Member, MemberTarget } from "../backends/types";
 import { listAllMembers } from "../backends/types";
 import { DEFAULT_CONCURRENCY, mapConcurrent } from "../backends/retry";
-import { mapTopology, MappingError, memberTarget, refLabel, type Actor, type TopologyMapping } from "../resources/mapping";
+import { mapTopology, MappingError, memberTarget, refLabel, type Actor, type CopyMapping, type TopologyMapping } from "../resources/mapping";
 import { PROFILES } from "../rules/profiles";
 import { emulatorPathFor } from "../resources/seed";
 
@@ -115,8 +115,9 @@ export async function readImages(
 ): Promise<Record<string, ImageReading>> {
   const out: Record<string, ImageReading> = {};
   const withIds = Object.entries(mapping.images).flatMap(([key, source]) => {
-    const owner = source.kind === "id" ? topology.accounts[topology.images[key].owner] : undefined;
-    return source.kind === "id" && owner ? [{ key, id: source.id, owner }] : [];
+    if (source.kind !== "id") return [];
+    const owner = topology.accounts[topology.images[key].owner];
+    return owner ? [{ key, id: source.id, owner }] : [];
   });
   const readings = await mapConcurrent(withIds, DEFAULT_CONCURRENCY, async ({ key, id, owner }): Promise<ImageReading> => {
     const image = topology.images[key];
@@ -134,33 +135,50 @@ export async function readImages(
       return { problem: e instanceof Error ? e.message : String(e) };
     }
   });
-  withIds.forEach(({ key }, i) => (out[key] = readings[i]));
+  for (const [i, { key }] of withIds.entries()) out[key] = readings[i];
   // A copy's product, made by an earlier apply: found by the name the copy gives it, owned by the
-  // copying account in the target region, and read as the file's images are (copies in order: a
-  // copy of a copy's product needs that product's id).
+  // copying account in the target region, and read as the file's images are. The copies whose
+  // source id is known are read at once; a copy of a copy's product waits for that product.
+  const products = new Map<string, ImageReading>();
+  let waiting = mapping.copies;
+  while (waiting.length > 0) {
+    const unread = new Set(waiting.map((c) => c.as));
+    const ready = waiting.filter((c) => !unread.has(c.image));
+    if (ready.length === 0) break; // a cycle, which the mapping refuses
+    const readings = await mapConcurrent(ready, DEFAULT_CONCURRENCY, async (copy) => {
+      const source = mapping.images[copy.image];
+      const sourceId = source.kind === "id" ? source.id : products.get(copy.image)?.info?.id;
+      return sourceId === undefined ? undefined : readProduct(copy, sourceId, serviceFor);
+    });
+    for (const [i, copy] of ready.entries()) if (readings[i]) products.set(copy.as, readings[i]);
+    waiting = waiting.filter((c) => !ready.includes(c));
+  }
   for (const copy of mapping.copies) {
-    const source = mapping.images[copy.image];
-    const sourceId = source.kind === "id" ? source.id : out[copy.image]?.info?.id;
-    if (sourceId === undefined) continue;
-    try {
-      const service = await serviceFor(copy.productOwner);
-      // A failed copy's image is not the product: the next apply makes the copy again. Made from
-      // the copy's source, where the backend says so; else any image of that name may be it.
-      const named = (await service.findOwnedImages(copy.imageName)).filter((i) => i.status !== "failed");
-      const fromSource = named.filter((i) => i.sourceImageId === sourceId);
-      const products = fromSource.length > 0 ? fromSource : named.filter((i) => i.sourceImageId === undefined);
-      if (products.length > 1) {
-        const ids = products.map((i) => i.id).join(", ");
-        out[copy.as] = { problem: `${products.length} images named "${copy.imageName}" in ${copy.targetRegion} (${ids}) may be the product of copy ${copy.name}: cannot tell which; rename or delete the others` };
-      } else if (products.length === 1) {
-        const [info] = products;
-        out[copy.as] = { info, members: await listAllMembers(service, info.id) };
-      }
-    } catch (e) {
-      out[copy.as] = { problem: e instanceof Error ? e.message : String(e) };
-    }
+    const reading = products.get(copy.as);
+    if (reading) out[copy.as] = reading;
   }
   return out;
+}
+
+/** The product of `copy` (of image `sourceId`), if an apply made it: undefined if none is there. */
+async function readProduct(copy: CopyMapping, sourceId: string, serviceFor: (actor: Actor) => ImageService | Promise<ImageService>): Promise<ImageReading | undefined> {
+  try {
+    const service = await serviceFor(copy.productOwner);
+    // A failed copy's image is not the product: the next apply makes the copy again. Made from
+    // the copy's source, where the backend says so; else any image of that name may be it.
+    const named = (await service.findOwnedImages(copy.imageName)).filter((i) => i.status !== "failed");
+    const fromSource = named.filter((i) => i.sourceImageId === sourceId);
+    const products = fromSource.length > 0 ? fromSource : named.filter((i) => i.sourceImageId === undefined);
+    if (products.length > 1) {
+      const ids = products.map((i) => i.id).join(", ");
+      return { problem: `${products.length} images named "${copy.imageName}" in ${copy.targetRegion} (${ids}) may be the product of copy ${copy.name}: cannot tell which; rename or delete the others` };
+    }
+    if (products.length === 0) return undefined;
+    const [info] = products;
+    return { info, members: await listAllMembers(service, info.id) };
+  } catch (e) {
+    return { problem: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 function onlyProject(t: Topology, accountKey: string, region: string): string | undefined {

@@ -233,6 +233,44 @@ describe("plan: what an apply would do, with what the cloud holds", () => {
     assert.match(formatText(result), /error images\.golden: image .* not found/);
   });
 
+  it("reads the copies' products at once, but a copy of a copy's product after that product", async () => {
+    const t = topology();
+    t.accounts.platform.projects!["platform-sh"] = { id: "4a1b2c3d4e5f60718293a4b5c6d7e8f9", region: "cn-east-3" };
+    t.shares = [];
+    t.acceptances = [];
+    t.copies = [
+      { name: "golden-to-gz", source: "golden", region: "cn-south-1", as: "golden-gz" },
+      { name: "gz-to-sh", source: "golden-gz", region: "cn-east-3", as: "golden-gz-sh" },
+      { name: "golden-to-sh", source: "golden", region: "cn-east-3", as: "golden-sh" },
+    ];
+    const mapping = mapTopology(t);
+    const copy = (as: string) => mapping.copies.find((c) => c.as === as)!;
+    const project = (region: string) => Object.values(t.accounts.platform.projects!).find((p) => p.region === region)!.id;
+    const product = (as: string, n: number, region: string, source: string): ImageInfo => ({ ...goldenInfo, id: `c${n}c0c0c0-3d4f-4a6b-8c7d-9e0f1a2b3c4d`, region, ownerProject: project(region), name: copy(as).imageName, sourceImageId: source });
+    const gz = product("golden-gz", 1, "cn-south-1", ID.golden);
+    const gzSh = product("golden-gz-sh", 2, "cn-east-3", gz.id);
+    const sh = product("golden-sh", 3, "cn-east-3", ID.golden);
+    const service = cloud(Object.fromEntries([goldenInfo, gz, gzSh, sh].map((info) => [info.id, { info, members: [] }])), []);
+    const events: string[] = [];
+    const slow = (actor: { account: string; project?: string }): ImageService => {
+      const s = service(actor);
+      return {
+        ...s,
+        async findOwnedImages(name) {
+          events.push(`start ${name}`);
+          await new Promise((r) => setTimeout(r, 20));
+          events.push(`end ${name}`);
+          return s.findOwnedImages(name);
+        },
+      };
+    };
+    const readings = await readImages(t, mapping, slow);
+    assert.deepEqual(Object.keys(readings), ["golden", "golden-gz", "golden-gz-sh", "golden-sh"]);
+    assert.deepEqual([readings["golden-gz"].info?.id, readings["golden-gz-sh"].info?.id, readings["golden-sh"].info?.id], [gz.id, gzSh.id, sh.id]);
+    const [first, second, third] = [gz, sh, gzSh].map((i) => i.name);
+    assert.deepEqual(events, [`start ${first}`, `start ${second}`, `end ${first}`, `end ${second}`, `start ${third}`, `end ${third}`], "both copies of golden at once, then the copy of golden-gz's product");
+  });
+
   it("reads DEFAULT_CONCURRENCY images at once, and gives the readings in the file's order", async () => {
     const t: Topology = { ...topology(), shares: [], acceptances: [], copies: [], images: {} };
     const ids = Array.from({ length: 25 }, (_, i) => `8a1e9c2b-3d4f-4a6b-8c7d-${String(i).padStart(12, "0")}`);
