@@ -15,6 +15,8 @@
  *            states of 1k-100k members, 1 and 4 processes writing (back to back in alternating
  *            rounds, and with latency), seeding 5k-20k accounts.
  *   validate the rules-core benchmark (bench/validate.ts) at 100k and 1M share edges, spawned.
+ *   plan     `image-share plan --backend cloud` spawned on 100 images against the IMS dialect
+ *            served with the latency per call (bench/plan.ts), beside the same plan on the file.
  *
  * Both sides keep to the clouds' documented request rates (the profile table's `rates`: Tencent's
  * ModifyImageSharePermission 10 a second), as the backends always do; the 100 x 50 scenario runs
@@ -24,7 +26,7 @@
  * ("emulator-file": writes fsynced one by one only with IMAGE_SHARE_EMULATOR_FSYNC=1, as for users).
  *
  * Options: --latency MS (per call, default 20)  --fleet-latency MS (100 x 50 scenario, default 5)
- *          --backends emulator,emulator-file,huaweicloud,...  --no-validate  --no-fleet  --no-store
+ *          --backends emulator,emulator-file,huaweicloud,...  --no-validate  --no-fleet  --no-store  --no-plan
  */
 process.env.IMAGE_SHARE_RETRY_ATTEMPTS ??= "5";
 
@@ -37,6 +39,7 @@ import { imageShareProvider } from "../provider/resources/runtime";
 import { PROFILES } from "../provider/rules/profiles";
 import { reads as cacheReads, resetReadCache } from "../provider/resources/provider/cache";
 import type { ImageShareInputs, ImageShareOutputs, StackDeclarations } from "../provider/resources/wire";
+import { planBench, planSummary, type PlanFigures } from "./plan";
 import { storeBench, writersSummary, type StoreFigures } from "./store";
 import { createWorlds, type BackendName, type CallCounts, type World } from "./world";
 
@@ -285,6 +288,7 @@ async function main(): Promise<void> {
   const previewRows: PreviewRow[] = [];
   let validate: { figures: ValidateFigures[] } | undefined;
   let store: StoreFigures | undefined;
+  let plan: PlanFigures | undefined;
   try {
     out.write(`image-share benchmark (node ${process.version}); latency ${latency} ms per call (${fleetLatency} ms in the 100 x 50 scenario); baseline: one member per call, ${BASELINE_PARALLELISM} at once; both sides at the clouds' documented rates (x ${FLEET_RATE_SCALE} in the 100 x 50 scenario)\n`);
     for (const world of worlds) {
@@ -321,6 +325,7 @@ async function main(): Promise<void> {
     }
     setLatency(0);
     if (!process.argv.includes("--no-store")) store = await storeBench();
+    if (!process.argv.includes("--no-plan")) plan = await planBench(latency);
     if (!process.argv.includes("--no-validate")) validate = validateBench();
   } finally {
     await teardown();
@@ -365,13 +370,14 @@ async function main(): Promise<void> {
     if (store.writers) out.write(`back to back: ${writersSummary(store.writers)}\n`);
     for (const r of store.seed) out.write(`seed ${r.accounts.toLocaleString("en")} accounts (a project each): ${f1(r.ms)} ms\n`);
   }
+  if (plan) out.write(`\nPLAN (the CLI spawned, as a pull-request check runs it)\n${planSummary(plan)}\n`);
   if (validate) {
     out.write(`\nVALIDATE (rules core, bench/validate.ts, best of 2)\n`);
     for (const v of validate.figures) out.write(`${pad(v.edges.toLocaleString("en"), 10)} edges: parse ${f1(v.parseMs)} ms, load ${f1(v.loadMs)} ms, validate ${f1(v.validateMs)} ms, validate/parse ${v.ratio.toFixed(2)}x\n`);
   }
   const totalMs = ms(started);
   out.write(`\ntotal ${f1(totalMs / 1000)} s\n`);
-  const results = { when: new Date().toISOString(), node: process.version, latencyMs: latency, fleetLatencyMs: fleetLatency, baselineParallelism: BASELINE_PARALLELISM, totalMs, apply: applyRows, update: updateRows, preview: previewRows, store, validate: validate?.figures };
+  const results = { when: new Date().toISOString(), node: process.version, latencyMs: latency, fleetLatencyMs: fleetLatency, baselineParallelism: BASELINE_PARALLELISM, totalMs, apply: applyRows, update: updateRows, preview: previewRows, store, plan, validate: validate?.figures };
   fs.writeFileSync(path.join(__dirname, "results.json"), JSON.stringify(results, null, 2) + "\n");
   out.write(`written to bench/results.json\n`);
 }
