@@ -103,6 +103,9 @@ export interface ImageReading {
   problem?: string;
 }
 
+/** The backend plan reads, as the identity that acts on an image. */
+type ServiceFor = (actor: Actor) => ImageService | Promise<ImageService>;
+
 /**
  * Reads every image of the file that has an id, acting as its owner, DEFAULT_CONCURRENCY images
  * at once: a plan waits a round trip per image and page (and, where the cloud cannot be reached,
@@ -111,7 +114,7 @@ export interface ImageReading {
 export async function readImages(
   topology: Topology,
   mapping: TopologyMapping,
-  serviceFor: (actor: Actor) => ImageService | Promise<ImageService>,
+  serviceFor: ServiceFor,
 ): Promise<Record<string, ImageReading>> {
   const out: Record<string, ImageReading> = {};
   const withIds = Object.entries(mapping.images).flatMap(([key, source]) => {
@@ -161,7 +164,7 @@ export async function readImages(
 }
 
 /** The product of `copy` (of image `sourceId`), if an apply made it: undefined if none is there. */
-async function readProduct(copy: CopyMapping, sourceId: string, serviceFor: (actor: Actor) => ImageService | Promise<ImageService>): Promise<ImageReading | undefined> {
+async function readProduct(copy: CopyMapping, sourceId: string, serviceFor: ServiceFor): Promise<ImageReading | undefined> {
   try {
     const service = await serviceFor(copy.productOwner);
     // A failed copy's image is not the product: the next apply makes the copy again. Made from
