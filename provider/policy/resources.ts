@@ -132,12 +132,23 @@ class Reader {
     return this.read(() => this.r.props[key], key);
   }
 
+  /** Only `keys` of an object property (the rest of it is not read); undefined if it is no object. */
+  pick(key: string, keys: readonly string[]): Record<string, unknown> | Unknown | undefined {
+    const v = this.read(() => this.r.props[key], key, false);
+    if (v === UNKNOWN) return UNKNOWN;
+    if (v === null || typeof v !== "object") return undefined;
+    const out: Record<string, unknown> = {};
+    for (const k of keys) out[k] = this.read(() => (v as Record<string, unknown>)[k], `${key}.${k}`);
+    return out;
+  }
+
   provider(key: string): unknown {
     const p = this.r.provider;
     return p ? this.read(() => p.props[key], `provider.${key}`) : undefined;
   }
 
-  private read(get: () => unknown, path: string): unknown {
+  /** The value `get` reads; `deep`: as plain data (plain.ts), else as the SDK gives it. */
+  private read(get: () => unknown, path: string, deep = true): unknown {
     let v: unknown;
     try {
       v = get();
@@ -146,7 +157,7 @@ class Reader {
       this.unknowns.push({ path, error });
       return UNKNOWN;
     }
-    return plain(v, this.unknowns, path);
+    return deep ? plain(v, this.unknowns, path) : v;
   }
 
   /** The URNs of the copy resources a property's value comes from. */
@@ -246,9 +257,10 @@ function ownActor(reader: Reader): Actor | undefined {
 }
 
 function ownDeclared(reader: Reader): StackItem["declared"] {
-  const stack = reader.get("stack");
-  if (!stack || typeof stack !== "object") return undefined;
-  const s = stack as Record<string, unknown>;
+  // Only the settings: `stack` also holds every other declaration of the stack, and reading all of
+  // it for each resource made a pack's run quadratic in the stack's size.
+  const s = reader.pick("stack", ["limits", "trust"]);
+  if (s === undefined || s === UNKNOWN) return undefined;
   const out: NonNullable<StackItem["declared"]> = {};
   const l = s.limits;
   if (l && typeof l === "object") {

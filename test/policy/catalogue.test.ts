@@ -140,3 +140,26 @@ shares:
     assert.deepEqual(limitFindings([...resources, beside()], { images: { "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a": { kind: "system" } } }), []);
   });
 });
+
+describe("this package's resources: the settings in their stack input, not the rest of it", () => {
+  it("a share's stack limits count; the declarations beside them are never read (every policy reads every resource: reading them made a pack's run quadratic)", () => {
+    const members = Array.from({ length: 3 }, (_, i) => ({ type: "account", id: `${i}`.padStart(32, "c") }));
+    let read = 0;
+    // Every other declaration of the stack, as the resource classes fill `stack`: a trap here.
+    const declarations = new Proxy([] as unknown[], {
+      get(target, key) {
+        read++;
+        return Reflect.get(target, key);
+      },
+    });
+    const share: StackResource = {
+      type: OWN_TYPES.share,
+      name: "golden-to-teams",
+      urn: urn(OWN_TYPES.share, "golden-to-teams"),
+      props: { profile: "huaweicloud", region: "cn-north-4", account: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", project: "1a1b2c3d4e5f60718293a4b5c6d7e8f9", imageId: "8c5e2a1c-4f1e-4b5e-9a7f-3f0b1d2c4e5a", members, stack: { shares: declarations, acceptances: declarations, copies: declarations, limits: { member: 2 } } },
+    };
+    const found = analyzeStack([share]).findings.filter((f) => f.rule === "member-limit");
+    assert.equal(found.length, 1, "the stack's own limit of 2 counts");
+    assert.equal(read, 0, "the stack's declarations were read");
+  });
+});
