@@ -7,7 +7,8 @@
  * input is an Output that resolves once the program has finished declaring resources: one
  * macrotask after the last registration (a program's synchronous part, and any awaits of
  * already-settled promises, count as one phase). Then it awaits the values of the other
- * declarations it can wait for and serializes them as plain JSON (wire.ts StackDeclarations).
+ * declarations it can wait for and serializes those that bear on its image as plain JSON
+ * (wire.ts StackDeclarations; bearingOn).
  *
  * No cycles: a value of another declaration that comes from resources this one does not already
  * depend on (directly, or through declarations the ledger knows) is not awaited: it is sent as
@@ -24,7 +25,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Limits } from "../rules/model";
 import type { MemberTarget } from "../backends/types";
-import { UNKNOWN_IN_STACK, type StackDeclarations } from "./wire";
+import { isUnknown, UNKNOWN_IN_STACK, type StackDeclarations } from "./wire";
 import type { OutputInternals } from "./common";
 
 export type DeclarationKind = "share" | "acceptance" | "copy";
@@ -236,17 +237,54 @@ function toMember(v: unknown): MemberTarget | undefined {
   return undefined;
 }
 
+/** The image ids a declaration is about: a share's or acceptance's image; a copy's source and product. */
+async function imagesOf(d: Declaration, c: Collector): Promise<string[]> {
+  if (d.kind !== "copy") return [await c.string(d.fields.imageId)];
+  return [await c.string(d.fields.sourceImageId), ...(d.product !== undefined ? [await c.string(d.product)] : [])];
+}
+
+/**
+ * Of `others`, those that bear on a resource about `own` images: the declarations about those
+ * images and the images joined to them through copies (source and product, both ways), and every
+ * declaration about an image not known yet, which may be one of them. The rules that span
+ * resources look no further (an image's members, acceptances and copies, a copy's chain), and
+ * sending each resource the whole stack made the state grow with the square of its size.
+ */
+function bearingOn<T extends { images: string[] }>(own: readonly string[], others: readonly T[]): readonly T[] {
+  if (own.some(isUnknown)) return others;
+  const images = new Set(own);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const o of others) {
+      const known = o.images.filter((i) => !isUnknown(i));
+      if (o.images.length < 2 || !known.some((i) => images.has(i))) continue;
+      for (const i of known) {
+        if (images.has(i)) continue;
+        images.add(i);
+        grew = true;
+      }
+    }
+  }
+  return others.filter((o) => o.images.some((i) => isUnknown(i) || images.has(i)));
+}
+
 async function build(self: Declaration): Promise<{ value: StackDeclarations; secret: boolean }> {
   const all = [...state().declarations];
   const closure = closureOf(self, all);
   const c = new Collector(closure);
   const profile = await c.any(self.profile);
   const value: StackDeclarations = { shares: [], acceptances: [], copies: [] };
+  const others: Array<{ d: Declaration; images: string[] }> = [];
   for (const d of all) {
     if (d === self) continue;
     const p = await c.any(d.profile);
     // Image ids are per cloud: another cloud's declarations never bear on this resource.
     if (profile.known && p.known && p.value !== profile.value) continue;
+    others.push({ d, images: await imagesOf(d, c) });
+  }
+  // A copy's own product is its output, never known while its stack is built: its source joins it.
+  const ownImages = await imagesOf(self, c);
+  for (const { d } of bearingOn(self.kind === "copy" ? ownImages.filter((i, n) => n === 0 || !isUnknown(i)) : ownImages, others)) {
     if (d.kind === "share") {
       const imageId = await c.string(d.fields.imageId);
       const { members, unknown } = await c.members(d.fields.members);

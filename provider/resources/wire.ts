@@ -72,7 +72,9 @@ export function isUnknown(value: unknown): boolean {
  * What the rest of the stack declares, for rules that span resources (limits summed, conflicts,
  * acceptances). Built by the resource classes (provider/resources/ledger.ts) once the program has
  * declared its resources. The resource's own declaration is NOT in it: the provider adds its own
- * inputs. Only declarations of the same profile are listed, in declaration order.
+ * inputs. Only declarations of the same profile that bear on the resource's image are listed (of
+ * that image, of images joined to it by copies, or of an image not known yet: ledger.ts
+ * bearingOn), in declaration order.
  */
 export interface StackDeclarations {
   /** `membersUnknown`: the member list as a whole is not known (`members` is then empty). */

@@ -108,6 +108,28 @@ describe("resource classes under mocks", () => {
     assert.equal(run.byName("gz-share").inputs.imageId, "copy-image-1");
   });
 
+  it("a resource's stack holds what bears on its image: that image's, the images joined to it by copies, and those not known yet; not the others", async () => {
+    const OTHER = "6b2f0d3c-4e5a-4b7c-9d8e-0f1a2b3c4d5e";
+    const run = await runProgram(
+      () => {
+        new ImageShare("a", { ...HW, imageId: IMAGE, members: ["m1"] });
+        new ImageShare("unrelated", { ...HW, imageId: OTHER, members: ["m2"] });
+        new ShareAcceptance("m2-accepts", { ...HW, account: "m2", imageId: OTHER });
+        const copy = new CrossRegionCopy("golden-gz", { ...HW, sourceImageId: IMAGE, targetRegion: "cn-south-1" });
+        new ImageShare("gz-share", { ...HW, region: "cn-south-1", imageId: copy.imageId, members: ["m1"] }, { dependsOn: [copy] });
+      },
+      { outputs: (r) => (r.name === "golden-gz" ? { imageId: "copy-image-1", imageRegion: "cn-south-1" } : undefined) },
+    );
+    assert.deepEqual(run.errors, []);
+    const names = (s: StackDeclarations) => [...s.shares, ...s.acceptances, ...s.copies].map((d) => d.resource).sort();
+    // gz-share's image is the copy's product: joined to IMAGE by the copy, so a's share bears on it.
+    assert.deepEqual(names(run.byName("gz-share").inputs.stack), ["a", "golden-gz"]);
+    // From a, gz-share's image is not known (it waits for the copy, which a does not): kept.
+    assert.deepEqual(names(run.byName("a").inputs.stack), ["golden-gz", "gz-share"]);
+    assert.deepEqual(names(run.byName("golden-gz").inputs.stack), ["a", "gz-share"]);
+    assert.deepEqual(names(run.byName("unrelated").inputs.stack), ["golden-gz", "gz-share", "m2-accepts"], "its own image's acceptance, and the copy and share whose images it cannot know; not a's share");
+  });
+
   it("in preview, a copy's unknown product stays unknown in the stack and in the share's own input", async () => {
     const run = await runProgram(
       () => {
