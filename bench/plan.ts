@@ -17,6 +17,7 @@ import { startEmulatorServer } from "../provider/backends/emulator/http/server";
 import { credentialVariables } from "../provider/cli/plan";
 import { describeLoadError, loadTopologyFile, seedEmulatorFile } from "../provider/resources/seed";
 import { REPO } from "../test/harness/repo";
+import { hex } from "./store";
 
 export interface PlanFigures {
   images: number;
@@ -34,7 +35,6 @@ export interface PlanFigures {
 
 const IMAGES = 100;
 const MEMBERS = 5;
-const hex = (prefix: string, n: number) => `${prefix}${n.toString(16).padStart(32 - prefix.length, "0")}`;
 const uuid = (n: number) => `8c5e2a1c-4f1e-4b5e-9a7f-${n.toString(16).padStart(12, "0")}`;
 
 function topologyYaml(): string {

@@ -20,6 +20,7 @@ import { DEFAULT_CONCURRENCY, mapConcurrent } from "../backends/retry";
 import { mapTopology, MappingError, memberTarget, refLabel, type Actor, type CopyMapping, type TopologyMapping } from "../resources/mapping";
 import { PROFILES } from "../rules/profiles";
 import { emulatorPathFor } from "../resources/seed";
+import type { Connection } from "../resources/provider/credentials";
 
 export interface PlannedMember {
   /** As the file writes it (account key, or account/project keys). */
@@ -480,36 +481,33 @@ export interface PlanBackend {
  * getImage, findOwnedImages and listMembers.
  */
 export async function openBackend(source: PlanSource, env: NodeJS.ProcessEnv = process.env): Promise<PlanBackend> {
-  const { createImageService: create } = require("../backends") as typeof import("../backends");
-  const { factoryInput } = require("../resources/provider/cache") as typeof import("../resources/provider/cache");
-  /** One service per acting identity: each image and copy product it owns is read through it (one client, one connection). */
-  const opened = new Map<string, ImageService>();
+  // The provider's own service cache: one service per acting identity and key pair (one client,
+  // one connection), built from a Connection as the resources build theirs.
+  const { serviceFor } = require("../resources/provider/cache") as typeof import("../resources/provider/cache");
+  const opened = new Set<ImageService>();
   return {
     async serviceFor(actor) {
-      const identity = { profile: actor.profile, region: actor.region, account: actor.account, ...(actor.project ? { project: actor.project } : {}) };
-      const key = JSON.stringify([identity.profile, identity.region, identity.account, identity.project ?? "", actor.accountKey]);
-      const known = opened.get(key);
-      if (known) return known;
-      let made: ImageService;
-      if (source.backend === "emulator") made = create({ ...identity, connection: { backend: "emulator", emulatorPath: source.emulatorPath } });
+      const connection: Connection = { backend: source.backend, profile: actor.profile, region: actor.region, account: actor.account, ...(actor.project ? { project: actor.project } : {}) };
+      const names = credentialVariables(actor.accountKey);
+      if (source.backend === "emulator") connection.emulatorPath = source.emulatorPath;
       else {
-        const names = credentialVariables(actor.accountKey);
+        if (source.endpoint) connection.endpoint = source.endpoint;
         const accessKey = env[names.accessKey] || undefined;
         const secretKey = env[names.secretKey] || undefined;
-        const credentials = accessKey !== undefined || secretKey !== undefined ? { credentials: { ...(accessKey ? { accessKey } : {}), ...(secretKey ? { secretKey } : {}) } } : {};
-        try {
-          made = create(factoryInput({ backend: "cloud", ...identity, ...(source.endpoint ? { endpoint: source.endpoint } : {}), ...credentials }) as unknown as Parameters<typeof create>[0]);
-        } catch (e) {
-          // The backend names its own variables; plan reads the account's first.
-          if (accessKey === undefined && secretKey === undefined && e instanceof Error) throw new Error(`${e.message} (or ${names.accessKey} / ${names.secretKey}, the key pair of account ${actor.accountKey})`);
-          throw e;
-        }
+        if (accessKey !== undefined || secretKey !== undefined) connection.credentials = { ...(accessKey ? { accessKey } : {}), ...(secretKey ? { secretKey } : {}) };
       }
-      opened.set(key, made);
-      return made;
+      try {
+        const service = await serviceFor(connection);
+        opened.add(service);
+        return service;
+      } catch (e) {
+        // The backend names its own variables; plan reads the account's first.
+        if (source.backend === "cloud" && !connection.credentials && e instanceof Error) throw new Error(`${e.message} (or ${names.accessKey} / ${names.secretKey}, the key pair of account ${actor.accountKey})`);
+        throw e;
+      }
     },
     async close() {
-      for (const s of opened.values()) await (s as unknown as { close?(): unknown }).close?.();
+      for (const s of opened) await (s as unknown as { close?(): unknown }).close?.();
     },
   };
 }

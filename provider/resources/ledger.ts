@@ -284,27 +284,27 @@ async function build(self: Declaration): Promise<{ value: StackDeclarations; sec
   }
   // A copy's own product is its output, never known while its stack is built: its source joins it.
   const ownImages = await imagesOf(self, c);
-  for (const { d } of bearingOn(self.kind === "copy" ? ownImages.filter((i, n) => n === 0 || !isUnknown(i)) : ownImages, others)) {
+  // Each kept declaration's image ids as read above: a share's or acceptance's image, a copy's source and product.
+  for (const { d, images } of bearingOn(self.kind === "copy" ? ownImages.filter((i, n) => n === 0 || !isUnknown(i)) : ownImages, others)) {
     if (d.kind === "share") {
-      const imageId = await c.string(d.fields.imageId);
       const { members, unknown } = await c.members(d.fields.members);
-      value.shares.push({ resource: d.name, imageId, members, ...(unknown ? { membersUnknown: true } : {}) });
+      value.shares.push({ resource: d.name, imageId: images[0], members, ...(unknown ? { membersUnknown: true } : {}) });
     } else if (d.kind === "acceptance") {
       const status = await c.string(d.fields.status);
       value.acceptances.push({
         resource: d.name,
-        imageId: await c.string(d.fields.imageId),
+        imageId: images[0],
         member: await c.member(d.fields.member),
         status: status as "accepted" | "rejected",
       });
     } else {
       const entry: StackDeclarations["copies"][number] = {
         resource: d.name,
-        sourceImageId: await c.string(d.fields.sourceImageId),
+        sourceImageId: images[0],
         region: await c.string(d.fields.region),
         account: await c.string(d.fields.account),
       };
-      if (d.product !== undefined) entry.imageId = await c.string(d.product);
+      if (images.length > 1) entry.imageId = images[1];
       value.copies.push(entry);
     }
   }

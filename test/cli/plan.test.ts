@@ -131,6 +131,11 @@ describe("image-share plan against a seeded emulator", () => {
       const refused = await plan([EXAMPLE, "--backend", "cloud", "--endpoint", server.url]);
       assert.equal(refused.code, 1, refused.stdout);
       assert.match(refused.stdout, /error images\.golden: /);
+      // No key pair for the account at all: the error names the account's variables too.
+      for (const v of [...Object.values(credentialVariables("platform")), "HW_ACCESS_KEY", "HW_SECRET_KEY", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK"]) delete process.env[v];
+      const keyless = await plan([EXAMPLE, "--backend", "cloud", "--endpoint", server.url]);
+      assert.equal(keyless.code, 1, keyless.stdout);
+      assert.match(keyless.stdout, /error images\.golden: .*\(or IMAGE_SHARE_PLATFORM_AK \/ IMAGE_SHARE_PLATFORM_SK, the key pair of account platform\)/);
     } finally {
       process.env = saved;
       await server.close();

@@ -209,7 +209,11 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       if (values && !values.includes(wanted)) throw badRequest(`The parameter ${key} must be one of ${values.join(", ")}, got ${wanted}.`);
       return [(view: Record<string, unknown>) => view[key] === wanted];
     });
-    const images = (await caller.service.listImages()).sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+    // A view reads a member page (visibility): `name` and `id`, the image's own in its view, pick the images first.
+    const [name, id] = [query.get("name"), query.get("id")];
+    const images = (await caller.service.listImages())
+      .filter((i) => (name === null || i.name === name) && (id === null || i.id === id))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
     const views: Record<string, unknown>[] = [];
     for (const image of images) {
       const view = await imageJson(caller, image);
