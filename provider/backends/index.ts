@@ -98,6 +98,10 @@ export function createImageService(input: Connection | NestedConnection): ImageS
     if (typeof connection[key] !== "string" || connection[key] === "") throw new ImageServiceError("invalid", `${where}.${key} must be a non-empty string`);
   }
   const backend = (connection as { backend: string }).backend;
+  // Each cloud's backend is named as its profile and serves that profile only.
+  if (backend !== "emulator" && (PROFILE_IDS as readonly string[]).includes(backend) && connection.profile !== backend) {
+    throw new ImageServiceError("invalid", `${where}.backend ${backend} serves profile ${backend}, not ${connection.profile}`);
+  }
   switch (connection.backend) {
     case "emulator": {
       // Loaded here: a cloud connection never loads the emulator, and the reverse.
@@ -111,22 +115,17 @@ export function createImageService(input: Connection | NestedConnection): ImageS
       ), retryPolicy());
     }
     case "tencentcloud": {
-      if (connection.profile !== "tencentcloud") throw new ImageServiceError("invalid", `${where}.profile must be tencentcloud for backend tencentcloud, got ${connection.profile}`);
       const { createTencentCloudImageService } = require("./tencentcloud") as typeof import("./tencentcloud");
       const { endpoint, secretId, secretKey, token, batchSize, concurrency } = connection;
       return createTencentCloudImageService({ region: connection.region, accountId: connection.account, endpoint, secretId, secretKey, token, batchSize, concurrency });
     }
     case "alicloud": {
-      if (connection.profile !== "alicloud") throw new ImageServiceError("invalid", `${where}.profile must be alicloud for backend alicloud, got ${connection.profile}`);
       const { createAlibabaCloudImageService } = require("./alicloud") as typeof import("./alicloud");
       const { endpoint, accessKeyId, accessKeySecret, securityToken, batchSize, concurrency } = connection;
       return createAlibabaCloudImageService({ region: connection.region, accountId: connection.account, endpoint, accessKeyId, accessKeySecret, securityToken, batchSize, concurrency });
     }
     case "huaweicloud":
     case "opentelekomcloud": {
-      if (connection.profile !== connection.backend) {
-        throw new ImageServiceError("invalid", `${where}.backend ${connection.backend} serves profile ${connection.backend}, not ${connection.profile}`);
-      }
       const { createHuaweiCloudImageService } = require("./huaweicloud") as typeof import("./huaweicloud");
       const projectId = connection.projectId ?? connection.project;
       return createHuaweiCloudImageService({

@@ -81,6 +81,12 @@ export interface ImageInfo {
   status: ImageStatus;
   /** The image the caller sees is owned by another account and shared with the caller. */
   sharedWithCaller: boolean;
+  /**
+   * huaweicloud / opentelekomcloud (the clouds with an acceptance step): for an image shared with
+   * the caller, the caller's own member status, as the member reads its membership (Glance / IMS
+   * GET /v2/images/{image_id}/members/{member_id}). Absent where nobody reported it.
+   */
+  callerMemberStatus?: MemberStatus;
   /** For a copy or replicate: the image it was made from. */
   sourceImageId?: string;
   /**

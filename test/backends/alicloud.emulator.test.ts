@@ -122,7 +122,7 @@ describe("alicloud backend over HTTP against the emulator's model", () => {
     assert.equal((await nested.getImage(sys)).kind, "system");
     assert.throws(
       () => createImageService({ backend: "alicloud", profile: "tencentcloud", region: REGION, account: OWNER, accessKeyId: "a", accessKeySecret: "s" }),
-      /profile must be alicloud/,
+      /backend alicloud serves profile alicloud, not tencentcloud/,
     );
   });
 

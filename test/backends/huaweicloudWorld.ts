@@ -7,6 +7,8 @@ import { createHuaweiCloudDialect, type HuaweiDialectOptions } from "../../provi
 import { startEmulatorServer, type EmulatorServer } from "../../provider/backends/emulator/http/server";
 import { createHuaweiCloudImageService, type HuaweiCloudImageServiceOptions, type HuaweiProfile } from "../../provider/backends/huaweicloud";
 import type { MemberTarget } from "../../provider/backends/types";
+import type { ImageKind } from "../../provider/rules/model";
+import { PROFILES } from "../../provider/rules/profiles";
 import { seedImages, type ImageSeeding } from "../conformance/findOwnedImages";
 import type { ConformanceWorld } from "../conformance/imageService";
 
@@ -88,7 +90,8 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
       ...extra,
     });
   };
-  const memberOf = (acct: string): MemberTarget => (profile === "opentelekomcloud" ? { type: "project", id: projectOf.get(acct)![region] } : { type: "account", id: acct });
+  const byProject = PROFILES[profile].shareTarget === "project";
+  const memberOf = (acct: string): MemberTarget => (byProject ? { type: "project", id: projectOf.get(acct)![region] } : { type: "account", id: acct });
   return {
     profile,
     emulator,
@@ -105,17 +108,17 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
     recipient2: serviceFor(recipients[1]),
     recipientMember: memberOf(recipients[0]),
     recipient2Member: memberOf(recipients[1]),
-    ownerMember: profile === "opentelekomcloud" ? { type: "project", id: ownerProject } : { type: "account", id: owner },
+    ownerMember: byProject ? { type: "project", id: ownerProject } : { type: "account", id: owner },
     systemImageId,
     fullImageId,
     otherRegion: other,
-    crossRegionCopy: profile !== "opentelekomcloud",
+    crossRegionCopy: PROFILES[profile].copy.owned !== "own-region",
     async extraMembers(count: number): Promise<MemberTarget[]> {
       const out: MemberTarget[] = [];
       for (let i = 0; i < count; i++) out.push(memberOf(account("9")));
       return out;
     },
-    memberLimit: profile === "opentelekomcloud" ? { system: 256, data: 256, full: 10 } : { system: 128, data: 128, full: 10 },
+    memberLimit: PROFILES[profile].memberLimit as Record<ImageKind, number>,
     batchSize: BATCH_SIZE,
     setFaults: async (faults) => emulator.setFaults(faults),
     clearFaults: async () => emulator.clearFaults(),
@@ -124,7 +127,7 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
     pollMs: 20,
     async addImages(images) {
       const holder = (acct: string) => (r: string) => ({ account: acct, project: projectOf.get(acct)![r] });
-      const ownerMember: MemberTarget = profile === "opentelekomcloud" ? { type: "project", id: ownerProject } : { type: "account", id: owner };
+      const ownerMember: MemberTarget = byProject ? { type: "project", id: ownerProject } : { type: "account", id: owner };
       return seedImages(emulator, profile, { region, otherRegion: other, owner: holder(owner), recipient: holder(recipients[0]), ownerMember }, images);
     },
     // ListImages' documented default limit, which the backend sends.

@@ -203,7 +203,7 @@ describe("tencentcloud adapter over HTTP: batching, idempotency, copies", () => 
     const svc = createImageService({ backend: "tencentcloud", profile: "tencentcloud", region: "ap-guangzhou", account: PLATFORM, endpoint: server.url, secretId: "AKIDplatform", secretKey: "platform-secret" });
     assert.equal(svc.profile, "tencentcloud");
     assert.equal((await svc.getImage("img-golden01")).name, "golden");
-    assert.throws(() => createImageService({ backend: "tencentcloud", profile: "alicloud", region: "ap-guangzhou", account: PLATFORM } as never), /profile must be tencentcloud/);
+    assert.throws(() => createImageService({ backend: "tencentcloud", profile: "alicloud", region: "ap-guangzhou", account: PLATFORM } as never), /backend tencentcloud serves profile tencentcloud, not alicloud/);
   });
 
   it("meets the emulator's own fault schedule on the wire and retries through it", async () => {

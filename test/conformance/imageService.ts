@@ -13,6 +13,7 @@ import { waitForJob } from "../../provider/backends/jobs";
 import { listAllMembers, type ImageService, type Member, type MemberTarget } from "../../provider/backends/types";
 import type { FaultSettings } from "../../provider/backends/emulator/model";
 import type { ImageKind, ProfileId } from "../../provider/rules/model";
+import { PROFILES } from "../../provider/rules/profiles";
 
 export interface ConformanceWorld {
   profile: ProfileId;
@@ -69,7 +70,7 @@ const EXPECTED = {
   self: { huaweicloud: "IMG.0076", opentelekomcloud: "IMG.0076", alicloud: "InvalidAccount.Forbbiden", tencentcloud: "FailedOperation.AccountIsYourSelf" },
 } as const;
 
-const hasAcceptance = (p: ProfileId) => p === "huaweicloud" || p === "opentelekomcloud";
+const hasAcceptance = (p: ProfileId) => PROFILES[p].acceptance;
 const key = (m: MemberTarget) => `${m.type}:${m.id}`;
 const keys = (ms: MemberTarget[]) => ms.map(key).sort();
 
@@ -194,9 +195,16 @@ export function describeImageServiceConformance(name: string, setup: () => Promi
       assertKind(list, ["forbidden", "not-found"], "a recipient listing members");
     });
 
-    it("reports acceptance states (pending -> accepted -> rejected -> accepted), set by the member only; or accepted at once", async () => {
+    it("reports acceptance states (pending -> accepted -> rejected -> accepted), set by the member only, to the owner and to the member itself; or accepted at once", async () => {
       await w.owner.addMembers(w.systemImageId, [w.recipientMember]);
-      const status = async () => (await members(w.systemImageId)).find((m) => key(m) === key(w.recipientMember))?.status;
+      // As the owner lists the members, and as the member reads the image (its own status, on the clouds with acceptance).
+      const status = async () => {
+        const listed = (await members(w.systemImageId)).find((m) => key(m) === key(w.recipientMember))?.status;
+        const own = (await w.recipient.getImage(w.systemImageId)).callerMemberStatus;
+        assert.equal(own, hasAcceptance(w.profile) ? listed : undefined, "the member's own reading");
+        return listed;
+      };
+      assert.equal((await w.owner.getImage(w.systemImageId)).callerMemberStatus, undefined, "the owner is no member");
       if (!hasAcceptance(w.profile)) {
         assert.equal(await status(), "accepted");
         const e = await refusal(w.recipient.setMemberStatus(w.systemImageId, w.recipientMember, "accepted"), "acceptance on a cloud without it");
@@ -255,7 +263,7 @@ export function describeImageServiceConformance(name: string, setup: () => Promi
 
     it("deletes an image: refused while shared where the cloud refuses, allowed once the shares are cancelled", async () => {
       await w.owner.addMembers(w.systemImageId, [w.recipientMember]);
-      if (w.profile === "alicloud" || w.profile === "tencentcloud") {
+      if (PROFILES[w.profile].deleteShared === "refused") {
         const e = await refusal(w.owner.deleteImage(w.systemImageId), "delete while shared");
         assertKind(e, ["conflict", "forbidden", "invalid"], "delete while shared");
         assert.equal(e.rule, "delete-while-shared");

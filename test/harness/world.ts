@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import type { ProfileId } from "../../provider/rules/model";
+import { PROFILES, usesProjects } from "../../provider/rules/profiles";
 import type { MemberTarget } from "../../provider/backends/types";
 import { startHost, type Host } from "./host";
 import { REPO } from "./repo";
@@ -48,15 +49,15 @@ export function makeWorld(profile: ProfileId, options: { recipients?: number; ki
   fs.mkdirSync(path.dirname(db), { recursive: true });
   const emulator = openEmulator(db);
   const [region, other] = REGIONS[profile];
-  const usesProjects = profile === "huaweicloud" || profile === "opentelekomcloud";
+  const projects = usesProjects(profile);
   const owner = `${profile.slice(0, 3)}-owner`;
-  const ownerProject = usesProjects ? `${owner}-p1` : undefined;
-  emulator.addAccount({ id: owner, profile, projects: usesProjects ? [{ id: ownerProject!, region }, { id: `${owner}-p2`, region: other }] : [] });
+  const ownerProject = projects ? `${owner}-p1` : undefined;
+  emulator.addAccount({ id: owner, profile, projects: projects ? [{ id: ownerProject!, region }, { id: `${owner}-p2`, region: other }] : [] });
   const recipients: World["recipients"] = [];
   for (let i = 0; i < (options.recipients ?? 4); i++) {
     const account = `${profile.slice(0, 3)}-r${i}`;
-    const project = usesProjects ? `${account}-p1` : undefined;
-    emulator.addAccount({ id: account, profile, projects: usesProjects ? [{ id: project!, region }, { id: `${account}-p2`, region: other }] : [] });
+    const project = projects ? `${account}-p1` : undefined;
+    emulator.addAccount({ id: account, profile, projects: projects ? [{ id: project!, region }, { id: `${account}-p2`, region: other }] : [] });
     recipients.push(project ? { account, project } : { account });
   }
   const imageId = emulator.addImage({ profile, region, owner, ownerProject, kind: options.kind ?? "system", name: "golden" });
@@ -72,7 +73,7 @@ export function makeWorld(profile: ProfileId, options: { recipients?: number; ki
     imageId,
     member(i) {
       const r = recipients[i];
-      return profile === "opentelekomcloud" ? { type: "project", id: r.project! } : { type: "account", id: r.account };
+      return PROFILES[profile].shareTarget === "project" ? { type: "project", id: r.project! } : { type: "account", id: r.account };
     },
     members(id = imageId) {
       const img = emulator.image(id);

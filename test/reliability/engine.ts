@@ -18,6 +18,7 @@ import { resolveConnection } from "../../provider/resources/provider/credentials
 import { openEmulator, type Emulator } from "../../provider/backends/emulator";
 import type { MemberTarget } from "../../provider/backends/types";
 import type { ProfileId } from "../../provider/rules/model";
+import { PROFILES, usesProjects } from "../../provider/rules/profiles";
 import type { ImageShareInputs } from "../../provider/resources/wire";
 
 type Props = Record<string, unknown>;
@@ -170,7 +171,7 @@ export function makeWorld(profile: ProfileId, options: { images: number; recipie
   const db = options.db ?? path.join(dir, "emulator.db");
   const emulator = openEmulator(db, { fsync: false });
   const region = REGION[profile];
-  const projects = profile === "huaweicloud" || profile === "opentelekomcloud";
+  const projects = usesProjects(profile);
   const prefix = options.prefix ?? "";
   const owner = `${prefix}owner`;
   const ownerProject = projects ? `${owner}-p` : undefined;
@@ -180,7 +181,7 @@ export function makeWorld(profile: ProfileId, options: { images: number; recipie
   ]);
   const images = Array.from({ length: options.images }, (_, i) => emulator.addImage({ profile, region, owner, ownerProject, kind: "system", name: `${prefix}img${i}` }));
   const pool: MemberTarget[] = Array.from({ length: options.recipients }, (_, i) =>
-    profile === "opentelekomcloud" ? { type: "project", id: `${prefix}r${i}-p` } : { type: "account", id: `${prefix}r${i}` },
+    PROFILES[profile].shareTarget === "project" ? { type: "project", id: `${prefix}r${i}-p` } : { type: "account", id: `${prefix}r${i}` },
   );
   return {
     profile,

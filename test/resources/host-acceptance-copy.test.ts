@@ -58,6 +58,39 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
     });
   }
 
+  for (const profile of ["huaweicloud", "opentelekomcloud"] as const) {
+    it(`${profile}: the recipient's own member status as the cloud reports it: a replicate before accepting fails at check; accepted or rejected outside the stack, check and refresh see it`, async () => {
+      const w = fx.world(profile);
+      const r = w.recipients[0];
+      const identity = { profile, region: w.region, account: r.account, project: r.project };
+      const connection = { backend: "emulator", emulatorPath: w.db };
+      w.emulator.addMembersDirectly(w.imageId, [w.member(0)]);
+      assert.equal((await w.emulator.service(identity).getImage(w.imageId)).callerMemberStatus, "pending");
+      assert.equal((await w.emulator.service({ profile, region: w.region, account: w.owner, project: w.ownerProject }).getImage(w.imageId)).callerMemberStatus, undefined, "the owner is no member");
+
+      // Pending, and the stack declares no acceptance: IMS would refuse the replicate (IMG.0196).
+      const replicate = { ...identity, connection, sourceImageId: w.imageId, targetRegion: w.region, name: "golden-mine", [PROVIDER_KEY]: copyText };
+      const pending = await fx.host.check({}, replicate);
+      assert.equal(pending.failures[0]?.property, "sourceImageId");
+      assert.match(pending.failures[0].reason, /^\[copy-requires-acceptance\]/);
+
+      // The recipient rejects it in the console: a stack acceptance of it, created, reads as rejected.
+      const acceptance = { ...identity, connection, imageId: w.imageId, member: w.member(0), status: "accepted", [PROVIDER_KEY]: acceptanceText };
+      const created = await fx.host.create((await fx.host.check({}, acceptance)).inputs);
+      await w.emulator.service(identity).setMemberStatus(w.imageId, w.member(0), "rejected");
+      const read = await fx.host.read(created.id, created.properties);
+      assert.equal(read.properties.status, "rejected", "refresh reports the status changed outside the stack");
+      assert.equal((await fx.host.diff(created.id, read.properties, acceptance)).changes, "some", "the next up accepts it again");
+
+      // Accepted in the console, then `pulumi preview --refresh` (one host: the refresh reads
+      // afresh, the checks after it read what it read): the replicate checks clean without an
+      // acceptance in the stack.
+      await w.emulator.service(identity).setMemberStatus(w.imageId, w.member(0), "accepted");
+      assert.equal((await fx.host.read(created.id, read.properties)).properties.status, "accepted");
+      assert.deepEqual((await fx.host.check({}, replicate)).failures, []);
+    });
+  }
+
   it("ShareAcceptance of a share that does not exist fails at check with acceptance-without-share", async () => {
     const w = fx.world("huaweicloud");
     const r = w.recipients[1];

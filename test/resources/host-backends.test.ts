@@ -13,6 +13,7 @@ import { shareAcceptanceProvider } from "../../provider/resources/shareAcceptanc
 import { crossRegionCopyProvider } from "../../provider/resources/crossRegionCopy";
 import { PROVIDER_KEY, startHost, serializeProvider, HostError, type Host } from "../harness/host";
 import { makeStackDir, regionsOf, key } from "../harness/world";
+import { usesProjects } from "../../provider/rules/profiles";
 import { BACKENDS, SECRETS, hostEnv, setUp, type BackendCase, type CopyKind, type Setup } from "./backends/cases";
 
 const keys = (ms: unknown): string[] => (ms as { type: "account" | "project"; id: string }[]).map((m) => key(m)).sort();
@@ -182,7 +183,7 @@ describe("resource lifecycles through the dynamic-provider host, once per backen
     const [, other] = regionsOf(w.profile);
     const target = kind === "cross-region" ? other : w.region;
     const imagesBefore = w.emulator.snapshot().images.length;
-    const huaweiServed = c.served && (w.profile === "huaweicloud" || w.profile === "opentelekomcloud");
+    const huaweiServed = c.served && usesProjects(w.profile);
     // IMS copies across regions through an IAM agency; the copy lives in the account's project there.
     const agency = huaweiServed && kind === "cross-region" ? { agencyName: "ims_admin_agency" } : {};
     const news = {

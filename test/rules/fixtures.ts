@@ -1,5 +1,6 @@
 /** Small topologies for the rule tests: one account layout, per profile, with the image `golden`. */
 import { validate, type Account, type Observed, type ProfileId, type RuleId, type Topology, type Violation } from "../../provider/rules";
+import { usesProjects } from "../../provider/rules/profiles";
 
 /** The image's region per profile, and another region of the same cloud. */
 export const REGION: Record<ProfileId, string> = {
@@ -21,7 +22,7 @@ const hex = (): string => (++seq).toString(16).padStart(32, "0");
 /** An account with one project in the image's region (`<key>-main`) and one in the other region (`<key>-other`). */
 export function account(profile: ProfileId, key: string, extra: Partial<Account> = {}): Account {
   const projects =
-    profile === "huaweicloud" || profile === "opentelekomcloud"
+    usesProjects(profile)
       ? { [`${key}-main`]: { id: hex(), region: REGION[profile] }, [`${key}-other`]: { id: hex(), region: OTHER_REGION[profile] } }
       : undefined;
   return { id: hex(), ...(projects ? { projects } : {}), ...extra };

@@ -539,10 +539,15 @@ function findImage(state: EmulatorState, who: Identity, imageId: string): ImageR
   return image;
 }
 
-/** The image as the caller may see it: owned, or shared with the caller. */
-export function visibleImage(state: EmulatorState, who: Identity, imageId: string): { image: ImageRecord; sharedWithCaller: boolean } {
+/**
+ * The image as the caller may see it: owned, or shared with the caller; for a shared image on a
+ * cloud with an acceptance step, the caller's own member status (what the member reads of its membership).
+ */
+export function visibleImage(state: EmulatorState, who: Identity, imageId: string): { image: ImageRecord; sharedWithCaller: boolean; callerMemberStatus?: MemberStatus } {
   const image = findImage(state, who, imageId);
-  return { image, sharedWithCaller: !ownedBy(image, who) };
+  if (ownedBy(image, who)) return { image, sharedWithCaller: false };
+  const status = PROFILES[image.profile].acceptance ? memberOf(image, who)?.status : undefined;
+  return { image, sharedWithCaller: true, ...(status !== undefined ? { callerMemberStatus: status } : {}) };
 }
 
 /** Every image of the caller's profile and region that it owns or that is shared with it (a region's listing: DescribeImages without ids). */

@@ -85,8 +85,9 @@ export class EmulatorImageService implements ImageService {
 
   async getImage(imageId: string): Promise<ImageInfo> {
     return this.call("getImage", (state, now) => {
-      const { image, sharedWithCaller } = model.visibleImage(state, this.identity, imageId);
-      return toImageInfo(image, sharedWithCaller, model.imageProgress(state, image, now));
+      const { image, sharedWithCaller, callerMemberStatus } = model.visibleImage(state, this.identity, imageId);
+      const info = toImageInfo(image, sharedWithCaller, model.imageProgress(state, image, now));
+      return callerMemberStatus !== undefined ? { ...info, callerMemberStatus } : info;
     });
   }
 

@@ -5,6 +5,7 @@
  * reference, support.huaweicloud.com/api-ims and docs.otc.t-systems.com/image-management-service):
  *
  * - GET    /v2/images/{image_id}                      image (Glance fields + IMS `__*` extensions)
+ * - GET    /v2/images/{image_id}/members/{member_id}  the caller's own membership of an image shared with it (GlanceShowImageMember)
  * - GET    /v2/cloudimages?owner&name&limit&marker    ListImages: the caller's images of a name, paged by the last id
  * - GET    /v2/images/{image_id}/members?limit&marker members, paged: page_info.next_marker (GlanceListImageMembers)
  * - POST   /v1/cloudimages/members                    BatchAddMembers {images, projects|domains} -> job_id
@@ -22,6 +23,7 @@ import { chunk, mapConcurrent, RateLimits, sleep, withRetry } from "../retry";
 import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, KnownMembers, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
 import { listAllMembers } from "../types";
 import type { ImageKind, MemberStatus } from "../../rules/model";
+import { PROFILES } from "../../rules/profiles";
 import { resolveHuaweiCloudOptions, type HuaweiCloudImageServiceOptions, type HuaweiProfile, type ResolvedHuaweiCloudOptions } from "./config";
 import { fromJobFailure, fromSdkError } from "./errors";
 // The package's main entry exports only the credential classes; ClientBuilder lives in a
@@ -171,7 +173,30 @@ export class HuaweiCloudImageService implements ImageService {
   async getImage(imageId: string): Promise<ImageInfo> {
     checkId(imageId, "image id");
     const raw = await this.request(`get image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}`, { api: "GlanceShowImage" });
-    return this.toImageInfo(raw);
+    const info = this.toImageInfo(raw);
+    if (!info.sharedWithCaller) return info;
+    const callerMemberStatus = await this.callerMemberStatus(imageId);
+    return callerMemberStatus !== undefined ? { ...info, callerMemberStatus } : info;
+  }
+
+  /**
+   * The caller's status on an image shared with it: a member reads its own membership, as its
+   * project or its account (domain) (GlanceShowImageMember: "An image member may make this call
+   * successfully only when MEMBER_ID matches that consumer's tenant ID", 404 otherwise). Not
+   * reported (undefined) where neither is a member or the key may not read memberships: the
+   * status is a refinement of the checks, not worth failing the read of the image for.
+   */
+  private async callerMemberStatus(imageId: string): Promise<MemberStatus | undefined> {
+    for (const memberId of [this.options.projectId, this.options.accountId]) {
+      if (!memberId) continue;
+      try {
+        const raw = await this.request(`read the caller's membership of image ${imageId}`, "GET", `/v2/images/${encodeURIComponent(imageId)}/members/${encodeURIComponent(memberId)}`, { api: "GlanceShowImageMember" });
+        return toMemberStatus(raw.status);
+      } catch (e) {
+        if (!(e instanceof ImageServiceError && (e.kind === "not-found" || e.kind === "forbidden"))) throw e;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -291,10 +316,10 @@ export class HuaweiCloudImageService implements ImageService {
       // Open Telekom Cloud's IMS has no cross-region copy: neither its API reference nor its SDK
       // (gophertelekomcloud openstack/ims: only v1 CopyImageInRegion) nor its Terraform provider
       // offer one, so it is never sent there.
-      if (this.profile === "opentelekomcloud") {
+      if (PROFILES[this.profile].copy.owned === "own-region") {
         throw new ImageServiceError(
           "invalid",
-          `copy image ${request.imageId} to ${request.region}: Open Telekom Cloud IMS copies images only within a region (no cross-region copy API); export the image to OBS and import it in ${request.region} instead`,
+          `copy image ${request.imageId} to ${request.region}: ${PROFILES[this.profile].cloud} IMS copies images only within a region (no cross-region copy API); export the image to OBS and import it in ${request.region} instead`,
         );
       }
       // agency_name is required for a cross-region copy (huaweicloud Terraform provider,
@@ -380,8 +405,8 @@ export class HuaweiCloudImageService implements ImageService {
       if (!t || (t.type !== "account" && t.type !== "project") || typeof t.id !== "string" || t.id === "") {
         throw new ImageServiceError("invalid", `member ${JSON.stringify(t)}: a member is {type: "account" | "project", id}`);
       }
-      if (t.type === "account" && this.profile === "opentelekomcloud") {
-        throw new ImageServiceError("invalid", `Open Telekom Cloud shares with projects only: name account ${t.id}'s project in ${this.region} instead`);
+      if (t.type === "account" && PROFILES[this.profile].shareTarget === "project") {
+        throw new ImageServiceError("invalid", `${PROFILES[this.profile].cloud} shares with projects only: name account ${t.id}'s project in ${this.region} instead`);
       }
     }
     return targets;

@@ -64,9 +64,8 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   if (info.sharedWithCaller) {
     // The copier's acceptance: as the backend reports it, else as the stack declares it, else
     // assumed accepted (never a violation resting on what could not be read).
-    const reported = (info as ImageInfo & { memberStatus?: string }).memberStatus;
     const declared = b.acceptances.find((a) => a.member === news.account || (typeof a.member === "object" && a.member.project === news.project))?.status;
-    const status = reported === "pending" || reported === "accepted" || reported === "rejected" ? reported : (declared ?? "accepted");
+    const status = info.callerMemberStatus ?? declared ?? "accepted";
     const members: Member[] = [{ type: "account", id: news.account, status }];
     if (news.project) members.push({ type: "project", id: news.project, status });
     b.observe(src, members, info.region);

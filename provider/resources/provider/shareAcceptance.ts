@@ -21,12 +21,6 @@ type Outputs = ShareAcceptanceOutputs & Record<string, unknown>;
 /** The unknown owner of an image the recipient cannot see yet. */
 const UNKNOWN_OWNER = "(owner not known yet)";
 
-/** The caller's own member status, where the backend reports it (ImageInfo.memberStatus, optional). */
-function callerStatus(info: ImageInfo): "pending" | "accepted" | "rejected" | undefined {
-  const s = (info as ImageInfo & { memberStatus?: string }).memberStatus;
-  return s === "pending" || s === "accepted" || s === "rejected" ? s : undefined;
-}
-
 async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<Inputs>> {
   const shape = shapeFailures("ShareAcceptance", news);
   if (shape.length) return { inputs: news, failures: shape };
@@ -68,8 +62,8 @@ async function check(_olds: Inputs, news: Inputs): Promise<dynamic.CheckResult<I
   const ref = b.ref(member, region);
   if (info) {
     b.image(info);
-    // Visible and shared with the caller: the cloud grants it (status where the backend reports it).
-    if (info.sharedWithCaller) b.observed.images[imageId] = { members: [{ member: ref, status: callerStatus(info) ?? "pending" }] };
+    // Visible and shared with the caller: the cloud grants it (pending where the backend did not report the status).
+    if (info.sharedWithCaller) b.observed.images[imageId] = { members: [{ member: ref, status: info.callerMemberStatus ?? "pending" }] };
   } else {
     b.account(UNKNOWN_OWNER);
     b.image({ id: imageId, region, owner: UNKNOWN_OWNER, kind: ASSUMED_KIND, name: imageId });
@@ -153,7 +147,7 @@ async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Out
     }
     throw failure(`reading image ${q(props.imageId)}`, e);
   }
-  const status = callerStatus(info);
+  const status = info.callerMemberStatus;
   if (status && status !== "pending" && status !== props.status) log(`refresh: ${describeMember(props.member)} is ${status} on image ${q(props.imageId)}, not ${props.status}, changed outside the stack`);
   return { id, props: { ...props, owner: info.owner, ...(status === "accepted" || status === "rejected" ? { status } : {}) } };
 }

@@ -4,7 +4,7 @@ import path = require("node:path");
 import { memoryEmulator, openEmulator, type Emulator } from "../../../provider/backends/emulator";
 import type { MemberTarget } from "../../../provider/backends/types";
 import type { ImageKind, ProfileId } from "../../../provider/rules/model";
-import { PROFILES } from "../../../provider/rules/profiles";
+import { PROFILES, usesProjects } from "../../../provider/rules/profiles";
 import { seedImages, type ImageSeeding } from "../../conformance/findOwnedImages";
 import type { ConformanceWorld } from "../../conformance/imageService";
 
@@ -15,8 +15,6 @@ export const REGIONS: Record<ProfileId, [string, string]> = {
   alicloud: ["cn-hangzhou", "cn-shanghai"],
   tencentcloud: ["ap-guangzhou", "ap-shanghai"],
 };
-
-const usesProjects = (p: ProfileId) => p === "huaweicloud" || p === "opentelekomcloud";
 
 /** Account ids in the cloud's format: IMS domain ids (32 hex), Alibaba 16 digits, Tencent 12 digits. */
 export function accountId(profile: ProfileId, n: number): string {

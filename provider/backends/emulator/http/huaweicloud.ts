@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ImageServiceError } from "../../errors";
 import { type ImageInfo, type Member, type MemberTarget } from "../../types";
 import type { ProfileId } from "../../../rules/model";
+import { PROFILES } from "../../../rules/profiles";
 import type { MemberJobView } from "../index";
 import type { Identity, MemberJobInput, MemberJobResult } from "../model";
 import type { Dialect } from "./dialect";
@@ -285,7 +286,7 @@ export function createHuaweiCloudDialect(emulator: HuaweiDialectEmulator, option
       const domains = body.texts("domains", false) ?? [];
       if (body.texts("organizations", false)?.length) throw badRequest("Sharing with organizations is not served by the emulator.");
       if (projects.length + domains.length === 0) throw badRequest("One of projects, domains and organizations must be given.");
-      if (domains.length > 0 && caller.profile === "opentelekomcloud") throw badRequest("The parameter domains is not supported: images are shared with projects.");
+      if (domains.length > 0 && PROFILES[caller.profile].shareTarget === "project") throw badRequest("The parameter domains is not supported: images are shared with projects.");
       const targets: MemberTarget[] = [...projects.map((id) => ({ type: "project" as const, id })), ...domains.map((id) => ({ type: "account" as const, id }))];
       const type = add ? "imsBatchAddMembers" : "imsBatchDeleteMembers";
       const apply = (imageId: string, ts: MemberTarget[]) => (add ? caller.service.addMembers(imageId, ts) : caller.service.removeMembers(imageId, ts));
