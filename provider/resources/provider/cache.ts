@@ -9,31 +9,29 @@ import { createHash } from "node:crypto";
 import type { ImageInfo, ImageService, Member } from "../../backends/types";
 import { listAllMembers } from "../../backends/types";
 import { PROFILES, usesProjects } from "../../rules/profiles";
+import type { Connection as BackendConnection, createImageService } from "../../backends";
 import { callerKey, cloudKey, type Connection } from "./credentials";
-
-type Factory = (connection: Record<string, unknown>) => ImageService | Promise<ImageService>;
 
 /**
  * The backend factory's connection: the emulator as it is; "cloud" becomes the profile's own
- * backend with the key pair under that backend's field names.
+ * backend with the key pair under that backend's field names (the profile table's).
  */
-export function factoryInput(c: Connection): Record<string, unknown> {
-  const out: Record<string, unknown> = { backend: c.backend === "emulator" ? "emulator" : c.profile, profile: c.profile, region: c.region, account: c.account };
-  if (c.project) out.project = c.project;
-  if (c.backend === "emulator") {
-    if (c.emulatorPath) out.emulatorPath = c.emulatorPath;
-    return out;
-  }
-  if (c.endpoint) out.endpoint = c.endpoint;
-  // IMS clouds (members are projects): the IAM agency for a cross-region copy, and the owners of other accounts' projects.
-  if (usesProjects(c.profile)) {
-    if (c.agencyName) out.agencyName = c.agencyName;
-    if (c.projectAccounts) out.projectAccounts = c.projectAccounts;
-  }
+export function backendConnection(c: Connection): BackendConnection {
+  const identity = { profile: c.profile, region: c.region, account: c.account, ...(c.project ? { project: c.project } : {}) };
+  if (c.backend === "emulator") return { backend: "emulator", ...identity, ...(c.emulatorPath ? { emulatorPath: c.emulatorPath } : {}) };
   const names = PROFILES[c.profile].credentials;
-  if (c.credentials?.accessKey !== undefined) out[names.key] = c.credentials.accessKey;
-  if (c.credentials?.secretKey !== undefined) out[names.secret] = c.credentials.secretKey;
-  return out;
+  const cloud = {
+    backend: c.profile,
+    ...identity,
+    ...(c.endpoint ? { endpoint: c.endpoint } : {}),
+    // IMS clouds (members are projects): the IAM agency for a cross-region copy, and the owners of other accounts' projects.
+    ...(usesProjects(c.profile) && c.agencyName ? { agencyName: c.agencyName } : {}),
+    ...(usesProjects(c.profile) && c.projectAccounts ? { projectAccounts: c.projectAccounts } : {}),
+    ...(c.credentials?.accessKey !== undefined ? { [names.key]: c.credentials.accessKey } : {}),
+    ...(c.credentials?.secretKey !== undefined ? { [names.secret]: c.credentials.secretKey } : {}),
+  };
+  // The one cast: the key pair's field names come from the table, which the type system cannot follow.
+  return cloud as BackendConnection;
 }
 
 const services = new Map<string, Promise<ImageService>>();
@@ -43,11 +41,9 @@ const members = new Map<string, Promise<Member[]>>();
 /** Counters for tests (one listing per image per run). */
 export const reads = { getImage: 0, listMembers: 0 };
 
-function factory(): Factory {
+function factory(): typeof createImageService {
   // Lazily: the backends (and the clouds' SDKs they load) only when a resource needs a cloud.
-  const mod = require("../../backends") as { createImageService?: Factory };
-  if (typeof mod.createImageService !== "function") throw new Error("the backend factory createImageService is missing from provider/backends");
-  return mod.createImageService;
+  return (require("../../backends") as typeof import("../../backends")).createImageService;
 }
 
 /** The ImageService acting as this connection's identity (one per identity per process). */
@@ -60,7 +56,7 @@ export function serviceFor(connection: Connection): Promise<ImageService> {
   if (!s) {
     // Each backend retries its own requests (provider/backends/retry.ts, the one retry layer):
     // nothing is retried again here.
-    s = Promise.resolve().then(() => factory()(factoryInput(connection)));
+    s = Promise.resolve().then(() => factory()(backendConnection(connection)));
     // A failed construction (bad credentials, missing file) is not cached: the next call retries.
     s.catch(() => services.delete(key));
     services.set(key, s);
