@@ -12,6 +12,12 @@ import type { ImageService } from "./types";
 export interface RetryOptions {
   /** Total time allowed for one request, first attempt included. */
   deadlineMs: number;
+  /**
+   * Total time for one request while the endpoint cannot be reached at all (refused, unresolved,
+   * no route: ImageServiceError details.unreachable), within `deadlineMs`: a wrong endpoint or a
+   * missing network fails in seconds, not after the throttling deadline.
+   */
+  connectDeadlineMs: number;
   /** At most this many attempts (default: as many as the deadline allows). */
   maxAttempts?: number;
   baseDelayMs: number;
@@ -25,7 +31,7 @@ export interface RetryOptions {
   limiter?: Limiter;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { deadlineMs: 120_000, baseDelayMs: 200, maxDelayMs: 10_000 };
+export const DEFAULT_RETRY: RetryOptions = { deadlineMs: 120_000, connectDeadlineMs: 10_000, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 const operation = new AsyncLocalStorage<{ deadline: number }>();
 
@@ -41,14 +47,21 @@ export function withOperationDeadline<T>(ms: number | undefined, fn: () => Promi
 
 /**
  * The retry policy every backend starts from: DEFAULT_RETRY, then the environment
- * (IMAGE_SHARE_RETRY_DEADLINE_MS: one request's deadline; IMAGE_SHARE_RETRY_ATTEMPTS: at most
- * this many attempts, 1 = no retry), then the connection's own options.
+ * (IMAGE_SHARE_RETRY_DEADLINE_MS: one request's deadline; IMAGE_SHARE_CONNECT_DEADLINE_MS: its
+ * deadline while the endpoint cannot be reached; IMAGE_SHARE_RETRY_ATTEMPTS: at most this many
+ * attempts, 1 = no retry), then the connection's own options.
  */
 export function retryPolicy(options: Partial<RetryOptions> = {}, env: Record<string, string | undefined> = process.env): Partial<RetryOptions> {
   const whole = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined);
   const deadlineMs = whole(env.IMAGE_SHARE_RETRY_DEADLINE_MS);
+  const connectDeadlineMs = whole(env.IMAGE_SHARE_CONNECT_DEADLINE_MS);
   const attempts = whole(env.IMAGE_SHARE_RETRY_ATTEMPTS);
-  return { ...(deadlineMs !== undefined ? { deadlineMs } : {}), ...(attempts !== undefined && attempts >= 1 ? { maxAttempts: attempts } : {}), ...options };
+  return {
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(connectDeadlineMs !== undefined ? { connectDeadlineMs } : {}),
+    ...(attempts !== undefined && attempts >= 1 ? { maxAttempts: attempts } : {}),
+    ...options,
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -64,7 +77,8 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: Partial<R
   const random = o.random ?? Math.random;
   const wait = o.sleep ?? sleep;
   const retryable = o.retryable ?? defaultRetryable;
-  const deadline = Math.min(Date.now() + o.deadlineMs, operation.getStore()?.deadline ?? Infinity);
+  const start = Date.now();
+  const deadline = Math.min(start + o.deadlineMs, operation.getStore()?.deadline ?? Infinity);
   for (let n = 0; ; n++) {
     const answered = await o.limiter?.take();
     try {
@@ -74,7 +88,8 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: Partial<R
       if (!retryable(e)) throw e;
       if (o.maxAttempts !== undefined && n + 1 >= o.maxAttempts) throw e;
       const delay = Math.floor(random() * Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** n));
-      if (Date.now() + delay >= deadline) throw e;
+      const unreachable = e instanceof ImageServiceError && e.details.unreachable !== undefined;
+      if (Date.now() + delay >= (unreachable ? Math.min(deadline, start + o.connectDeadlineMs) : deadline)) throw e;
       await wait(delay);
     } finally {
       answered?.();

@@ -4,7 +4,7 @@ import fs = require("node:fs");
 import os = require("node:os");
 import path = require("node:path");
 import { createImageService } from "../../provider/backends";
-import { ImageServiceError } from "../../provider/backends/errors";
+import { ImageServiceError, unreachableCode } from "../../provider/backends/errors";
 import { retryPolicy, withOperationDeadline, withRetry } from "../../provider/backends/retry";
 import { openEmulator } from "../../provider/backends/emulator";
 
@@ -42,8 +42,30 @@ describe("the one retry layer", () => {
     assert.equal(n, 1, "a spent deadline allows no retry");
   });
 
+  it("gives a request to an endpoint it cannot reach its short connect deadline, not the throttling deadline", async () => {
+    const refused = () => new ImageServiceError("transient", "connect ECONNREFUSED", { unreachable: "ECONNREFUSED" });
+    const dropped = () => new ImageServiceError("transient", "socket hang up");
+    let n = 0;
+    await assert.rejects(withRetry(async () => (n++, Promise.reject(refused())), { ...noWait, maxAttempts: 5, connectDeadlineMs: 0 }), /ECONNREFUSED/);
+    assert.equal(n, 1, "past its connect deadline: not retried");
+    n = 0;
+    await assert.rejects(withRetry(async () => (n++, Promise.reject(dropped())), { ...noWait, maxAttempts: 5, connectDeadlineMs: 0 }), /hang up/);
+    assert.equal(n, 5, "a dropped answer keeps the request's deadline");
+    n = 0;
+    assert.equal(await withRetry(async () => (++n < 3 ? Promise.reject(refused()) : "ok"), { ...noWait, connectDeadlineMs: 60_000 }), "ok", "an endpoint back within the connect deadline");
+  });
+
+  it("knows the socket errors of a request that never reached its endpoint, in the SDKs' shapes", () => {
+    assert.equal(unreachableCode(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" })), "ECONNREFUSED");
+    assert.equal(unreachableCode(new Error("fetch failed", { cause: Object.assign(new Error("getaddrinfo ENOTFOUND ims.example"), { code: "ENOTFOUND" }) })), "ENOTFOUND");
+    assert.equal(unreachableCode({ message: "request to http://127.0.0.1:9/ failed, reason: connect EHOSTUNREACH 10.0.0.1:443" }), "EHOSTUNREACH");
+    assert.equal(unreachableCode(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })), undefined, "reset: the request may have arrived");
+    assert.equal(unreachableCode(new Error("socket hang up")), undefined);
+  });
+
   it("takes its policy from the environment, then the connection's options", () => {
     assert.deepEqual(retryPolicy({}, { IMAGE_SHARE_RETRY_ATTEMPTS: "1", IMAGE_SHARE_RETRY_DEADLINE_MS: "5000" }), { deadlineMs: 5000, maxAttempts: 1 });
+    assert.deepEqual(retryPolicy({}, { IMAGE_SHARE_CONNECT_DEADLINE_MS: "250" }), { connectDeadlineMs: 250 });
     assert.deepEqual(retryPolicy({ deadlineMs: 10 }, { IMAGE_SHARE_RETRY_DEADLINE_MS: "5000" }), { deadlineMs: 10 });
     assert.deepEqual(retryPolicy({}, { IMAGE_SHARE_RETRY_ATTEMPTS: "soon" }), {});
   });

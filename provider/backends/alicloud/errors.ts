@@ -1,4 +1,4 @@
-import { ImageServiceError, type ImageServiceErrorKind } from "../errors";
+import { ImageServiceError, unreachableCode, type ImageServiceErrorKind } from "../errors";
 import type { RuleId } from "../../rules/rule";
 
 /**
@@ -135,7 +135,8 @@ export function toImageServiceError(error: unknown, action: string): ImageServic
   const name = String(e.name ?? "");
   const message = String(e.message ?? error);
   if ((typeof e.code === "string" && NETWORK_CODES.has(e.code)) || name.includes("RequestTimeout") || /socket hang up|ReadTimeout|ECONNRESET/i.test(message)) {
-    return new ImageServiceError("transient", `alicloud ${action}: the connection failed (${message.split("\n")[0]})`);
+    const unreachable = unreachableCode(error);
+    return new ImageServiceError("transient", `alicloud ${action}: the connection failed (${message.split("\n")[0]})`, unreachable ? { unreachable } : {});
   }
   if (typeof e.code === "string" && e.code === "ENOTFOUND") {
     return new ImageServiceError("invalid", `alicloud ${action}: the endpoint's host name does not resolve (${message}); check the region or endpoint override`);

@@ -1,4 +1,4 @@
-import { ImageServiceError, type ImageServiceErrorKind } from "../errors";
+import { ImageServiceError, unreachableCode, type ImageServiceErrorKind } from "../errors";
 import type { RuleId } from "../../rules/rule";
 
 /**
@@ -57,7 +57,11 @@ export function fromSdkError(e: unknown, operation: string): ImageServiceError {
   const info = (code && (IMS_CODES[code] ?? gatewayInfo(code, status))) || (status === 401 ? gatewayInfo("", 401) : undefined);
   if (info) return new ImageServiceError(info.kind, `${operation}: ${code ?? `HTTP ${status}`}: ${text} (${info.hint})`, { ...details, ...(info.rule ? { rule: info.rule } : {}) });
   if (status === 429) return new ImageServiceError("throttled", `${operation}: throttled (HTTP 429): ${text}`, details);
-  if (status === undefined) return new ImageServiceError("transient", `${operation}: no answer from IMS (${text}): the connection failed or was dropped`, details);
+  if (status === undefined) {
+    const unreachable = unreachableCode(e);
+    if (unreachable) return new ImageServiceError("transient", `${operation}: no answer from IMS (${text}): the endpoint cannot be reached; check the endpoint and the network`, { ...details, unreachable });
+    return new ImageServiceError("transient", `${operation}: no answer from IMS (${text}): the connection failed or was dropped`, details);
+  }
   if (status >= 500) return new ImageServiceError("transient", `${operation}: IMS server error (HTTP ${status}${code ? `, ${code}` : ""}): ${text}`, details);
   if (status === 403) return new ImageServiceError("forbidden", `${operation}: forbidden${code ? ` (${code})` : ""}: ${text} (check the IAM permissions ims:images:* of this user)`, details);
   if (status === 404) return new ImageServiceError("not-found", `${operation}: not found${code ? ` (${code})` : ""}: ${text}`, details);

@@ -1,4 +1,4 @@
-import { ImageServiceError, type ImageServiceErrorKind } from "../errors";
+import { ImageServiceError, unreachableCode, type ImageServiceErrorKind } from "../errors";
 import type { RuleId } from "../../rules/rule";
 
 /**
@@ -162,8 +162,10 @@ export function toImageServiceError(e: unknown, context: TencentErrorContext): I
     });
   }
   // No code and no status: the request never got an answer (connection refused, reset, timeout).
+  const unreachable = unreachableCode(e);
   return new ImageServiceError("transient", `${where} failed while ${context.doing}: no answer from the endpoint (${cloudMessage || "network error"}).`, {
     requestId,
+    ...(unreachable ? { unreachable } : {}),
   });
 }
 
