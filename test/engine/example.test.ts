@@ -80,6 +80,7 @@ describe("the root Pulumi.yaml through the stand-in engine", function () {
     );
     const copyId = (up.outputs.imageIds as Record<string, string>)["golden-gz"];
     assert.equal(emulator.image(copyId)?.region, "cn-south-1");
+    assert.match(up.output, /copying image \S+ to cn-south-1: job \S+ started(, making image \S+)? in cn-south-1/, "the copy's job named as it starts");
     assert.equal(emulator.image(copyId)?.members.length, 2);
 
     const again = await runOperation("preview", options);

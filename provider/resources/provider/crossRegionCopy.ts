@@ -131,6 +131,9 @@ async function copyAndWait(inputs: Inputs, resume?: { jobId: string; imageId: st
   } catch (e) {
     throw failure(label, e);
   }
+  // Named at once: if this run dies before the copy is recorded, the output names what the cloud
+  // is making, to delete by hand (the engine records nothing of a create that never answered).
+  if (!resume) log(`${label}: job ${job.id} started${job.imageId ? `, making image ${q(job.imageId)}` : ""} in ${inputs.targetRegion}`);
   const timeoutMs = (typeof inputs.timeoutMinutes === "number" ? inputs.timeoutMinutes : 30) * 60_000;
   try {
     job = await waitFor(service, job, label, timeoutMs);
