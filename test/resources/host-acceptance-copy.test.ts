@@ -88,6 +88,12 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       await w.emulator.service(identity).setMemberStatus(w.imageId, w.member(0), "accepted");
       assert.equal((await fx.host.read(created.id, read.properties)).properties.status, "accepted");
       assert.deepEqual((await fx.host.check({}, replicate)).failures, []);
+
+      // The owner shares it anew (the member removed, then added: pending again): the acceptance is gone.
+      const owner = w.emulator.service({ profile, region: w.region, account: w.owner, project: w.ownerProject });
+      await owner.removeMembers(w.imageId, [w.member(0)]);
+      await owner.addMembers(w.imageId, [w.member(0)]);
+      assert.equal((await fx.host.read(created.id, read.properties)).id, "", "refresh drops it; the next up accepts again");
     });
   }
 

@@ -148,7 +148,12 @@ async function read(id: string, given?: Outputs): Promise<dynamic.ReadResult<Out
     throw failure(`reading image ${q(props.imageId)}`, e);
   }
   const status = info.callerMemberStatus;
-  if (status && status !== "pending" && status !== props.status) log(`refresh: ${describeMember(props.member)} is ${status} on image ${q(props.imageId)}, not ${props.status}, changed outside the stack`);
+  if (status === "pending") {
+    // The owner shared the image again (the member was removed and added): what was accepted no longer holds.
+    log(`refresh: ${describeMember(props.member)} is pending again on image ${q(props.imageId)} (shared anew): the acceptance ${id} is gone, the next up accepts it again`);
+    return { id: "", props: {} as Outputs };
+  }
+  if (status && status !== props.status) log(`refresh: ${describeMember(props.member)} is ${status} on image ${q(props.imageId)}, not ${props.status}, changed outside the stack`);
   return { id, props: { ...props, owner: info.owner, ...(status === "accepted" || status === "rejected" ? { status } : {}) } };
 }
 
