@@ -529,16 +529,17 @@ export const command: Command = {
     const { loadViews } = await import("./check");
     const { formatInputError } = await import("../topology/load");
     const { validate } = await import("../rules");
-    // Read-only: never let the backend create an empty emulator where none is.
-    if (parsed.source.backend === "emulator" && !existsSync(parsed.source.emulatorPath)) {
-      process.stderr.write(`image-share plan: no emulator state at ${parsed.source.emulatorPath} (seed it: image-share emulator seed FILE, or give --db PATH; --backend cloud reads the clouds)\n`);
-      return 2;
-    }
     // One view per cloud over all the files, as validate: an image shared in two files is one
-    // image, and a plan of some of the files only would count its members apart.
+    // image, and a plan of some of the files only would count its members apart. The files first:
+    // a mistyped path is the error to name, whatever the backend.
     const { views, inputErrors } = loadViews(parsed.files);
     if (inputErrors.length > 0) {
       for (const e of inputErrors) process.stderr.write(`${formatInputError(e)}\n`);
+      return 2;
+    }
+    // Read-only: never let the backend create an empty emulator where none is.
+    if (parsed.source.backend === "emulator" && !existsSync(parsed.source.emulatorPath)) {
+      process.stderr.write(`image-share plan: no emulator state at ${parsed.source.emulatorPath} (seed it: image-share emulator seed FILE, or give --db PATH; --backend cloud reads the clouds)\n`);
       return 2;
     }
     const mappings = new Map<(typeof views)[number], TopologyMapping>();

@@ -158,6 +158,9 @@ describe("image-share plan against a seeded emulator", () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no emulator state at .*absent\.db/);
     assert.ok(!fs.existsSync(path.join(dir, "absent.db")), "plan never creates an emulator");
+    const mistyped = await plan([path.join(dir, "nonexistent.yaml"), "--db", path.join(dir, "absent.db")]);
+    assert.equal(mistyped.code, 2);
+    assert.match(mistyped.stderr, /nonexistent\.yaml: no such file/, "a mistyped path is named before the missing state");
     // --db as image-share emulator spells it; --emulator, the older spelling, is the same.
     assert.match((await plan([EXAMPLE, "--db", path.join(dir, "absent.db")])).stderr, /no emulator state at .*absent\.db \(seed it: .* or give --db PATH; --backend cloud reads the clouds\)/);
     assert.match((await plan([EXAMPLE, "--db"])).stderr, /--db needs the emulator's state file/);
