@@ -136,7 +136,9 @@ export function toImageServiceError(error: unknown, action: string): ImageServic
   const message = String(e.message ?? error);
   if ((typeof e.code === "string" && NETWORK_CODES.has(e.code)) || name.includes("RequestTimeout") || /socket hang up|ReadTimeout|ECONNRESET/i.test(message)) {
     const unreachable = unreachableCode(error);
-    return new ImageServiceError("transient", `alicloud ${action}: the connection failed (${message.split("\n")[0]})`, unreachable ? { unreachable } : {});
+    // The SDK appends "<METHOD> <url> failed." to the socket's message, without a separator.
+    const socket = message.split("\n")[0].replace(/(GET|POST|PUT|DELETE) https?:\/\/\S*( failed\.?)?$/, "").trim();
+    return new ImageServiceError("transient", `alicloud ${action}: the connection failed (${socket})`, unreachable ? { unreachable } : {});
   }
   if (typeof e.code === "string" && e.code === "ENOTFOUND") {
     return new ImageServiceError("invalid", `alicloud ${action}: the endpoint's host name does not resolve (${message}); check the region or endpoint override`);
