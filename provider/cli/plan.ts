@@ -471,7 +471,6 @@ export function credentialVariables(accountKey: string): { accessKey: string; se
 
 export interface PlanBackend {
   serviceFor(actor: Actor): Promise<ImageService>;
-  close(): Promise<void>;
 }
 
 /**
@@ -484,7 +483,6 @@ export async function openBackend(source: PlanSource, env: NodeJS.ProcessEnv = p
   // The provider's own service cache: one service per acting identity and key pair (one client,
   // one connection), built from a Connection as the resources build theirs.
   const { serviceFor } = require("../resources/provider/cache") as typeof import("../resources/provider/cache");
-  const opened = new Set<ImageService>();
   return {
     async serviceFor(actor) {
       const connection: Connection = { backend: source.backend, profile: actor.profile, region: actor.region, account: actor.account, ...(actor.project ? { project: actor.project } : {}) };
@@ -497,17 +495,12 @@ export async function openBackend(source: PlanSource, env: NodeJS.ProcessEnv = p
         if (accessKey !== undefined || secretKey !== undefined) connection.credentials = { ...(accessKey ? { accessKey } : {}), ...(secretKey ? { secretKey } : {}) };
       }
       try {
-        const service = await serviceFor(connection);
-        opened.add(service);
-        return service;
+        return await serviceFor(connection);
       } catch (e) {
         // The backend names its own variables; plan reads the account's first.
         if (source.backend === "cloud" && !connection.credentials && e instanceof Error) throw new Error(`${e.message} (or ${names.accessKey} / ${names.secretKey}, the key pair of account ${actor.accountKey})`);
         throw e;
       }
-    },
-    async close() {
-      for (const s of opened) await (s as unknown as { close?(): unknown }).close?.();
     },
   };
 }
@@ -554,16 +547,12 @@ export const command: Command = {
     }
     const results: PlanResult[] = [];
     const backend = await openBackend(parsed.source);
-    try {
-      for (const view of views) {
-        const topology = view.topology;
-        const mapping = mappings.get(view)!;
-        const readings = await readImages(topology, mapping, backend.serviceFor);
-        const violations = validate(topology, observedFrom(topology, readings));
-        results.push(planTopology(view.files.map((f) => f.file), topology, mapping, readings, violations));
-      }
-    } finally {
-      await backend.close();
+    for (const view of views) {
+      const topology = view.topology;
+      const mapping = mappings.get(view)!;
+      const readings = await readImages(topology, mapping, backend.serviceFor);
+      const violations = validate(topology, observedFrom(topology, readings));
+      results.push(planTopology(view.files.map((f) => f.file), topology, mapping, readings, violations));
     }
     if (parsed.format === "json") {
       const summary = { errors: 0, warnings: 0, add: 0, copy: 0, accept: 0, reject: 0, outside: 0, differences: 0 };

@@ -283,9 +283,9 @@ async function build(self: Declaration): Promise<{ value: StackDeclarations; sec
     others.push({ d, images: await imagesOf(d, c) });
   }
   // A copy's own product is its output, never known while its stack is built: its source joins it.
-  const ownImages = await imagesOf(self, c);
+  const ownImages = self.kind === "copy" ? [await c.string(self.fields.sourceImageId)] : await imagesOf(self, c);
   // Each kept declaration's image ids as read above: a share's or acceptance's image, a copy's source and product.
-  for (const { d, images } of bearingOn(self.kind === "copy" ? ownImages.filter((i, n) => n === 0 || !isUnknown(i)) : ownImages, others)) {
+  for (const { d, images } of bearingOn(ownImages, others)) {
     if (d.kind === "share") {
       const { members, unknown } = await c.members(d.fields.members);
       value.shares.push({ resource: d.name, imageId: images[0], members, ...(unknown ? { membersUnknown: true } : {}) });
