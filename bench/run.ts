@@ -18,6 +18,8 @@
  *   validate the rules-core benchmark (bench/validate.ts) at 100k and 1M share edges, spawned.
  *   plan     `image-share plan --backend cloud` spawned on 100 images against the IMS dialect
  *            served with the latency per call (bench/plan.ts), beside the same plan on the file.
+ *   program  a whole program's preview through the stand-in engine on stacks of 100, 400 and
+ *            1,600 ImageShares (bench/program.ts).
  *
  * Both sides keep to the clouds' documented request rates (the profile table's `rates`: Tencent's
  * ModifyImageSharePermission 10 a second), as the backends always do; the 100 x 50 scenario runs
@@ -27,7 +29,7 @@
  * ("emulator-file": writes fsynced one by one only with IMAGE_SHARE_EMULATOR_FSYNC=1, as for users).
  *
  * Options: --latency MS (per call, default 20)  --fleet-latency MS (100 x 50 scenario, default 5)
- *          --backends emulator,emulator-file,huaweicloud,...  --no-validate  --no-fleet  --no-store  --no-plan
+ *          --backends emulator,emulator-file,huaweicloud,...  --no-validate  --no-fleet  --no-store  --no-plan  --no-program
  */
 process.env.IMAGE_SHARE_RETRY_ATTEMPTS ??= "5";
 
@@ -41,6 +43,7 @@ import { PROFILES } from "../provider/rules/profiles";
 import { reads as cacheReads, resetReadCache } from "../provider/resources/provider/cache";
 import type { ImageShareInputs, ImageShareOutputs, StackDeclarations } from "../provider/resources/wire";
 import { planBench, planSummary, type PlanFigures } from "./plan";
+import { programBench, programSummary, type ProgramFigures } from "./program";
 import { storeBench, writersSummary, type StoreFigures } from "./store";
 import { createWorlds, type BackendName, type CallCounts, type World } from "./world";
 
@@ -290,6 +293,7 @@ async function main(): Promise<void> {
   let validate: { figures: ValidateFigures[] } | undefined;
   let store: StoreFigures | undefined;
   let plan: PlanFigures | undefined;
+  let program: ProgramFigures[] | undefined;
   try {
     out.write(`image-share benchmark (node ${process.version}); latency ${latency} ms per call (${fleetLatency} ms in the 100 x 50 scenario); baseline: one member per call, ${BASELINE_PARALLELISM} at once; both sides at the clouds' documented rates (x ${FLEET_RATE_SCALE} in the 100 x 50 scenario)\n`);
     for (const world of worlds) {
@@ -327,6 +331,7 @@ async function main(): Promise<void> {
     setLatency(0);
     if (!process.argv.includes("--no-store")) store = await storeBench();
     if (!process.argv.includes("--no-plan")) plan = await planBench(latency);
+    if (!process.argv.includes("--no-program")) program = await programBench();
     if (!process.argv.includes("--no-validate")) validate = validateBench();
   } finally {
     await teardown();
@@ -372,13 +377,14 @@ async function main(): Promise<void> {
     for (const r of store.seed) out.write(`seed ${r.accounts.toLocaleString("en")} accounts (a project each): ${f1(r.ms)} ms\n`);
   }
   if (plan) out.write(`\nPLAN (the CLI spawned, as a pull-request check runs it)\n${planSummary(plan)}\n`);
+  if (program) out.write(`\nPROGRAM (a whole program's preview through the stand-in engine)\n${programSummary(program)}\n`);
   if (validate) {
     out.write(`\nVALIDATE (rules core, bench/validate.ts, best of 2)\n`);
     for (const v of validate.figures) out.write(`${pad(v.edges.toLocaleString("en"), 10)} edges: parse ${f1(v.parseMs)} ms, load ${f1(v.loadMs)} ms, validate ${f1(v.validateMs)} ms, validate/parse ${v.ratio.toFixed(2)}x\n`);
   }
   const totalMs = ms(started);
   out.write(`\ntotal ${f1(totalMs / 1000)} s\n`);
-  const results = { when: new Date().toISOString(), node: process.version, latencyMs: latency, fleetLatencyMs: fleetLatency, baselineParallelism: BASELINE_PARALLELISM, totalMs, apply: applyRows, update: updateRows, preview: previewRows, store, plan, validate: validate?.figures };
+  const results = { when: new Date().toISOString(), node: process.version, latencyMs: latency, fleetLatencyMs: fleetLatency, baselineParallelism: BASELINE_PARALLELISM, totalMs, apply: applyRows, update: updateRows, preview: previewRows, store, plan, program, validate: validate?.figures };
   fs.writeFileSync(path.join(__dirname, "results.json"), JSON.stringify(results, null, 2) + "\n");
   out.write(`written to bench/results.json\n`);
 }

@@ -243,6 +243,27 @@ async function imagesOf(d: Declaration, c: Collector): Promise<string[]> {
   return [await c.string(d.fields.sourceImageId), ...(d.product !== undefined ? [await c.string(d.product)] : [])];
 }
 
+/** A share's or acceptance's cloud and image id (as imagesOf gives them) where its arguments hold them as plain strings. */
+interface PlainHead {
+  profile: Resolved;
+  images: string[];
+}
+
+// Most declarations name their cloud and image as plain strings (a topology file, literal ids):
+// those read the same for every resource, so each is read once here instead of awaited again for
+// each resource's stack, which made a program's declaring cost the square of its size. A copy's
+// product is its own output, never plain.
+const plainHeads = new WeakMap<Declaration, PlainHead>();
+function plainHead(d: Declaration): PlainHead | undefined {
+  const known = plainHeads.get(d);
+  if (known) return known;
+  const { imageId } = d.fields;
+  if (d.kind === "copy" || typeof d.profile !== "string" || typeof imageId !== "string") return undefined;
+  const head = { profile: { value: d.profile, known: true, secret: false }, images: [imageId] };
+  plainHeads.set(d, head);
+  return head;
+}
+
 /**
  * Of `others`, those that bear on a resource about `own` images: the declarations about those
  * images and the images joined to them through copies (source and product, both ways), and every
@@ -277,10 +298,11 @@ async function build(self: Declaration): Promise<{ value: StackDeclarations; sec
   const others: Array<{ d: Declaration; images: string[] }> = [];
   for (const d of all) {
     if (d === self) continue;
-    const p = await c.any(d.profile);
+    const plain = plainHead(d);
+    const p = plain?.profile ?? (await c.any(d.profile));
     // Image ids are per cloud: another cloud's declarations never bear on this resource.
     if (profile.known && p.known && p.value !== profile.value) continue;
-    others.push({ d, images: await imagesOf(d, c) });
+    others.push({ d, images: plain?.images ?? (await imagesOf(d, c)) });
   }
   // A copy's own product is its output, never known while its stack is built: its source joins it.
   const ownImages = self.kind === "copy" ? [await c.string(self.fields.sourceImageId)] : await imagesOf(self, c);
