@@ -30,15 +30,30 @@ export interface RunResult {
   resources: Registered[];
   byName(name: string): Registered;
   errors: unknown[];
+  /** What the program logged, as the engine would show it ("warning: ..."). */
   logs: string[];
 }
+
+// With no engine (as under mocks) the SDK's log writes each message to the console with this prefix.
+const ENGINE_LOG = /^(debug|info|warning|error): \[runtime\] /;
+const CONSOLE = ["log", "warn", "error"] as const;
 
 export async function runProgram(program: () => unknown, options: RunOptions = {}): Promise<RunResult> {
   resetDeclarations();
   const resources: Registered[] = [];
   const errors: unknown[] = [];
+  const logs: string[] = [];
   const onRejection = (reason: unknown) => errors.push(reason);
   process.on("unhandledRejection", onRejection);
+  // What the program logs goes to the run's logs (the engine's log), not the test's output.
+  const printers = CONSOLE.map((level) => console[level]);
+  for (const [i, level] of CONSOLE.entries()) {
+    console[level] = (...args: unknown[]) => {
+      const line = args.map(String).join(" ");
+      if (ENGINE_LOG.test(line)) logs.push(line.replace(" [runtime]", ""));
+      else printers[i].apply(console, args);
+    };
+  }
   try {
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k.includes(":") ? k : `image-share:${k}`, v])),
@@ -78,11 +93,12 @@ export async function runProgram(program: () => unknown, options: RunOptions = {
     await new Promise((r) => setImmediate(r));
   } finally {
     process.off("unhandledRejection", onRejection);
+    CONSOLE.forEach((level, i) => (console[level] = printers[i]));
   }
   return {
     resources,
     errors,
-    logs: [],
+    logs,
     byName(name: string) {
       const r = resources.find((x) => x.name === name);
       if (!r) throw new Error(`no resource "${name}" registered; have: ${resources.map((x) => x.name).join(", ")}`);

@@ -184,6 +184,7 @@ describe("resource classes under mocks", () => {
     assert.deepEqual(run.errors, []);
     assert.deepEqual(run.byName("early").inputs.stack.shares.map((s: { resource: string }) => s.resource), ["late"]);
     assert.deepEqual(run.byName("late").inputs.stack.shares.map((s: { resource: string }) => s.resource), ["early"]);
+    assert.deepEqual(run.logs, []);
   });
 
   it("without a hold, a resource declared after an await sees the earlier ones (they do not see it)", async () => {
@@ -196,6 +197,7 @@ describe("resource classes under mocks", () => {
     assert.deepEqual(run.errors, []);
     assert.deepEqual(run.byName("early").inputs.stack.shares, []);
     assert.deepEqual(run.byName("late").inputs.stack.shares.map((s: { resource: string }) => s.resource), ["early"]);
+    assert.deepEqual(run.logs.filter((l) => l.includes("late was declared after")).length, 1, run.logs.join("\n"));
   });
 
   it("reads backend, emulatorPath and endpoint defaults from the image-share config namespace", async () => {

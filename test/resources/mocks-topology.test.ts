@@ -170,6 +170,8 @@ describe("ShareTopology from a file", () => {
     const run = await runProgram(() => new ShareTopology("hw", { file }));
     assert.deepEqual(run.errors, []);
     assert.ok(run.resources.some((r) => r.name === "hw-golden-to-teams"));
+    // The file's rule warnings reach the engine's log once.
+    assert.deepEqual(run.logs.filter((l) => l.startsWith("warning: [pending-acceptance] golden-to-teams:")).length, 1, run.logs.join("\n"));
   });
 
   it("names each input error of a bad file, with its path, and declares nothing", async () => {
