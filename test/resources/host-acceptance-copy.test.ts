@@ -8,6 +8,7 @@ import { shareAcceptanceProvider } from "../../provider/resources/shareAcceptanc
 import { crossRegionCopyProvider } from "../../provider/resources/crossRegionCopy";
 import { PROVIDER_KEY, serializeProvider, HostError } from "../harness/host";
 import { regionsOf, useHost } from "../harness/world";
+import { PROFILES } from "../../provider/rules/profiles";
 
 describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host (emulator)", function () {
   this.timeout(60_000);
@@ -180,8 +181,8 @@ describe("ShareAcceptance and CrossRegionCopy through the dynamic-provider host 
       const updated = await fx.host.update(created.id, read.properties, { ...news, timeoutMinutes: 5 });
       assert.equal(updated.properties.imageId, copyId);
 
-      if (profile !== "huaweicloud") {
-        // Shared: alicloud / tencentcloud refuse the delete; the error names the member left.
+      if (PROFILES[profile].deleteShared === "refused") {
+        // Shared: the cloud refuses the delete (alicloud, tencentcloud); the error names the member left.
         const r = w.recipients[0].account;
         w.emulator.addMembersDirectly(copyId, [{ type: "account", id: r }]);
         await assert.rejects(fx.host.delete(created.id, updated.properties), (e: HostError) => {

@@ -79,7 +79,7 @@ export async function emulatorWorld(profile: ProfileId, options: EmulatorWorldOp
     systemImageId,
     fullImageId,
     otherRegion,
-    crossRegionCopy: profile !== "opentelekomcloud",
+    crossRegionCopy: ["any", "other-regions"].includes(PROFILES[profile].copy.owned),
     async extraMembers(n) {
       const ids = Array.from({ length: n }, () => next++);
       emulator.addAccounts(ids.map(account));
