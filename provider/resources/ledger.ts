@@ -195,7 +195,7 @@ async function resolve(value: unknown, closure: Set<pulumi.Resource>, seen = new
 
 class Collector {
   secret = false;
-  constructor(private readonly closure: Set<pulumi.Resource>) {}
+  constructor(readonly closure: Set<pulumi.Resource>) {}
 
   async any(value: unknown): Promise<Resolved> {
     const r = await resolve(value, this.closure);
@@ -237,43 +237,61 @@ function toMember(v: unknown): MemberTarget | undefined {
   return undefined;
 }
 
-/** The image ids a declaration is about: a share's or acceptance's image; a copy's source and product. */
-async function imagesOf(d: Declaration, c: Collector): Promise<string[]> {
-  if (d.kind !== "copy") return [await c.string(d.fields.imageId)];
-  return [await c.string(d.fields.sourceImageId), ...(d.product !== undefined ? [await c.string(d.product)] : [])];
+/**
+ * The image ids a declaration is about: a share's or acceptance's image; a copy's source and
+ * product. Given at once, not as a promise, where nothing needs awaiting: every resource's stack
+ * reads every declaration's, so an await each made a program's declaring cost the square of its size.
+ */
+function imagesOf(d: Declaration, c: Collector): string[] | Promise<string[]> {
+  const plain = plainHead(d)?.images;
+  if (d.kind !== "copy" || d.product === undefined) return plain ?? c.string(d.fields.imageId).then((i) => [i]);
+  const product = productOf(d, c);
+  if (plain && typeof product === "string") return [...plain, product];
+  return Promise.all([plain?.[0] ?? c.string(d.fields.sourceImageId), product]);
 }
 
-/** A share's or acceptance's cloud and image id (as imagesOf gives them) where its arguments hold them as plain strings. */
+/** A copy's product, its own output: not known, at once, to a resource that does not wait for the copy. */
+function productOf(d: Declaration, c: Collector): string | Promise<string> {
+  return d.resource && !c.closure.has(d.resource) ? UNKNOWN_IN_STACK : c.string(d.product);
+}
+
+/** A declaration's cloud and its image id (a copy's source) where its arguments hold them as plain strings. */
 interface PlainHead {
   profile: Resolved;
   images: string[];
 }
 
 // Most declarations name their cloud and image as plain strings (a topology file, literal ids):
-// those read the same for every resource, so each is read once here instead of awaited again for
-// each resource's stack, which made a program's declaring cost the square of its size. A copy's
-// product is its own output, never plain.
+// those read the same for every resource, so each is read once here, not awaited for each.
 const plainHeads = new WeakMap<Declaration, PlainHead>();
 function plainHead(d: Declaration): PlainHead | undefined {
   const known = plainHeads.get(d);
   if (known) return known;
-  const { imageId } = d.fields;
-  if (d.kind === "copy" || typeof d.profile !== "string" || typeof imageId !== "string") return undefined;
-  const head = { profile: { value: d.profile, known: true, secret: false }, images: [imageId] };
+  const image = d.kind === "copy" ? d.fields.sourceImageId : d.fields.imageId;
+  if (typeof d.profile !== "string" || typeof image !== "string") return undefined;
+  const head = { profile: { value: d.profile, known: true, secret: false }, images: [image] };
   plainHeads.set(d, head);
   return head;
 }
 
+/** Another declaration with its image ids as read for the resource being built. */
+interface Other {
+  d: Declaration;
+  images: string[];
+}
+
 /**
  * Of `others`, those that bear on a resource about `own` images: the declarations about those
- * images and the images joined to them through copies (source and product, both ways), and every
- * declaration about an image not known yet, which may be one of them. The rules that span
- * resources look no further (an image's members, acceptances and copies, a copy's chain), and
- * sending each resource the whole stack made the state grow with the square of its size.
+ * images and the images joined to them through copies (source and product, both ways). The rules
+ * that span resources look no further (an image's members, acceptances and copies, a copy's
+ * chain), and sending each resource the whole stack made the state grow with the square of its
+ * size. A declaration whose image this resource cannot know yet (a copy's product, an image
+ * another resource makes) matches nothing the checks read, with one exception: an acceptance of an
+ * image not visible yet assumes that a share of an image not known yet may add its member
+ * (rulesAdapter stackHasUnknownShares), so an acceptance is also sent those shares.
  */
-function bearingOn<T extends { images: string[] }>(own: readonly string[], others: readonly T[]): readonly T[] {
-  if (own.some(isUnknown)) return others;
-  const images = new Set(own);
+function bearingOn(self: Declaration, own: readonly string[], others: readonly Other[]): readonly Other[] {
+  const images = new Set(own.filter((i) => !isUnknown(i)));
   for (let grew = true; grew; ) {
     grew = false;
     for (const o of others) {
@@ -286,7 +304,8 @@ function bearingOn<T extends { images: string[] }>(own: readonly string[], other
       }
     }
   }
-  return others.filter((o) => o.images.some((i) => isUnknown(i) || images.has(i)));
+  const mayGrant = (o: Other) => self.kind === "acceptance" && o.d.kind === "share" && o.images.some(isUnknown);
+  return others.filter((o) => o.images.some((i) => images.has(i)) || mayGrant(o));
 }
 
 async function build(self: Declaration): Promise<{ value: StackDeclarations; secret: boolean }> {
@@ -295,19 +314,19 @@ async function build(self: Declaration): Promise<{ value: StackDeclarations; sec
   const c = new Collector(closure);
   const profile = await c.any(self.profile);
   const value: StackDeclarations = { shares: [], acceptances: [], copies: [] };
-  const others: Array<{ d: Declaration; images: string[] }> = [];
+  const others: Other[] = [];
   for (const d of all) {
     if (d === self) continue;
-    const plain = plainHead(d);
-    const p = plain?.profile ?? (await c.any(d.profile));
+    const p = plainHead(d)?.profile ?? (await c.any(d.profile));
     // Image ids are per cloud: another cloud's declarations never bear on this resource.
     if (profile.known && p.known && p.value !== profile.value) continue;
-    others.push({ d, images: plain?.images ?? (await imagesOf(d, c)) });
+    const images = imagesOf(d, c);
+    others.push({ d, images: Array.isArray(images) ? images : await images });
   }
   // A copy's own product is its output, never known while its stack is built: its source joins it.
   const ownImages = self.kind === "copy" ? [await c.string(self.fields.sourceImageId)] : await imagesOf(self, c);
   // Each kept declaration's image ids as read above: a share's or acceptance's image, a copy's source and product.
-  for (const { d, images } of bearingOn(ownImages, others)) {
+  for (const { d, images } of bearingOn(self, ownImages, others)) {
     if (d.kind === "share") {
       const { members, unknown } = await c.members(d.fields.members);
       value.shares.push({ resource: d.name, imageId: images[0], members, ...(unknown ? { membersUnknown: true } : {}) });

@@ -73,8 +73,8 @@ export function isUnknown(value: unknown): boolean {
  * acceptances). Built by the resource classes (provider/resources/ledger.ts) once the program has
  * declared its resources. The resource's own declaration is NOT in it: the provider adds its own
  * inputs. Only declarations of the same profile that bear on the resource's image are listed (of
- * that image, of images joined to it by copies, or of an image not known yet: ledger.ts
- * bearingOn), in declaration order.
+ * that image or of images joined to it by copies; to an acceptance, also the shares of images not
+ * known yet: ledger.ts bearingOn), in declaration order.
  */
 export interface StackDeclarations {
   /** `membersUnknown`: the member list as a whole is not known (`members` is then empty). */

@@ -102,13 +102,16 @@ describe("resource classes under mocks", () => {
     const share: StackDeclarations = run.byName("gz-share").inputs.stack;
     assert.deepEqual(share.copies, [{ resource: "golden-gz", sourceImageId: IMAGE, region: "cn-south-1", account: HW.account, imageId: "copy-image-1" }]);
     assert.deepEqual(share.acceptances, [{ resource: "m1-accepts", imageId: "copy-image-1", member: { type: "account", id: "m1" }, status: "accepted" }]);
+    // The copy does not wait for what waits for it: their image (its product) is not known to its stack, which leaves them out.
     const copy: StackDeclarations = run.byName("golden-gz").inputs.stack;
-    assert.deepEqual(copy.shares, [{ resource: "gz-share", imageId: UNKNOWN_IN_STACK, members: [{ type: "account", id: "m1" }] }]);
-    assert.equal(copy.acceptances[0].imageId, UNKNOWN_IN_STACK);
+    assert.deepEqual([copy.shares, copy.acceptances], [[], []]);
+    // The acceptance waits for the copy too: it sees the share of the product it accepts.
+    const accepts: StackDeclarations = run.byName("m1-accepts").inputs.stack;
+    assert.deepEqual(accepts.shares, [{ resource: "gz-share", imageId: "copy-image-1", members: [{ type: "account", id: "m1" }] }]);
     assert.equal(run.byName("gz-share").inputs.imageId, "copy-image-1");
   });
 
-  it("a resource's stack holds what bears on its image: that image's, the images joined to it by copies, and those not known yet; not the others", async () => {
+  it("a resource's stack holds what bears on its image: that image's and the images joined to it by copies; to an acceptance, also the shares of images not known yet; not the others", async () => {
     const OTHER = "6b2f0d3c-4e5a-4b7c-9d8e-0f1a2b3c4d5e";
     const run = await runProgram(
       () => {
@@ -124,10 +127,12 @@ describe("resource classes under mocks", () => {
     const names = (s: StackDeclarations) => [...s.shares, ...s.acceptances, ...s.copies].map((d) => d.resource).sort();
     // gz-share's image is the copy's product: joined to IMAGE by the copy, so a's share bears on it.
     assert.deepEqual(names(run.byName("gz-share").inputs.stack), ["a", "golden-gz"]);
-    // From a, gz-share's image is not known (it waits for the copy, which a does not): kept.
-    assert.deepEqual(names(run.byName("a").inputs.stack), ["golden-gz", "gz-share"]);
-    assert.deepEqual(names(run.byName("golden-gz").inputs.stack), ["a", "gz-share"]);
-    assert.deepEqual(names(run.byName("unrelated").inputs.stack), ["golden-gz", "gz-share", "m2-accepts"], "its own image's acceptance, and the copy and share whose images it cannot know; not a's share");
+    // From a, gz-share's image is not known (it waits for the copy, which a does not): left out; the copy of a's image is in.
+    assert.deepEqual(names(run.byName("a").inputs.stack), ["golden-gz"]);
+    assert.deepEqual(names(run.byName("golden-gz").inputs.stack), ["a"]);
+    assert.deepEqual(names(run.byName("unrelated").inputs.stack), ["m2-accepts"], "its own image's acceptance; not a's share, nor the copy and share of other images");
+    // An acceptance of an image not visible yet assumes a share not known yet may grant it: it is sent those.
+    assert.deepEqual(names(run.byName("m2-accepts").inputs.stack), ["gz-share", "unrelated"]);
   });
 
   it("in preview, a copy's unknown product stays unknown in the stack and in the share's own input", async () => {
@@ -135,14 +140,17 @@ describe("resource classes under mocks", () => {
       () => {
         const copy = new CrossRegionCopy("golden-gz", { ...HW, sourceImageId: IMAGE, targetRegion: "cn-south-1" });
         new ImageShare("gz-share", { ...HW, imageId: copy.imageId, members: ["m1"] });
+        new ShareAcceptance("m1-accepts", { ...HW, account: "m1", imageId: copy.imageId });
       },
       { preview: true },
     );
     assert.deepEqual(run.errors, []);
     const share = run.byName("gz-share");
-    assert.equal(share.inputs.stack.copies[0].imageId, UNKNOWN_IN_STACK);
-    assert.equal(share.inputs.stack.copies[0].sourceImageId, IMAGE);
     assert.notEqual(share.inputs.imageId, "copy-image-1");
+    // Its own image is not known: nothing in the stack can be placed beside it.
+    assert.deepEqual([share.inputs.stack.shares, share.inputs.stack.acceptances, share.inputs.stack.copies], [[], [], []]);
+    const accepts: StackDeclarations = run.byName("m1-accepts").inputs.stack;
+    assert.deepEqual(accepts.shares, [{ resource: "gz-share", imageId: UNKNOWN_IN_STACK, members: [{ type: "account", id: "m1" }] }]);
   });
 
   it("a secret member of another share makes this share's stack secret (and only then)", async () => {
