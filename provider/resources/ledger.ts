@@ -323,8 +323,8 @@ async function build(self: Declaration): Promise<{ value: StackDeclarations; sec
     const images = imagesOf(d, c);
     others.push({ d, images: Array.isArray(images) ? images : await images });
   }
-  // A copy's own product is its output, never known while its stack is built: its source joins it.
-  const ownImages = self.kind === "copy" ? [await c.string(self.fields.sourceImageId)] : await imagesOf(self, c);
+  // A copy's own product is its output, never known while its stack is built (productOf): its source joins it.
+  const ownImages = await imagesOf(self, c);
   // Each kept declaration's image ids as read above: a share's or acceptance's image, a copy's source and product.
   for (const { d, images } of bearingOn(self, ownImages, others)) {
     if (d.kind === "share") {

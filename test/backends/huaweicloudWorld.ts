@@ -8,7 +8,7 @@ import { startEmulatorServer, type EmulatorServer } from "../../provider/backend
 import { createHuaweiCloudImageService, type HuaweiCloudImageServiceOptions, type HuaweiProfile } from "../../provider/backends/huaweicloud";
 import type { MemberTarget } from "../../provider/backends/types";
 import type { ImageKind } from "../../provider/rules/model";
-import { PROFILES } from "../../provider/rules/profiles";
+import { copiesAcrossRegions, PROFILES } from "../../provider/rules/profiles";
 import { seedImages, type ImageSeeding } from "../conformance/findOwnedImages";
 import type { ConformanceWorld } from "../conformance/imageService";
 
@@ -112,7 +112,7 @@ export async function huaweiWorld(profile: HuaweiProfile, options: { dialect?: H
     systemImageId,
     fullImageId,
     otherRegion: other,
-    crossRegionCopy: PROFILES[profile].copy.owned !== "own-region",
+    crossRegionCopy: copiesAcrossRegions(profile),
     async extraMembers(count: number): Promise<MemberTarget[]> {
       const out: MemberTarget[] = [];
       for (let i = 0; i < count; i++) out.push(memberOf(account("9")));

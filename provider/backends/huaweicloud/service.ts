@@ -23,7 +23,7 @@ import { chunk, mapConcurrent, RateLimits, sleep, withRetry } from "../retry";
 import type { BatchResult, CopyRequest, ImageInfo, ImageService, ImageStatus, Job, KnownMembers, Member, MemberStatusOptions, MemberTarget, Page, PageRequest } from "../types";
 import { listAllMembers } from "../types";
 import type { ImageKind, MemberStatus } from "../../rules/model";
-import { PROFILES } from "../../rules/profiles";
+import { copiesAcrossRegions, PROFILES } from "../../rules/profiles";
 import { resolveHuaweiCloudOptions, type HuaweiCloudImageServiceOptions, type HuaweiProfile, type ResolvedHuaweiCloudOptions } from "./config";
 import { fromJobFailure, fromSdkError } from "./errors";
 // The package's main entry exports only the credential classes; ClientBuilder lives in a
@@ -316,7 +316,7 @@ export class HuaweiCloudImageService implements ImageService {
       // Open Telekom Cloud's IMS has no cross-region copy: neither its API reference nor its SDK
       // (gophertelekomcloud openstack/ims: only v1 CopyImageInRegion) nor its Terraform provider
       // offer one, so it is never sent there.
-      if (PROFILES[this.profile].copy.owned === "own-region") {
+      if (!copiesAcrossRegions(this.profile)) {
         throw new ImageServiceError(
           "invalid",
           `copy image ${request.imageId} to ${request.region}: ${PROFILES[this.profile].cloud} IMS copies images only within a region (no cross-region copy API); export the image to OBS and import it in ${request.region} instead`,

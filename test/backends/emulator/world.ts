@@ -4,7 +4,7 @@ import path = require("node:path");
 import { memoryEmulator, openEmulator, type Emulator } from "../../../provider/backends/emulator";
 import type { MemberTarget } from "../../../provider/backends/types";
 import type { ImageKind, ProfileId } from "../../../provider/rules/model";
-import { PROFILES, usesProjects } from "../../../provider/rules/profiles";
+import { copiesAcrossRegions, PROFILES, usesProjects } from "../../../provider/rules/profiles";
 import { seedImages, type ImageSeeding } from "../../conformance/findOwnedImages";
 import type { ConformanceWorld } from "../../conformance/imageService";
 
@@ -79,7 +79,7 @@ export async function emulatorWorld(profile: ProfileId, options: EmulatorWorldOp
     systemImageId,
     fullImageId,
     otherRegion,
-    crossRegionCopy: ["any", "other-regions"].includes(PROFILES[profile].copy.owned),
+    crossRegionCopy: copiesAcrossRegions(profile),
     async extraMembers(n) {
       const ids = Array.from({ length: n }, () => next++);
       emulator.addAccounts(ids.map(account));
